@@ -1,0 +1,148 @@
+"""The editors' side: every model in the Django admin, with search, filters and inlines."""
+
+from django.contrib import admin
+from django.db import models
+
+from dashboard.models import (
+    Contract,
+    ContractSource,
+    Country,
+    Person,
+    Platform,
+    PlatformAlias,
+    Source,
+    Statement,
+)
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name", "iso2", "iso3"]
+    search_fields = ["name", "iso2", "iso3"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published", "url"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "slug", "text"]
+    prepopulated_fields = {"slug": ["title"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "role", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "role", "slug"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class PlatformAliasInline(admin.TabularInline):
+    model = PlatformAlias
+    extra = 1
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "alias_list"]
+    list_filter = ["category", "makers"]
+    search_fields = ["name", "aliases__name", "slug"]
+    autocomplete_fields = ["makers"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PlatformAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="aliases")
+    def alias_list(self, platform):
+        return ", ".join(alias.name for alias in platform.aliases.all())
+
+
+@admin.register(PlatformAlias)
+class PlatformAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform"]
+    search_fields = ["name", "platform__name"]
+    autocomplete_fields = ["platform"]
+
+
+class ContractSourceInline(admin.StackedInline):
+    model = ContractSource
+    extra = 1
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "buyer",
+        "seller",
+        "platform",
+        "kind",
+        "status",
+        "quantity",
+        "quantity_delivered",
+        "value_amount",
+        "value_currency",
+        "signed",
+    ]
+    list_filter = ["status", "kind", "buyer", "seller", "platform__category"]
+    search_fields = ["title", "slug", "notes", "platform__name", "platform__aliases__name"]
+    autocomplete_fields = ["buyer", "seller", "platform"]
+    prepopulated_fields = {"slug": ["title"]}
+    list_select_related = ["buyer", "seller", "platform"]
+    inlines = [ContractSourceInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "buyer", "seller", "platform", "kind", "status"]}),
+        (
+            "Quantity and value",
+            {"fields": ["quantity", "quantity_delivered", "value_amount", "value_currency"]},
+        ),
+        ("Dates", {"fields": ["signed", "expected_completion"]}),
+        ("Notes", {"fields": ["notes"]}),
+    ]
+
+
+@admin.register(ContractSource)
+class ContractSourceAdmin(admin.ModelAdmin):
+    list_display = ["contract", "source", "excerpt"]
+    search_fields = ["contract__title", "source__title", "excerpt"]
+    autocomplete_fields = ["contract", "source"]
+    list_select_related = ["contract", "source"]
+
+
+class StatementPlatformInline(admin.TabularInline):
+    model = Statement.platforms.through
+    extra = 1
+    autocomplete_fields = ["platform"]
+    verbose_name = "platform it concerns"
+    verbose_name_plural = "platforms it concerns"
+
+
+class StatementContractInline(admin.TabularInline):
+    model = Statement.contracts.through
+    extra = 1
+    autocomplete_fields = ["contract"]
+    verbose_name = "contract it concerns"
+    verbose_name_plural = "contracts it concerns"
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "speaker", "date", "kind", "source"]
+    list_filter = ["kind", "speaker__country", "speaker", "source"]
+    search_fields = [
+        "text",
+        "excerpt",
+        "slug",
+        "speaker__name",
+        "platforms__name",
+        "platforms__aliases__name",
+    ]
+    autocomplete_fields = ["speaker", "source"]
+    list_select_related = ["speaker", "source"]
+    exclude = ["platforms", "contracts"]
+    inlines = [StatementPlatformInline, StatementContractInline]

@@ -1,0 +1,431 @@
+"""The data: countries, sources, people, platforms, contracts and statements, with provenance.
+
+Every record has a natural key (an ISO code or a slug), so fixtures never depend on database ids.
+"""
+
+from decimal import Decimal
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from dashboard.partial_dates import PartialDateField
+from dashboard.passages import appears_in
+
+NOT_IN_SOURCE = "This passage does not appear word for word in the source “%(source)s”."
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SlugModel(models.Model):
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="A short, permanent identifier used in URLs."
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Countries ---------------------------------------------------------------------------------
+
+
+class CountryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, iso2):
+        return self.get(iso2=iso2)
+
+
+class Country(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    iso2 = models.CharField(
+        "ISO alpha-2",
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters, e.g. IN.")],
+    )
+    iso3 = models.CharField(
+        "ISO alpha-3",
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters, e.g. IND.")],
+    )
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard:country-detail", kwargs={"iso2": self.iso2})
+
+    def natural_key(self):
+        return (self.iso2,)
+
+    def clean(self):
+        if not self.iso2 or not self.iso3:
+            return
+        known = pycountry.countries.get(alpha_2=self.iso2)
+        if known is None:
+            raise ValidationError({"iso2": f"“{self.iso2}” is not an ISO 3166-1 alpha-2 code."})
+        if known.alpha_3 != self.iso3:
+            raise ValidationError(
+                {"iso3": f"The alpha-3 code for {self.iso2} is {known.alpha_3}, not {self.iso3}."}
+            )
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+class Source(SlugModel):
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField("URL", max_length=500, blank=True)
+    published = PartialDateField(
+        "publication date", null=True, blank=True, help_text="As precise as the source allows."
+    )
+    date_note = models.TextField(
+        "how the date was established",
+        blank=True,
+        help_text="Say so when the date is inferred from the text rather than printed.",
+    )
+    text = models.TextField("full text")
+
+    class Meta:
+        ordering = ["-published", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("dashboard:source-detail", kwargs={"slug": self.slug})
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+class Person(SlugModel):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        INSTITUTION = "institution", "Institution"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    role = models.CharField(
+        "role or title", max_length=300, blank=True, help_text="As the source states it."
+    )
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard:person-detail", kwargs={"slug": self.slug})
+
+
+# --- Platforms ---------------------------------------------------------------------------------
+
+
+class Platform(SlugModel):
+    class Category(models.TextChoices):
+        AIR_DEFENCE = "air_defence", "Air-defence system"
+        CRUISE_MISSILE = "cruise_missile", "Cruise missile"
+        BALLISTIC_MISSILE = "ballistic_missile", "Ballistic missile"
+        FIGHTER = "fighter_aircraft", "Fighter aircraft"
+        TRANSPORT_AIRCRAFT = "transport_aircraft", "Transport aircraft"
+        HELICOPTER = "helicopter", "Helicopter"
+        TANK = "tank", "Tank"
+        ARMOURED_VEHICLE = "armoured_vehicle", "Armoured vehicle"
+        ARTILLERY = "artillery", "Artillery"
+        AIRCRAFT_CARRIER = "aircraft_carrier", "Aircraft carrier"
+        WARSHIP = "warship", "Warship"
+        SUBMARINE = "submarine", "Submarine"
+        SMALL_ARMS = "small_arms", "Small arms"
+        RADAR = "radar", "Radar and sensors"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    makers = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="platforms_made",
+        help_text="The countries that make or co-develop it.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard:platform-detail", kwargs={"slug": self.slug})
+
+
+class PlatformAliasQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class PlatformAlias(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, unique=True, help_text="Another name it goes by.")
+
+    objects = PlatformAliasQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "platform aliases"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    natural_key.dependencies = ["dashboard.platform"]
+
+    def clean(self):
+        if self.platform_id and self.name == self.platform.name:
+            raise ValidationError({"name": "An alias must differ from the platform's name."})
+
+
+# --- Contracts ---------------------------------------------------------------------------------
+
+
+class ContractQuerySet(SlugQuerySet):
+    def signed(self):
+        return self.filter(status__in=Contract.Status.signed_stages())
+
+    def before_signature(self):
+        return self.filter(status__in=Contract.Status.pre_signature_stages())
+
+    def between(self, first, second):
+        return self.filter(Q(buyer=first, seller=second) | Q(buyer=second, seller=first))
+
+
+class Contract(SlugModel):
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        LICENSED_PRODUCTION = "licensed_production", "Licensed production"
+        CO_DEVELOPMENT = "co_development", "Co-development / joint venture"
+        LEASE = "lease", "Lease"
+        UPGRADE_SUPPORT = "upgrade_support", "Upgrade or support"
+
+    class Status(models.TextChoices):
+        # In the order a deal moves through them.
+        TALKS = "talks", "Talks"
+        UNDER_CONSIDERATION = "under_consideration", "Under consideration"
+        NEGOTIATING = "negotiating", "Negotiating"
+        SIGNED = "signed", "Signed"
+        IN_DELIVERY = "in_delivery", "In delivery"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+        @classmethod
+        def pre_signature_stages(cls):
+            return [cls.TALKS, cls.UNDER_CONSIDERATION, cls.NEGOTIATING]
+
+        @classmethod
+        def signed_stages(cls):
+            return [cls.SIGNED, cls.IN_DELIVERY, cls.COMPLETED]
+
+    title = models.CharField(max_length=300)
+    buyer = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="contracts_as_buyer")
+    seller = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        related_name="contracts_as_seller",
+        help_text="For co-development, the partner country that brings the technology.",
+    )
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="contracts")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.PURCHASE)
+    status = models.CharField(max_length=30, choices=Status.choices)
+    quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Units ordered.")
+    quantity_delivered = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units delivered so far, where a source says."
+    )
+    value_amount = models.DecimalField(
+        "value",
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    value_currency = models.CharField(
+        "currency", max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD."
+    )
+    signed = PartialDateField("signed", null=True, blank=True)
+    expected_completion = PartialDateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, through="ContractSource", related_name="contracts")
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(buyer=F("seller")),
+                name="contract_buyer_differs_from_seller",
+                violation_error_message="The buyer and the seller must be different countries.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True)
+                | Q(quantity_delivered__isnull=True)
+                | Q(quantity_delivered__lte=F("quantity")),
+                name="contract_delivered_within_quantity",
+                violation_error_message="The quantity delivered cannot exceed the quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0),
+                name="contract_value_not_negative",
+                violation_error_message="The value cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_amount__isnull=True, value_currency="")
+                | (Q(value_amount__isnull=False) & ~Q(value_currency="")),
+                name="contract_value_has_currency",
+                violation_error_message="A value needs its currency, and a currency its value.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("dashboard:contract-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_signed(self):
+        return self.status in self.Status.signed_stages()
+
+    @property
+    def delivery_share(self):
+        """The share delivered, from 0 to 1, or None when either count is unknown."""
+        if not self.quantity or self.quantity_delivered is None:
+            return None
+        return self.quantity_delivered / self.quantity
+
+    def clean(self):
+        if self.value_currency:
+            self.value_currency = self.value_currency.strip().upper()
+            if pycountry.currencies.get(alpha_3=self.value_currency) is None:
+                raise ValidationError(
+                    {"value_currency": f"“{self.value_currency}” is not an ISO 4217 code."}
+                )
+
+
+class ContractSourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, contract_slug, source_slug):
+        return self.get(contract__slug=contract_slug, source__slug=source_slug)
+
+
+class ContractSource(models.Model):
+    """A source a contract rests on, with the excerpt that supports it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    excerpt = models.TextField(help_text="The passage of the source, word for word.")
+
+    objects = ContractSourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "source"], name="contract_source_once")
+        ]
+        verbose_name = "contract source"
+
+    def __str__(self):
+        return f"{self.contract} — {self.source}"
+
+    def natural_key(self):
+        return (self.contract.slug, self.source.slug)
+
+    natural_key.dependencies = ["dashboard.contract", "dashboard.source"]
+
+    def clean(self):
+        if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
+            raise ValidationError(
+                {"excerpt": ValidationError(NOT_IN_SOURCE, params={"source": self.source})}
+            )
+
+
+# --- Statements --------------------------------------------------------------------------------
+
+
+class Statement(SlugModel):
+    class Kind(models.TextChoices):
+        QUOTE = "quote", "Direct quote"
+        REPORT = "report", "Reported speech"
+
+    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
+    date = PartialDateField(help_text="When it was said, as precise as the source allows.")
+    date_note = models.TextField("how the date was established", blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField(
+        "words", help_text="For a direct quote, the speaker's words exactly as the source gives."
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statements")
+    excerpt = models.TextField(
+        blank=True,
+        help_text="The passage of the source that reports it, word for word. "
+        "Required for reported speech.",
+    )
+    platforms = models.ManyToManyField(Platform, blank=True, related_name="statements")
+    contracts = models.ManyToManyField(Contract, blank=True, related_name="statements")
+
+    class Meta:
+        ordering = ["-date", "slug"]
+
+    def __str__(self):
+        words = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        return f"{self.speaker}: {words}"
+
+    def get_absolute_url(self):
+        return reverse("dashboard:statement-detail", kwargs={"slug": self.slug})
+
+    @property
+    def evidence(self):
+        """The passage to show in the source: the excerpt, or for a quote its words."""
+        return self.excerpt or self.text
+
+    def clean(self):
+        if not self.source_id:
+            return
+        errors = {}
+        if (
+            self.kind == self.Kind.QUOTE
+            and self.text
+            and not appears_in(self.source.text, self.text)
+        ):
+            errors["text"] = "A direct quote must appear word for word in its source."
+        if self.kind == self.Kind.REPORT and not self.excerpt.strip():
+            errors["excerpt"] = "Reported speech needs the passage of the source that reports it."
+        if self.excerpt and not appears_in(self.source.text, self.excerpt):
+            errors["excerpt"] = ValidationError(NOT_IN_SOURCE, params={"source": self.source})
+        if errors:
+            raise ValidationError(errors)

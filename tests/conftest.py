@@ -1,0 +1,17 @@
+"""Shared test set-up: the project's fixtures and users of each kind."""
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def india_russia(db):
+    """The data set derived from the two articles, loaded as `make run` loads it."""
+    call_command("loaddata", "india_russia", verbosity=0)
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
+    client.force_login(user)
+    return client

@@ -1,0 +1,99 @@
+"""The data set derived from the two articles: it loads, reloads without duplicates, and holds."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from dashboard.models import (
+    Contract,
+    ContractSource,
+    Country,
+    Person,
+    Platform,
+    PlatformAlias,
+    Source,
+    Statement,
+)
+
+MODELS = [Country, Source, Person, Platform, PlatformAlias, Contract, ContractSource, Statement]
+ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(
+            tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+            for row in model.objects.values()
+        )
+        for model in MODELS
+    }
+
+
+def test_loading_twice_changes_nothing(india_russia):
+    first = snapshot()
+    call_command("loaddata", "india_russia", verbosity=0)
+    assert snapshot() == first
+    assert all(first[model.__name__] for model in MODELS)
+
+
+def test_every_record_obeys_the_model_rules(india_russia):
+    for model in MODELS:
+        for instance in model.objects.all():
+            instance.full_clean()
+
+
+def test_every_contract_rests_on_a_source_with_an_excerpt(india_russia):
+    for deal in Contract.objects.prefetch_related("citations"):
+        assert deal.citations.exists(), deal
+        assert all(citation.excerpt.strip() for citation in deal.citations.all())
+
+
+def test_the_s400_deal_is_recorded_as_the_article_gives_it(india_russia):
+    deal = Contract.objects.get(slug="s-400-2018")
+    assert (deal.buyer.iso2, deal.seller.iso2) == ("IN", "RU")
+    assert deal.platform.name == "S-400 Triumf"
+    assert deal.quantity == 5
+    assert (deal.value_amount, deal.value_currency) == (Decimal("5430000000"), "USD")
+    assert str(deal.signed) == "2018" and deal.signed.precision == "year"
+    assert str(deal.expected_completion) == "September 2026"
+    assert deal.status == Contract.Status.IN_DELIVERY
+    assert deal.sources.count() == 2
+
+
+def test_deals_before_signature_are_recorded_at_their_stage(india_russia):
+    stages = dict(
+        Contract.objects.values_list("platform__name", "status").filter(
+            status__in=Contract.Status.pre_signature_stages()
+        )
+    )
+    assert stages == {"S-400 Triumf": "talks", "S-500": "under_consideration", "Su-57": "talks"}
+
+
+def test_aliases_name_the_same_platform(india_russia):
+    assert PlatformAlias.objects.get(name="SA-21 Growler").platform.name == "S-400 Triumf"
+    assert PlatformAlias.objects.get(name="Admiral Gorshkov").platform.name == "INS Vikramaditya"
+    assert set(Platform.objects.get(slug="brahmos").makers.values_list("iso2", flat=True)) == {
+        "IN",
+        "RU",
+    }
+
+
+def test_inferred_dates_say_so(india_russia):
+    for source in Source.objects.all():
+        assert source.published is not None
+        assert "infer" in source.date_note.lower() or "no dateline" in source.date_note.lower()
+    assert str(Source.objects.get(publisher="IANS").published) == "May 2025"
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the shared articles are not beside the project")
+def test_each_article_is_stored_whole_and_every_direct_quote_is_captured(india_russia):
+    for path in sorted(ARTICLES.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        source = Source.objects.get(text=text)
+        recorded = " ".join(f"{s.text} {s.excerpt}" for s in source.statements.all())
+        # Every quotation of a full sentence in the article is a recorded statement.
+        for quoted in re.findall(r"“([^”]{40,})”", text):
+            assert quoted.strip(" ,.") in recorded, (path.name, quoted)
