@@ -34,3 +34,49 @@ def find_passage(text: str, passage: str) -> tuple[int, int] | None:
 
 def appears_in(text: str, passage: str) -> bool:
     return find_passage(text, passage) is not None
+
+
+def highlight(text: str, citations: list[dict]) -> list[dict]:
+    """Split `text` into segments for display, marking every cited passage.
+
+    `citations` are dicts with at least "passage"; each one found in the text gets a "number"
+    (in place), so the caller can tell which passages could not be located.
+    Returns segments {"text", "marked", "ends"}: `marked` when a citation covers the segment,
+    `ends` the citations (with "number" added) whose passage ends there.
+    """
+    found = []
+    for citation in citations:
+        span = find_passage(text, citation["passage"])
+        if span:
+            citation.update(start=span[0], end=span[1])
+            found.append(citation)
+    found.sort(key=lambda c: (c["start"], c["end"]))
+    for number, citation in enumerate(found, start=1):
+        citation["number"] = number
+    cuts = sorted({0, len(text)} | {c["start"] for c in found} | {c["end"] for c in found})
+    segments = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [c for c in found if c["start"] <= start and end <= c["end"]]
+        segments.append(
+            {
+                "text": text[start:end],
+                "marked": bool(covering),
+                "ends": [c for c in found if c["end"] == end],
+            }
+        )
+    return segments
+
+
+def context_around(text: str, passage: str, width: int = 600) -> dict | None:
+    """The passage with up to `width` characters of its source on either side."""
+    span = find_passage(text, passage)
+    if span is None:
+        return None
+    start, end = span
+    before_start = max(0, start - width)
+    after_end = min(len(text), end + width)
+    return {
+        "before": ("…" if before_start else "") + text[before_start:start],
+        "passage": text[start:end],
+        "after": text[end:after_end] + ("…" if after_end < len(text) else ""),
+    }

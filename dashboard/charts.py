@@ -1,0 +1,188 @@
+"""Chart specifications for charts.js: labels, datasets and, per bar or slice, the URL of the
+filtered table behind it. Built from selector rows; no database access here."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+
+def list_url(name: str, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
+    url = reverse(f"dashboard:{name}")
+    return f"{url}?{query}" if query else url
+
+
+def deals_by_stage(rows: list[dict], **scope) -> dict:
+    return {
+        "labels": [row["label"] for row in rows],
+        "datasets": [{"label": "Deals", "data": [row["count"] for row in rows]}],
+        "links": [list_url("contract-list", status=row["status"], **scope) for row in rows],
+    }
+
+
+def value_by_year(rows: list[dict], **scope) -> dict:
+    """One dataset per currency: amounts in different currencies are never added up."""
+    years = sorted({row["year"] for row in rows})
+    currencies = sorted({row["currency"] for row in rows})
+    totals = {(row["year"], row["currency"]): row["total"] for row in rows}
+    datasets = [
+        {
+            "label": currency,
+            "data": [totals.get((year, currency), 0) for year in years],
+            "links": [
+                list_url(
+                    "contract-list",
+                    phase="signed",
+                    currency=currency,
+                    year_min=year,
+                    year_max=year,
+                    **scope,
+                )
+                for year in years
+            ],
+        }
+        for currency in currencies
+    ]
+    return {"labels": [str(year) for year in years], "datasets": datasets}
+
+
+def platforms_by_category(rows: list[dict]) -> dict:
+    return {
+        "labels": [row["label"] for row in rows],
+        "datasets": [{"label": "Platforms", "data": [row["count"] for row in rows]}],
+        "links": [list_url("platform-list", category=row["category"]) for row in rows],
+    }
+
+
+def deals_by_category(rows: list[dict], **scope) -> dict:
+    return {
+        "labels": [row["label"] for row in rows],
+        "datasets": [{"label": "Deals", "data": [row["count"] for row in rows]}],
+        "links": [list_url("contract-list", category=row["category"], **scope) for row in rows],
+    }
+
+
+def statements_by_year(rows: list[dict], **scope) -> dict:
+    return {
+        "labels": [str(row["year"]) for row in rows],
+        "datasets": [{"label": "Statements", "data": [row["count"] for row in rows]}],
+        "links": [
+            list_url("statement-list", year_min=row["year"], year_max=row["year"], **scope)
+            for row in rows
+        ],
+    }
+
+
+def most_discussed(rows: list[dict]) -> dict:
+    return {
+        "labels": [row["name"] for row in rows],
+        "datasets": [{"label": "Statements", "data": [row["count"] for row in rows]}],
+        "links": [list_url("statement-list", platform=row["slug"]) for row in rows],
+    }
+
+
+def _n(number) -> str:
+    return f"{number:,.0f}"
+
+
+def panel(
+    *,
+    id: str,
+    title: str,
+    kind: str,
+    chart: dict,
+    headers: list[str],
+    rows: list[list],
+    empty: str,
+    stacked: bool = False,
+) -> dict:
+    """A chart with its numbers as a plain table; each row links where its bar or slice does."""
+    return {
+        "id": id,
+        "data_id": f"chart-{id}",
+        "title": title,
+        "kind": kind,
+        "stacked": stacked,
+        "chart": chart,
+        "headers": headers,
+        "rows": rows,
+        "empty": empty,
+    }
+
+
+def overview_panels(rows: dict) -> list[dict]:
+    value = value_by_year(rows["value_by_year"])
+    value_links = {
+        (str(year), dataset["label"]): link
+        for dataset in value["datasets"]
+        for year, link in zip(value["labels"], dataset["links"], strict=True)
+    }
+    stage = deals_by_stage(rows["by_status"])
+    category = platforms_by_category(rows["by_category"])
+    over_time = statements_by_year(rows["statements_by_year"])
+    discussed = most_discussed(rows["most_discussed"])
+    return [
+        panel(
+            id="value-by-year",
+            title="Value of signed deals by year, per currency",
+            kind="bar",
+            chart=value,
+            headers=["Year", "Currency", "Value", "Deals"],
+            rows=[
+                {
+                    "cells": [r["year"], r["currency"], r["total"], r["deals"]],
+                    "url": value_links[(str(r["year"]), r["currency"])],
+                }
+                for r in rows["value_by_year"]
+            ],
+            empty="No signed deal states both its value and the year it was signed.",
+        ),
+        panel(
+            id="deals-by-stage",
+            title="Deals by stage",
+            kind="bar",
+            chart=stage,
+            headers=["Stage", "Deals"],
+            rows=[
+                {"cells": [r["label"], _n(r["count"])], "url": url}
+                for r, url in zip(rows["by_status"], stage["links"], strict=True)
+            ],
+            empty="No deals recorded yet.",
+        ),
+        panel(
+            id="platforms-by-category",
+            title="Platforms by category",
+            kind="doughnut",
+            chart=category,
+            headers=["Category", "Platforms"],
+            rows=[
+                {"cells": [r["label"], _n(r["count"])], "url": url}
+                for r, url in zip(rows["by_category"], category["links"], strict=True)
+            ],
+            empty="No platforms recorded yet.",
+        ),
+        panel(
+            id="statements-by-year",
+            title="Statements by year",
+            kind="bar",
+            chart=over_time,
+            headers=["Year", "Statements"],
+            rows=[
+                {"cells": [str(r["year"]), _n(r["count"])], "url": url}
+                for r, url in zip(rows["statements_by_year"], over_time["links"], strict=True)
+            ],
+            empty="No statements recorded yet.",
+        ),
+        panel(
+            id="most-discussed",
+            title="Most-discussed platforms",
+            kind="horizontalBar",
+            chart=discussed,
+            headers=["Platform", "Statements"],
+            rows=[
+                {"cells": [r["name"], _n(r["count"])], "url": url}
+                for r, url in zip(rows["most_discussed"], discussed["links"], strict=True)
+            ],
+            empty="No statement concerns a platform yet.",
+        ),
+    ]

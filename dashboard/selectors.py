@@ -1,0 +1,188 @@
+"""The read side: figures and chart rows computed in the database, returned as JSON-safe data.
+
+Each function takes keyword-only arguments and a queryset to start from, so the overview and
+the country-pair page share them.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+
+
+def _number(value) -> float | int:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value or 0
+
+
+def contract_counts_by_status(*, contracts: QuerySet) -> list[dict]:
+    """Every stage in deal order, with how many deals stand at it (zero included)."""
+    counts = dict(contracts.order_by().values_list("status").annotate(n=Count("id")))
+    return [
+        {"status": status.value, "label": status.label, "count": counts.get(status.value, 0)}
+        for status in Contract.Status
+    ]
+
+
+def contract_value_totals(*, contracts: QuerySet) -> list[dict]:
+    """The total value of signed deals per currency, largest first."""
+    rows = (
+        contracts.signed()
+        .exclude(value_amount=None)
+        .order_by()
+        .values("value_currency")
+        .annotate(total=Sum("value_amount"), deals=Count("id"))
+        .order_by("-total")
+    )
+    return [
+        {"currency": r["value_currency"], "total": _number(r["total"]), "deals": r["deals"]}
+        for r in rows
+    ]
+
+
+def contract_value_by_year(*, contracts: QuerySet) -> list[dict]:
+    """The value of signed deals by the year they were signed, per currency, oldest first."""
+    rows = (
+        contracts.signed()
+        .exclude(value_amount=None)
+        .exclude(signed=None)
+        .order_by()
+        .values("signed__year", "value_currency")
+        .annotate(total=Sum("value_amount"), deals=Count("id"))
+        .order_by("signed__year", "value_currency")
+    )
+    return [
+        {
+            "year": r["signed__year"],
+            "currency": r["value_currency"],
+            "total": _number(r["total"]),
+            "deals": r["deals"],
+        }
+        for r in rows
+    ]
+
+
+def platform_counts_by_category(*, platforms: QuerySet) -> list[dict]:
+    labels = dict(Platform.Category.choices)
+    rows = (
+        platforms.order_by().values("category").annotate(n=Count("id")).order_by("-n", "category")
+    )
+    return [
+        {
+            "category": r["category"],
+            "label": labels.get(r["category"], r["category"]),
+            "count": r["n"],
+        }
+        for r in rows
+    ]
+
+
+def contract_counts_by_category(*, contracts: QuerySet) -> list[dict]:
+    """The platform mix of a set of deals."""
+    labels = dict(Platform.Category.choices)
+    rows = (
+        contracts.order_by()
+        .values("platform__category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "platform__category")
+    )
+    return [
+        {
+            "category": r["platform__category"],
+            "label": labels.get(r["platform__category"]),
+            "count": r["n"],
+        }
+        for r in rows
+    ]
+
+
+def statement_counts_by_year(*, statements: QuerySet) -> list[dict]:
+    rows = (
+        statements.order_by().values("date__year").annotate(n=Count("id")).order_by("date__year")
+    )
+    return [{"year": r["date__year"], "count": r["n"]} for r in rows]
+
+
+def platforms_most_discussed(*, statements: QuerySet, limit: int = 10) -> list[dict]:
+    """The platforms the most statements concern, most first."""
+    rows = (
+        statements.order_by()
+        .filter(platforms__isnull=False)
+        .values("platforms__slug", "platforms__name")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("-n", "platforms__name")[:limit]
+    )
+    return [
+        {"slug": r["platforms__slug"], "name": r["platforms__name"], "count": r["n"]} for r in rows
+    ]
+
+
+def country_pairs(*, contracts: QuerySet) -> list[dict]:
+    """Every pair of countries with deals between them, in either direction, busiest first."""
+    rows = (
+        contracts.order_by()
+        .values("buyer__iso2", "buyer__name", "seller__iso2", "seller__name")
+        .annotate(n=Count("id"))
+    )
+    pairs: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        ends = sorted(
+            [(r["buyer__iso2"], r["buyer__name"]), (r["seller__iso2"], r["seller__name"])]
+        )
+        key = (ends[0][0], ends[1][0])
+        pair = pairs.setdefault(
+            key,
+            {
+                "first": ends[0][0],
+                "first_name": ends[0][1],
+                "second": ends[1][0],
+                "second_name": ends[1][1],
+                "deals": 0,
+            },
+        )
+        pair["deals"] += r["n"]
+    return sorted(pairs.values(), key=lambda p: (-p["deals"], p["first_name"], p["second_name"]))
+
+
+def overview_figures() -> dict:
+    """The key figures on the overview."""
+    contracts = Contract.objects.all()
+    return {
+        "countries": Country.objects.count(),
+        "platforms": Platform.objects.count(),
+        "contracts": contracts.count(),
+        "statements": Statement.objects.count(),
+        "sources": Source.objects.count(),
+        "people": Person.objects.count(),
+        "by_status": contract_counts_by_status(contracts=contracts),
+        "signed_value": contract_value_totals(contracts=contracts),
+    }
+
+
+def pair_contracts(*, first: Country, second: Country) -> QuerySet:
+    return Contract.objects.between(first, second)
+
+
+def pair_statements(*, first: Country, second: Country) -> QuerySet:
+    """Statements about the pair's deals, and statements by either country's officials in the
+    sources that report those deals."""
+    contracts = pair_contracts(first=first, second=second)
+    sources = Source.objects.filter(contracts__in=contracts)
+    return Statement.objects.filter(
+        Q(contracts__in=contracts) | Q(speaker__country__in=[first, second], source__in=sources)
+    ).distinct()
+
+
+def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 200) -> dict:
+    """Deals (by the date they were signed) and statements, newest first; undated deals apart."""
+    entries = [{"date": c.signed, "kind": "deal", "record": c} for c in contracts if c.signed] + [
+        {"date": s.date, "kind": "statement", "record": s} for s in statements[:limit]
+    ]
+    entries.sort(key=lambda e: e["date"], reverse=True)
+    return {
+        "entries": entries[:limit],
+        "undated": [c for c in contracts if not c.signed],
+        "truncated": len(entries) > limit,
+    }

@@ -1,0 +1,245 @@
+"""The dashboard's tables: sortable, paginated, linked, and exportable with their provenance.
+
+Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON).
+"""
+
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+
+from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+
+
+def _links(records):
+    return format_html_join(
+        ", ", '<a href="{}">{}</a>', ((r.get_absolute_url(), r) for r in records)
+    )
+
+
+def _names(records):
+    return "; ".join(str(r) for r in records)
+
+
+class DateColumn(tables.Column):
+    """A date with precision, sorted by its stored value and shown as "May 2025"."""
+
+    def render(self, value):
+        return str(value)
+
+    def value(self, value):
+        return value.isoformat() if value else ""
+
+
+class PrecisionColumn(tables.Column):
+    """The precision of a date, for exports only."""
+
+    def __init__(self, date_field, **kwargs):
+        kwargs.setdefault("verbose_name", f"{date_field.replace('_', ' ').capitalize()} precision")
+        super().__init__(accessor=date_field, visible=False, orderable=False, **kwargs)
+
+    def value(self, value):
+        return value.precision if value else ""
+
+
+class RecordTable(tables.Table):
+    slug = tables.Column(visible=False)
+
+
+class ContractTable(RecordTable):
+    title = tables.Column(linkify=True)
+    buyer = tables.Column(linkify=True, order_by="buyer__name")
+    seller = tables.Column(linkify=True, order_by="seller__name")
+    platform = tables.Column(linkify=True, order_by="platform__name")
+    status = tables.Column(verbose_name="Stage")
+    quantity = tables.Column(verbose_name="Units")
+    quantity_delivered = tables.Column(verbose_name="Delivered")
+    value_amount = tables.Column(verbose_name="Value")
+    value_currency = tables.Column(verbose_name="Currency", visible=False)
+    signed = DateColumn()
+    signed_precision = PrecisionColumn("signed")
+    expected_completion = DateColumn(verbose_name="Expected completion")
+    expected_completion_precision = PrecisionColumn("expected_completion")
+    sources = tables.Column(
+        accessor="slug", verbose_name="Sources", visible=False, orderable=False
+    )
+    excerpts = tables.Column(
+        accessor="slug", verbose_name="Excerpts", visible=False, orderable=False
+    )
+    notes = tables.Column(visible=False)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "title",
+            "buyer",
+            "seller",
+            "platform",
+            "kind",
+            "status",
+            "quantity",
+            "quantity_delivered",
+            "value_amount",
+            "value_currency",
+            "signed",
+            "signed_precision",
+            "expected_completion",
+            "expected_completion_precision",
+            "slug",
+            "notes",
+            "sources",
+            "excerpts",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records contracts"}
+        empty_text = "No deals match these filters."
+
+    def render_value_amount(self, value, record):
+        return f"{record.value_currency} {value:,.0f}"
+
+    def value_value_amount(self, value):
+        return value
+
+    def value_sources(self, record):
+        return _names(c.source for c in record.citations.all())
+
+    def value_excerpts(self, record):
+        return " | ".join(c.excerpt for c in record.citations.all())
+
+
+class StatementTable(RecordTable):
+    date = DateColumn()
+    date_precision = PrecisionColumn("date")
+    speaker = tables.Column(linkify=True, order_by="speaker__name")
+    text = tables.Column(verbose_name="Words", linkify=True)
+    kind = tables.Column()
+    source = tables.Column(linkify=True, order_by="source__title")
+    platforms = tables.Column(accessor="slug", verbose_name="Platforms", orderable=False)
+    contracts = tables.Column(
+        accessor="slug", verbose_name="Deals", orderable=False, visible=False
+    )
+    excerpt = tables.Column(visible=False)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "date",
+            "date_precision",
+            "speaker",
+            "text",
+            "kind",
+            "source",
+            "platforms",
+            "contracts",
+            "excerpt",
+            "slug",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records statements"}
+        empty_text = "No statements match these filters."
+
+    def render_text(self, value):
+        return value if len(value) <= 160 else value[:157] + "…"
+
+    def render_platforms(self, record):
+        return _links(record.platforms.all()) or "—"
+
+    def value_platforms(self, record):
+        return _names(record.platforms.all())
+
+    def value_contracts(self, record):
+        return _names(record.contracts.all())
+
+
+class PlatformTable(RecordTable):
+    name = tables.Column(linkify=True)
+    aliases = tables.Column(accessor="slug", verbose_name="Aliases", orderable=False)
+    makers = tables.Column(accessor="slug", verbose_name="Makers", orderable=False)
+    contract_count = tables.Column(verbose_name="Deals")
+    statement_count = tables.Column(verbose_name="Statements")
+
+    class Meta:
+        model = Platform
+        fields = [
+            "name",
+            "aliases",
+            "category",
+            "makers",
+            "contract_count",
+            "statement_count",
+            "slug",
+            "description",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records platforms"}
+        empty_text = "No platforms match these filters."
+
+    def render_aliases(self, record):
+        return _names(record.aliases.all()) or "—"
+
+    def value_aliases(self, record):
+        return _names(record.aliases.all())
+
+    def render_makers(self, record):
+        return _links(record.makers.all()) or "—"
+
+    def value_makers(self, record):
+        return _names(record.makers.all())
+
+
+class CountryTable(tables.Table):
+    name = tables.Column(linkify=True)
+    buyer_count = tables.Column(verbose_name="Deals as buyer")
+    seller_count = tables.Column(verbose_name="Deals as seller")
+    people_count = tables.Column(verbose_name="People quoted")
+
+    class Meta:
+        model = Country
+        fields = ["name", "iso2", "iso3", "buyer_count", "seller_count", "people_count"]
+        exclude = ["id"]
+        attrs = {"class": "records countries"}
+        empty_text = "No countries match these filters."
+
+
+class SourceTable(RecordTable):
+    title = tables.Column(linkify=True)
+    published = DateColumn()
+    published_precision = PrecisionColumn("published")
+    url = tables.Column(verbose_name="URL")
+    contract_count = tables.Column(verbose_name="Deals cited")
+    statement_count = tables.Column(verbose_name="Statements")
+    date_note = tables.Column(visible=False)
+
+    class Meta:
+        model = Source
+        fields = [
+            "title",
+            "publisher",
+            "published",
+            "published_precision",
+            "url",
+            "contract_count",
+            "statement_count",
+            "date_note",
+            "slug",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records sources"}
+        empty_text = "No sources match these filters."
+
+    def render_url(self, value):
+        # Only web addresses become links; anything else (say, "javascript:") stays text.
+        if not value.lower().startswith(("https://", "http://")):
+            return value
+        return format_html('<a href="{}" rel="noopener noreferrer">link</a>', value)
+
+
+class PersonTable(RecordTable):
+    name = tables.Column(linkify=True)
+    country = tables.Column(linkify=True, order_by="country__name")
+    statement_count = tables.Column(verbose_name="Statements")
+
+    class Meta:
+        model = Person
+        fields = ["name", "kind", "role", "country", "statement_count", "slug"]
+        exclude = ["id"]
+        attrs = {"class": "records people"}
+        empty_text = "No people match these filters."

@@ -1,0 +1,75 @@
+"""Queries per page do not grow with the number of rows shown."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+
+PAGES = [
+    "/",
+    "/contracts/",
+    "/statements/",
+    "/platforms/",
+    "/countries/",
+    "/sources/",
+    "/people/",
+    "/contracts/?_export=csv",
+    "/statements/?_export=csv",
+    "/platforms/?_export=json",
+    "/countries/IN/",
+    "/platforms/s-400-triumf/",
+    "/contracts/s-400-2018/",
+    "/people/denis-alipov/",
+    "/sources/ians-alipov-interview-2025-05/",
+    "/ties/IN/RU/",
+    "/search/?q=S-400",
+    "/statements/?platform=s-400-triumf",
+]
+
+
+def grow(start, count):
+    """Add `count` more of every kind of row the pages above show."""
+    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    s400 = Platform.objects.get(slug="s-400-triumf")
+    alipov = Person.objects.get(slug="denis-alipov")
+    source = Source.objects.get(slug="ians-alipov-interview-2025-05")
+    for i in range(start, start + count):
+        platform = Platform.objects.create(
+            slug=f"p{i}", name=f"S-400 variant {i}", category="air_defence"
+        )
+        platform.aliases.create(name=f"alias {i}")
+        platform.makers.add(russia)
+        deal = Contract.objects.create(
+            slug=f"c{i}",
+            title=f"S-400 deal {i}",
+            buyer=india,
+            seller=russia,
+            platform=s400,
+            status="signed",
+            value_amount=i,
+            value_currency="USD",
+            signed=f"{2000 + i}",
+        )
+        deal.citations.create(source=source, excerpt="S-400")
+        statement = Statement.objects.create(
+            slug=f"s{i}", speaker=alipov, date="2025", kind="quote", text="S-400", source=source
+        )
+        statement.platforms.add(s400, platform)
+        statement.contracts.add(deal)
+        Person.objects.create(slug=f"person{i}", name=f"Person {i}", country=india)
+        Source.objects.create(slug=f"src{i}", title=f"Source {i}", publisher="P", text="S-400")
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_queries_do_not_grow_with_rows(client, india_russia, url):
+    grow(0, 3)
+    small = queries(client, url)
+    grow(3, 12)
+    assert queries(client, url) == small

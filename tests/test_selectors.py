@@ -1,0 +1,142 @@
+"""Figures computed in the database, checked against hand-built data."""
+
+from decimal import Decimal
+
+import pytest
+
+from dashboard import selectors
+from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+
+
+@pytest.fixture
+def data(db):
+    c = {
+        iso: Country.objects.create(name=name, iso2=iso, iso3=iso3)
+        for iso, name, iso3 in [
+            ("IN", "India", "IND"),
+            ("RU", "Russia", "RUS"),
+            ("FR", "France", "FRA"),
+        ]
+    }
+    jet = Platform.objects.create(slug="jet", name="Jet", category="fighter_aircraft")
+    sam = Platform.objects.create(slug="sam", name="SAM", category="air_defence")
+    tank = Platform.objects.create(slug="tank", name="Tank", category="tank")
+
+    def deal(slug, buyer, seller, platform, status, amount=None, currency="", signed=None):
+        return Contract.objects.create(
+            slug=slug,
+            title=slug,
+            buyer=c[buyer],
+            seller=c[seller],
+            platform=platform,
+            status=status,
+            value_amount=amount,
+            value_currency=currency,
+            signed=signed,
+        )
+
+    deals = [
+        deal("a", "IN", "RU", sam, "in_delivery", Decimal("5430000000"), "USD", "2018"),
+        deal("b", "IN", "RU", jet, "talks"),
+        deal("c", "IN", "FR", jet, "signed", Decimal("100"), "EUR", "2016-09"),
+        deal("d", "RU", "IN", tank, "completed", Decimal("70"), "USD", "2018-05-01"),
+        deal("e", "IN", "FR", jet, "signed", Decimal("50"), "EUR", "2019"),
+        deal("f", "IN", "RU", tank, "cancelled", Decimal("999"), "USD", "2018"),
+    ]
+    text = "He said the SAM works. The jet is good."
+    source = Source.objects.create(slug="s", title="S", publisher="P", text=text)
+    other = Source.objects.create(slug="o", title="O", publisher="P", text=text)
+    deals[0].citations.create(source=source, excerpt="the SAM works")
+    ru = Person.objects.create(slug="ru", name="Ru", country=c["RU"])
+    fr = Person.objects.create(slug="fr", name="Fr", country=c["FR"])
+
+    def said(slug, who, date, platforms, src=source, contracts=()):
+        s = Statement.objects.create(
+            slug=slug, speaker=who, date=date, kind="quote", text="the SAM works", source=src
+        )
+        s.platforms.set(platforms)
+        s.contracts.set(contracts)
+        return s
+
+    said("s1", ru, "2025-05", [sam, jet], contracts=[deals[0]])
+    said("s2", ru, "2025", [sam])
+    said("s3", fr, "2024-01-02", [jet], src=other)
+    said("s4", ru, "2024", [], src=other)
+    return c
+
+
+def test_counts_by_status_list_every_stage_in_deal_order(data):
+    rows = selectors.contract_counts_by_status(contracts=Contract.objects.all())
+    assert [r["status"] for r in rows] == list(Contract.Status.values)
+    assert {r["status"]: r["count"] for r in rows if r["count"]} == {
+        "in_delivery": 1,
+        "talks": 1,
+        "signed": 2,
+        "completed": 1,
+        "cancelled": 1,
+    }
+
+
+def test_signed_value_is_totalled_per_currency_and_never_mixed(data):
+    totals = selectors.contract_value_totals(contracts=Contract.objects.all())
+    # The cancelled deal's value and the unsigned talks are left out.
+    assert totals == [
+        {"currency": "USD", "total": 5430000070, "deals": 2},
+        {"currency": "EUR", "total": 150, "deals": 2},
+    ]
+
+
+def test_value_by_year_groups_dates_of_any_precision_by_year(data):
+    rows = selectors.contract_value_by_year(contracts=Contract.objects.all())
+    assert rows == [
+        {"year": 2016, "currency": "EUR", "total": 100, "deals": 1},
+        {"year": 2018, "currency": "USD", "total": 5430000070, "deals": 2},
+        {"year": 2019, "currency": "EUR", "total": 50, "deals": 1},
+    ]
+
+
+def test_statements_by_year_and_most_discussed_platforms(data):
+    statements = Statement.objects.all()
+    assert selectors.statement_counts_by_year(statements=statements) == [
+        {"year": 2024, "count": 2},
+        {"year": 2025, "count": 2},
+    ]
+    assert selectors.platforms_most_discussed(statements=statements) == [
+        {"slug": "jet", "name": "Jet", "count": 2},
+        {"slug": "sam", "name": "SAM", "count": 2},
+    ]
+
+
+def test_platforms_by_category(data):
+    rows = selectors.platform_counts_by_category(platforms=Platform.objects.all())
+    assert {r["label"]: r["count"] for r in rows} == {
+        "Fighter aircraft": 1,
+        "Air-defence system": 1,
+        "Tank": 1,
+    }
+
+
+def test_country_pairs_join_both_directions(data):
+    pairs = selectors.country_pairs(contracts=Contract.objects.all())
+    assert [(p["first"], p["second"], p["deals"]) for p in pairs] == [
+        ("IN", "RU", 4),
+        ("FR", "IN", 2),
+    ]
+
+
+def test_pair_statements_are_about_the_pair(data):
+    pair = selectors.pair_statements(first=data["RU"], second=data["IN"])
+    # s1 concerns a pair deal; s2 is a Russian official in a source citing a pair deal;
+    # s3 and s4 come from a source that cites no India-Russia deal.
+    assert sorted(s.slug for s in pair) == ["s1", "s2"]
+    assert selectors.pair_statements(first=data["FR"], second=data["IN"]).count() == 0
+
+
+def test_pair_timeline_orders_by_date_and_keeps_undated_deals_apart(data):
+    contracts = selectors.pair_contracts(first=data["IN"], second=data["RU"])
+    statements = selectors.pair_statements(first=data["IN"], second=data["RU"])
+    timeline = selectors.pair_timeline(contracts=contracts, statements=statements)
+    dates = [entry["date"] for entry in timeline["entries"]]
+    assert dates == sorted(dates, reverse=True)
+    assert [c.slug for c in timeline["undated"]] == ["b"]
+    assert {e["record"].slug for e in timeline["entries"]} == {"a", "d", "f", "s1", "s2"}

@@ -1,0 +1,327 @@
+"""The analysts' pages: what each shows, what filters leave, what exports hold."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from dashboard import charts, selectors
+from dashboard.filters import ContractFilterSet
+from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+
+LISTS = [
+    "contract-list",
+    "statement-list",
+    "platform-list",
+    "country-list",
+    "source-list",
+    "person-list",
+]
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.content.decode()
+
+
+def table_rows(html):
+    body = html.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in body.split("<tr")[1:] if 'class="empty"' not in row]
+
+
+def chart_data(html, chart_id):
+    match = re.search(rf'<script id="{chart_id}" type="application/json">(.*?)</script>', html)
+    return json.loads(match.group(1))
+
+
+def csv_rows(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def detail_urls():
+    return [
+        reverse("dashboard:contract-detail", args=["s-400-2018"]),
+        reverse("dashboard:platform-detail", args=["s-400-triumf"]),
+        reverse("dashboard:country-detail", args=["IN"]),
+        reverse("dashboard:country-detail", args=["PK"]),
+        reverse("dashboard:person-detail", args=["denis-alipov"]),
+        reverse("dashboard:source-detail", args=["ians-alipov-interview-2025-05"]),
+        Statement.objects.first().get_absolute_url(),
+        reverse("dashboard:pair", args=["IN", "RU"]),
+        reverse("dashboard:search") + "?q=S-400",
+        reverse("dashboard:overview"),
+    ]
+
+
+def test_every_page_answers(client, india_russia):
+    for name in LISTS:
+        page(client, reverse(f"dashboard:{name}"))
+    for url in detail_urls():
+        page(client, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contracts/no-such-deal/",
+        "/countries/XX/",
+        "/platforms/nothing/",
+        "/people/nobody/",
+        "/sources/none/",
+        "/statements/none/",
+        "/ties/IN/XX/",
+        "/ties/IN/IN/",
+    ],
+)
+def test_unknown_records_are_404(client, india_russia, url):
+    html = page(client, url, status=404)
+    assert "Not found" in html
+
+
+def test_a_pair_reached_in_either_order_is_the_same_page(client, india_russia):
+    response = client.get("/ties/RU/IN/")
+    assert response.status_code == 301 and response.url == "/ties/IN/RU/"
+    assert client.get("/ties/ru/in/").url == "/ties/IN/RU/"
+    html = page(client, "/ties/IN/RU/")
+    for deal in Contract.objects.all():
+        assert escape(deal.title) in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=talks", {"s-400-additional", "su-57-talks"}),
+        ("phase=before_signature", {"s-400-additional", "su-57-talks", "s-500-consideration"}),
+        ("category=air_defence", {"s-400-2018", "s-400-additional", "s-500-consideration"}),
+        ("platform=s-400-triumf", {"s-400-2018", "s-400-additional"}),
+        ("year_min=2018&year_max=2018", {"s-400-2018"}),
+        ("value_min=1000000000&currency=usd", {"s-400-2018"}),
+        ("buyer=RU", set()),
+        ("q=Growler", {"s-400-2018", "s-400-additional"}),
+    ],
+)
+def test_contract_filters_leave_the_right_rows(client, india_russia, query, expected):
+    html = page(client, f"/contracts/?{query}")
+    shown = {
+        deal.slug for deal in Contract.objects.all() if f'href="{deal.get_absolute_url()}"' in html
+    }
+    assert shown == expected
+    if not expected:
+        assert "No deals match these filters." in html
+
+
+def test_either_party_filters_select_the_pair(client, india_russia):
+    html = page(client, "/contracts/?party=RU&counterpart=IN")
+    assert len(table_rows(html)) == Contract.objects.count()
+    assert len(table_rows(page(client, "/contracts/?party=RU&counterpart=PK"))) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "speaker_slugs"),
+    [
+        ("speaker=indian-air-force", {"indian-air-force"}),
+        ("country=IN", {"indian-air-force", "hq-integrated-defence-staff"}),
+        ("q=game+changer", {"indian-air-force"}),
+    ],
+)
+def test_statement_filters(client, india_russia, query, speaker_slugs):
+    html = page(client, f"/statements/?{query}")
+    rows = table_rows(html)
+    assert rows
+    shown = {p.slug for p in Person.objects.all() if any(p.get_absolute_url() in r for r in rows)}
+    assert shown == speaker_slugs
+
+
+def test_statements_about_a_platform(client, india_russia):
+    rows = table_rows(page(client, "/statements/?platform=s-400-triumf"))
+    expected = Statement.objects.filter(platforms__slug="s-400-triumf").count()
+    assert len(rows) == expected >= 1
+
+
+def test_a_bad_filter_value_is_shown_as_a_form_error(client, india_russia):
+    html = page(client, "/contracts/?buyer=XX&year_min=abc")
+    assert "Some filters could not be read" in html
+    assert "Select a valid choice" in html
+    assert "Enter a number" in html
+
+
+def test_sorting_orders_the_rows(client, india_russia):
+    html = page(client, "/contracts/?sort=-value_amount")
+    assert "s-400-2018" in table_rows(html)[0]
+    html = page(client, "/contracts/?sort=title")
+    titles = [
+        re.search(r'<a href="/contracts/[^"]+/">([^<]+)</a>', row).group(1)
+        for row in table_rows(html)
+    ]
+    assert titles == sorted(titles)
+    html = page(client, "/statements/?sort=date")
+    dates = [s.date for s in Statement.objects.order_by("date")]
+    assert str(dates[0]) in table_rows(html)[0]
+
+
+def test_csv_export_has_exactly_the_filtered_rows(client, india_russia):
+    query = {"phase": "signed"}
+    rows = csv_rows(client, "/contracts/?phase=signed&_export=csv")
+    expected = ContractFilterSet(query, queryset=Contract.objects.all()).qs
+    assert sorted(r["Slug"] for r in rows) == sorted(c.slug for c in expected)
+    assert len(rows) == 8
+    s400 = next(r for r in rows if r["Slug"] == "s-400-2018")
+    assert s400["Signed"] == "2018" and s400["Signed precision"] == "year"
+    assert s400["Expected completion"] == "2026-09"
+    assert s400["Expected completion precision"] == "month"
+    assert s400["Currency"] == "USD" and s400["Value"].startswith("5430000000")
+    assert "IANS" in s400["Sources"] or "Russian envoy" in s400["Sources"]
+    assert "2018 deal worth $5.43 billion" in s400["Excerpts"]
+
+
+def test_exports_cover_every_page_not_only_the_first(client, india_russia, settings):
+    rows = csv_rows(client, "/statements/?_export=csv&per_page=2")
+    assert len(rows) == Statement.objects.count()
+    assert {"Date", "Date precision", "Source", "Excerpt"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_table_exports_csv_xlsx_and_json(client, india_russia, name):
+    url = reverse(f"dashboard:{name}")
+    count = len(csv_rows(client, f"{url}?_export=csv"))
+    assert count == len(json.loads(client.get(f"{url}?_export=json").content))
+    xlsx = client.get(f"{url}?_export=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == count + 1
+
+
+def test_overview_charts_carry_the_selector_figures(client, india_russia):
+    html = page(client, "/")
+    contracts, statements = Contract.objects.all(), Statement.objects.all()
+    by_stage = chart_data(html, "chart-deals-by-stage")
+    assert by_stage == charts.deals_by_stage(
+        selectors.contract_counts_by_status(contracts=contracts)
+    )
+    assert (
+        dict(zip(by_stage["labels"], by_stage["datasets"][0]["data"], strict=True))["Talks"]
+        == Contract.objects.filter(status="talks").count()
+    )
+    value = chart_data(html, "chart-value-by-year")
+    assert value["labels"] == ["2018"] and value["datasets"][0]["data"] == [5430000000]
+    discussed = chart_data(html, "chart-most-discussed")
+    assert discussed["labels"][0] == "S-400 Triumf"
+    assert (
+        discussed["datasets"][0]["data"][0]
+        == statements.filter(platforms__slug="s-400-triumf").count()
+    )
+    assert chart_data(html, "chart-statements-by-year") == charts.statements_by_year(
+        selectors.statement_counts_by_year(statements=statements)
+    )
+    assert "/ties/IN/RU/" in html
+
+
+def test_chart_links_open_the_filtered_table(client, india_russia):
+    html = page(client, "/")
+    link = chart_data(html, "chart-deals-by-stage")["links"][0]
+    assert len(table_rows(page(client, link))) == Contract.objects.filter(status="talks").count()
+    platform_link = chart_data(html, "chart-most-discussed")["links"][0]
+    assert (
+        len(table_rows(page(client, platform_link)))
+        == Statement.objects.filter(platforms__slug="s-400-triumf").count()
+    )
+
+
+def test_the_s400_deal_page_answers_the_analysts_questions(client, india_russia):
+    html = page(client, "/contracts/s-400-2018/")
+    assert "5,430,000,000" in html and "USD" in html
+    assert "September 2026" in html
+    assert "not stated" in html.lower()
+    for citation in Contract.objects.get(slug="s-400-2018").citations.all():
+        assert escape(citation.source.title) in html
+    assert "<mark" in html
+
+
+def test_the_ambassadors_words_on_the_s400_and_where(client, india_russia):
+    html = page(client, "/statements/?speaker=denis-alipov&platform=s-400-triumf")
+    rows = table_rows(html)
+    assert rows and all("denis-alipov" in row for row in rows)
+    statement = Statement.objects.filter(
+        speaker__slug="denis-alipov", kind="quote", platforms__slug="s-400-triumf"
+    ).first()
+    detail = page(client, statement.get_absolute_url())
+    assert escape(statement.source.title) in detail
+    assert '<mark id="passage">' in detail
+
+
+def test_source_page_marks_every_cited_passage(client, india_russia):
+    source = Source.objects.get(slug="ians-alipov-interview-2025-05")
+    html = page(client, source.get_absolute_url())
+    for statement in source.statements.all():
+        assert statement.get_absolute_url() in html
+    for citation in source.citations.all():
+        assert citation.contract.get_absolute_url() in html
+    assert html.count("<mark") >= source.statements.count()
+
+
+def test_search_finds_platforms_by_alias_and_other_records(client, india_russia):
+    html = page(client, "/search/?q=Growler")
+    assert "/platforms/s-400-triumf/" in html
+    html = page(client, "/search/?q=Alipov")
+    assert "/people/denis-alipov/" in html and "/statements/" in html
+    assert (
+        "No results" in page(client, "/search/?q=zzzzzz")
+        or "nothing" in page(client, "/search/?q=zzzzzz").lower()
+    )
+
+
+def test_country_page_shows_partners_and_deals(client, india_russia):
+    html = page(client, "/countries/RU/")
+    assert "/ties/IN/RU/" in html
+    assert "/contracts/s-400-2018/" in html
+    assert "/people/denis-alipov/" in html
+
+
+HOSTILE = "</script><script>alert(1)</script>"
+
+
+def test_hostile_names_are_shown_as_text_everywhere(client, india_russia):
+    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    platform = Platform.objects.create(slug="hostile", name=HOSTILE, category="other")
+    platform.aliases.create(name=HOSTILE + "alias")
+    deal = Contract.objects.create(
+        slug="hostile-deal",
+        title=HOSTILE,
+        buyer=india,
+        seller=russia,
+        platform=platform,
+        status="talks",
+    )
+    source = Source.objects.first()
+    deal.citations.create(source=source, excerpt="S-400")
+    statement = Statement.objects.filter(kind="quote").first()
+    statement.platforms.add(platform)
+    urls = [
+        "/",
+        "/platforms/",
+        "/platforms/hostile/",
+        "/contracts/",
+        "/contracts/hostile-deal/",
+        "/statements/",
+        statement.get_absolute_url(),
+        "/ties/IN/RU/",
+        "/search/?q=alert",
+        "/countries/IN/",
+        source.get_absolute_url(),
+        f"/search/?q={HOSTILE}",
+    ]
+    for url in urls:
+        html = page(client, url)
+        assert "<script>alert(1)" not in html, url
+    assert escape(HOSTILE) in page(client, "/platforms/hostile/")
+    assert HOSTILE in json.dumps(chart_data(page(client, "/"), "chart-most-discussed"))
