@@ -47,10 +47,13 @@
     const circular = type === 'doughnut' || type === 'pie';
     const currency = canvas.dataset.chartCurrency;
     const yLabel = canvas.dataset.chartYLabel;
-    const format = currency ? new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    const locale = document.documentElement.lang || undefined;
+    const format = currency ? new Intl.NumberFormat(locale, {
       style: 'currency', currency: currency, notation: 'compact',
       minimumFractionDigits: 0, maximumFractionDigits: 1,
     }).format : null;
+    // Axis ticks stay short ("6B", not "6,000,000,000"); tooltips keep the exact figure.
+    const compact = format || new Intl.NumberFormat(locale, { notation: 'compact' }).format;
 
     applyPalette(data, circular);
 
@@ -79,7 +82,15 @@
       const stacked = canvas.dataset.chartStacked === 'true';
       options.scales = { x: { stacked: stacked }, y: { stacked: stacked } };
       if (yLabel) options.scales[valueAxis].title = { display: true, text: yLabel };
-      if (format) options.scales[valueAxis].ticks = { callback: (value) => format(value) };
+      options.scales[valueAxis].ticks = { callback: (value) => compact(value) };
+      // Long names would run off the canvas: shorten them on the axis, in full in tooltips.
+      const indexAxis = valueAxis === 'x' ? 'y' : 'x';
+      options.scales[indexAxis].ticks = {
+        callback: function (value) {
+          const label = String(this.getLabelForValue(value));
+          return label.length > 24 ? label.slice(0, 23) + '…' : label;
+        },
+      };
     }
     if (format) {
       options.plugins.tooltip = {
