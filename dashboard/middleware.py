@@ -1,0 +1,45 @@
+"""Middleware that turns a database the site cannot reach into a "service unavailable" page.
+
+Without it a lost database connection is a server error: a 500 that says nothing useful to the
+reader and, with debug on, a stack trace. The 503 page says the service is down for a while and
+names nothing about the set-up; the details go to the log.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 60
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with a Retry-After header when a view or its template cannot reach the
+    database (OperationalError: refused, timed out, locked; InterfaceError: connection closed)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError) or settings.DEBUG:
+            # With debug on, the developer wants the technical page.
+            return None
+        logger.error(
+            "Database unavailable while serving %s %s",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        # Rendered without the request: context processors may need the database too.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response
