@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Defence ties"
+
+    def ready(self):
+        from dashboard.cache import connect_signals
+
+        connect_signals(self.get_models())

@@ -1,11 +1,17 @@
 """Filter sets for the dashboard's tables. Every filter is a URL parameter, so a filtered view
 can be bookmarked and shared."""
 
+from decimal import Decimal
+
 import django_filters as filters
 from django import forms
 from django.db.models import Q
 
 from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.search import text_search
+
+# The largest value a contract can hold (18 digits, 2 of them decimals).
+MAX_VALUE = Decimal("9999999999999999.99")
 
 
 def _search(queryset, fields, value):
@@ -77,10 +83,18 @@ class ContractFilterSet(YearRangeMixin):
         label="Currency", field_name="value_currency", lookup_expr="iexact", max_length=3
     )
     value_min = filters.NumberFilter(
-        label="Value from", field_name="value_amount", lookup_expr="gte", min_value=0
+        label="Value from",
+        field_name="value_amount",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_VALUE,
     )
     value_max = filters.NumberFilter(
-        label="Value to", field_name="value_amount", lookup_expr="lte", min_value=0
+        label="Value to",
+        field_name="value_amount",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_VALUE,
     )
 
     class Meta:
@@ -110,6 +124,7 @@ class StatementFilterSet(YearRangeMixin):
     )
     country = _country_filter("Speaker's country", field_name="speaker__country")
     platform = filters.ModelChoiceFilter(
+        label="Platform",
         field_name="platforms",
         queryset=Platform.objects.all(),
         to_field_name="slug",
@@ -117,6 +132,7 @@ class StatementFilterSet(YearRangeMixin):
         distinct=True,
     )
     contract = filters.ModelChoiceFilter(
+        label="Deal",
         field_name="contracts",
         queryset=Contract.objects.all(),
         to_field_name="slug",
@@ -130,7 +146,7 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        return _search(queryset, ["text", "excerpt"], value)
+        return text_search(queryset, value=value, fields=["text", "excerpt"])
 
 
 class PlatformFilterSet(filters.FilterSet):
@@ -167,7 +183,7 @@ class SourceFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        return _search(queryset, ["title", "publisher", "text"], value)
+        return text_search(queryset, value=value, fields=["title", "publisher", "text"])
 
 
 class PersonFilterSet(filters.FilterSet):

@@ -106,6 +106,10 @@ class Source(SlugModel):
 
     class Meta:
         ordering = ["-published", "title"]
+        indexes = [
+            models.Index(fields=["published", "title"], name="source_published_idx"),
+            models.Index(fields=["publisher"], name="source_publisher_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -134,6 +138,10 @@ class Person(SlugModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [
+            models.Index(fields=["name"], name="person_name_idx"),
+            models.Index(fields=["kind"], name="person_kind_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -175,6 +183,7 @@ class Platform(SlugModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["category"], name="platform_category_idx")]
 
     def __str__(self):
         return self.name
@@ -286,6 +295,16 @@ class Contract(SlugModel):
 
     class Meta:
         ordering = ["title"]
+        indexes = [
+            models.Index(fields=["title"], name="contract_title_idx"),
+            models.Index(fields=["status"], name="contract_status_idx"),
+            models.Index(fields=["kind"], name="contract_kind_idx"),
+            models.Index(fields=["signed"], name="contract_signed_idx"),
+            models.Index(fields=["expected_completion"], name="contract_completion_idx"),
+            models.Index(fields=["value_amount"], name="contract_value_idx"),
+            models.Index(fields=["value_currency", "value_amount"], name="contract_currency_idx"),
+            models.Index(fields=["quantity"], name="contract_quantity_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(buyer=F("seller")),
@@ -400,6 +419,10 @@ class Statement(SlugModel):
 
     class Meta:
         ordering = ["-date", "slug"]
+        indexes = [
+            models.Index(fields=["-date", "slug"], name="statement_date_idx"),
+            models.Index(fields=["kind"], name="statement_kind_idx"),
+        ]
 
     def __str__(self):
         words = self.text if len(self.text) <= 60 else self.text[:57] + "…"

@@ -5,6 +5,7 @@ form of quote marks, apostrophes and dashes may differ, since editors type them 
 """
 
 import re
+from functools import lru_cache
 
 _EQUIVALENT = {
     "'": "'‘’‛′`",
@@ -12,6 +13,8 @@ _EQUIVALENT = {
     "-": "-‐‑‒–—―",
 }
 _CLASS_OF = {char: f"[{re.escape(group)}]" for group in _EQUIVALENT.values() for char in group}
+_PLAIN = {char: plain for plain, group in _EQUIVALENT.items() for char in group if char != plain}
+_MARKS = re.compile(f"[{re.escape(''.join(_PLAIN))}]")  # faster than str.translate
 
 
 def _token_pattern(token: str) -> str:
@@ -33,7 +36,21 @@ def find_passage(text: str, passage: str) -> tuple[int, int] | None:
 
 
 def appears_in(text: str, passage: str) -> bool:
-    return find_passage(text, passage) is not None
+    """Whether `passage` stands in `text` word for word: the answer find_passage() gives, by
+    comparing both with white space collapsed and equivalent marks made one, so no pattern is
+    compiled (the fixture loader asks this of every quote and excerpt it reads)."""
+    wanted = _normalised(passage or "")
+    return bool(wanted) and wanted in _normalised_text(text or "")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(_MARKS.sub(lambda mark: _PLAIN[mark[0]], text).split())
+
+
+@lru_cache(maxsize=1024)
+def _normalised_text(text: str) -> str:
+    # Many passages are checked against the same source in a row.
+    return _normalised(text)
 
 
 def highlight(text: str, citations: list[dict]) -> list[dict]:

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import (
+    Contract,
+    ContractSource,
+    Country,
+    Person,
+    Platform,
+    Source,
+    Statement,
+)
 
 
 def _number(value) -> float | int:
@@ -146,18 +154,27 @@ def country_pairs(*, contracts: QuerySet) -> list[dict]:
     return sorted(pairs.values(), key=lambda p: (-p["deals"], p["first_name"], p["second_name"]))
 
 
-def overview_figures() -> dict:
-    """The key figures on the overview."""
-    contracts = Contract.objects.all()
+def overview_data() -> dict:
+    """The overview's key figures and chart rows, over the whole data set."""
+    contracts, statements = Contract.objects.all(), Statement.objects.all()
+    by_status = contract_counts_by_status(contracts=contracts)
     return {
-        "countries": Country.objects.count(),
-        "platforms": Platform.objects.count(),
-        "contracts": contracts.count(),
-        "statements": Statement.objects.count(),
-        "sources": Source.objects.count(),
-        "people": Person.objects.count(),
-        "by_status": contract_counts_by_status(contracts=contracts),
-        "signed_value": contract_value_totals(contracts=contracts),
+        "figures": {
+            "countries": Country.objects.count(),
+            "platforms": Platform.objects.count(),
+            "contracts": sum(row["count"] for row in by_status),
+            "statements": statements.count(),
+            "sources": Source.objects.count(),
+            "people": Person.objects.count(),
+            "signed_value": contract_value_totals(contracts=contracts),
+        },
+        "rows": {
+            "by_status": by_status,
+            "value_by_year": contract_value_by_year(contracts=contracts),
+            "by_category": platform_counts_by_category(platforms=Platform.objects.all()),
+            "statements_by_year": statement_counts_by_year(statements=statements),
+            "most_discussed": platforms_most_discussed(statements=statements),
+        },
     }
 
 
@@ -169,20 +186,39 @@ def pair_statements(*, first: Country, second: Country) -> QuerySet:
     """Statements about the pair's deals, and statements by either country's officials in the
     sources that report those deals."""
     contracts = pair_contracts(first=first, second=second)
-    sources = Source.objects.filter(contracts__in=contracts)
+    about_deals = Statement.contracts.through.objects.filter(contract__in=contracts)
+    sources = ContractSource.objects.filter(contract__in=contracts)
     return Statement.objects.filter(
-        Q(contracts__in=contracts) | Q(speaker__country__in=[first, second], source__in=sources)
-    ).distinct()
+        Q(pk__in=about_deals.values("statement_id"))
+        | Q(speaker__country__in=[first, second], source__in=sources.values("source_id"))
+    )
 
 
-def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 200) -> dict:
-    """Deals (by the date they were signed) and statements, newest first; undated deals apart."""
-    entries = [{"date": c.signed, "kind": "deal", "record": c} for c in contracts if c.signed] + [
-        {"date": s.date, "kind": "statement", "record": s} for s in statements[:limit]
+def pair_figures(*, first: Country, second: Country) -> dict:
+    """A pair's counts and chart rows, JSON-safe so they can be cached."""
+    contracts = pair_contracts(first=first, second=second)
+    by_status = contract_counts_by_status(contracts=contracts)
+    return {
+        "contract_count": sum(row["count"] for row in by_status),
+        "statement_count": pair_statements(first=first, second=second).count(),
+        "by_status": by_status,
+        "value_totals": contract_value_totals(contracts=contracts),
+        "value_rows": contract_value_by_year(contracts=contracts),
+        "mix_rows": contract_counts_by_category(contracts=contracts),
+    }
+
+
+def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 100) -> dict:
+    """The latest deals (by the date they were signed) and statements, newest first; undated
+    deals apart. At most `limit` of each are read."""
+    dated = list(contracts.exclude(signed=None).order_by("-signed", "pk")[:limit])
+    said = list(statements.order_by("-date", "slug")[:limit])
+    entries = [{"date": c.signed, "kind": "deal", "record": c} for c in dated] + [
+        {"date": s.date, "kind": "statement", "record": s} for s in said
     ]
     entries.sort(key=lambda e: e["date"], reverse=True)
     return {
         "entries": entries[:limit],
-        "undated": [c for c in contracts if not c.signed],
-        "truncated": len(entries) > limit,
+        "undated": list(contracts.filter(signed=None).order_by("title")[:limit]),
+        "truncated": len(dated) == limit or len(said) == limit,
     }

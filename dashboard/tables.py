@@ -4,6 +4,8 @@ Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON).
 """
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.db.models import F
 from django.utils.html import format_html, format_html_join
 
 from dashboard.models import Contract, Country, Person, Platform, Source, Statement
@@ -17,6 +19,17 @@ def _links(records):
 
 def _names(records):
     return "; ".join(str(r) for r in records)
+
+
+def nulls_last(field):
+    """A table `order_<column>` method that puts unknown values last in both directions, the
+    same on every database (PostgreSQL would put them first when descending)."""
+
+    def order(self, queryset, is_descending):
+        column = F(field).desc(nulls_last=True) if is_descending else F(field).asc(nulls_last=True)
+        return queryset.order_by(column, "pk"), True
+
+    return order
 
 
 class DateColumn(tables.Column):
@@ -40,7 +53,20 @@ class PrecisionColumn(tables.Column):
         return value.precision if value else ""
 
 
-class RecordTable(tables.Table):
+class PagedTable(tables.Table):
+    """A table whose page size, read from the address, stays between 1 and `max_per_page`."""
+
+    max_per_page = 500
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        # Any integer can arrive in `per_page`: zero or less would make the paginator divide
+        # by zero or fail on every page, a huge one would fetch every row at once.
+        if per_page is not None:
+            per_page = min(per_page, self.max_per_page) if per_page > 0 else None
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+
+class RecordTable(PagedTable):
     slug = tables.Column(visible=False)
 
 
@@ -91,6 +117,12 @@ class ContractTable(RecordTable):
         exclude = ["id"]
         attrs = {"class": "records contracts"}
         empty_text = "No deals match these filters."
+
+    order_quantity = nulls_last("quantity")
+    order_quantity_delivered = nulls_last("quantity_delivered")
+    order_value_amount = nulls_last("value_amount")
+    order_signed = nulls_last("signed")
+    order_expected_completion = nulls_last("expected_completion")
 
     def render_value_amount(self, value, record):
         return f"{record.value_currency} {value:,.0f}"
@@ -185,7 +217,7 @@ class PlatformTable(RecordTable):
         return _names(record.makers.all())
 
 
-class CountryTable(tables.Table):
+class CountryTable(PagedTable):
     name = tables.Column(linkify=True)
     buyer_count = tables.Column(verbose_name="Deals as buyer")
     seller_count = tables.Column(verbose_name="Deals as seller")
@@ -224,6 +256,8 @@ class SourceTable(RecordTable):
         exclude = ["id"]
         attrs = {"class": "records sources"}
         empty_text = "No sources match these filters."
+
+    order_published = nulls_last("published")
 
     def render_url(self, value):
         # Only web addresses become links; anything else (say, "javascript:") stays text.

@@ -1,17 +1,22 @@
 """The analysts' pages. URL names follow "<model>-list" and "<model>-detail"."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from dashboard import views
+from dashboard.converters import CountryCodeConverter
+
+register_converter(CountryCodeConverter, "iso2")
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
+    path("health/", views.health, name="health"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("ties/<str:first>/<str:second>/", views.PairView.as_view(), name="pair"),
+    path("ties/", views.PairListView.as_view(), name="pair-list"),
+    path("ties/<iso2:first>/<iso2:second>/", views.PairView.as_view(), name="pair"),
     path("countries/", views.CountryListView.as_view(), name="country-list"),
-    path("countries/<str:iso2>/", views.CountryDetailView.as_view(), name="country-detail"),
+    path("countries/<iso2:iso2>/", views.CountryDetailView.as_view(), name="country-detail"),
     path("platforms/", views.PlatformListView.as_view(), name="platform-list"),
     path("platforms/<slug:slug>/", views.PlatformDetailView.as_view(), name="platform-detail"),
     path("contracts/", views.ContractListView.as_view(), name="contract-list"),

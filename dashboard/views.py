@@ -3,8 +3,9 @@ figures from the selectors."""
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
@@ -13,6 +14,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from dashboard import charts, filters, selectors, tables
+from dashboard.cache import cached
 from dashboard.models import (
     Contract,
     ContractSource,
@@ -22,6 +24,7 @@ from dashboard.models import (
     Source,
     Statement,
 )
+from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count
 from dashboard.passages import context_around, highlight
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -32,8 +35,9 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
 
     template_name = "dashboard/record_list.html"
     export_formats = EXPORT_FORMATS
-    table_pagination = {"per_page": 25}
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
     intro = ""
+    title = ""
 
     def get_export_filename(self, export_format):
         name = self.model._meta.verbose_name_plural.replace(" ", "-")
@@ -41,7 +45,7 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["title"] = self.model._meta.verbose_name_plural.capitalize()
+        context["title"] = self.title or self.model._meta.verbose_name_plural.capitalize()
         context["intro"] = self.intro
         context["filtered"] = any(value for value in self.request.GET.dict().values())
         return context
@@ -51,6 +55,7 @@ class ContractListView(RecordListView):
     model = Contract
     table_class = tables.ContractTable
     filterset_class = filters.ContractFilterSet
+    title = "Deals"
     intro = "Deals at every stage, from talks to completed deliveries."
     queryset = Contract.objects.select_related("buyer", "seller", "platform").prefetch_related(
         Prefetch("citations", ContractSource.objects.select_related("source"))
@@ -110,28 +115,27 @@ class PersonListView(RecordListView):
     )
 
 
+def health(request):
+    """A trivial page for load balancers and as the benchmark's baseline: touches nothing."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
+    pairs_shown = 24
 
     def get_context_data(self, **kwargs):
-        contracts = Contract.objects.all()
-        statements = Statement.objects.all()
-        figures = selectors.overview_figures()
-        rows = {
-            "value_by_year": selectors.contract_value_by_year(contracts=contracts),
-            "by_status": figures["by_status"],
-            "by_category": selectors.platform_counts_by_category(platforms=Platform.objects.all()),
-            "statements_by_year": selectors.statement_counts_by_year(statements=statements),
-            "most_discussed": selectors.platforms_most_discussed(statements=statements),
-        }
+        data = cached("overview", selectors.overview_data)
+        pairs = all_pairs()
         return super().get_context_data(
-            figures=figures,
-            rows=rows,
-            pairs=selectors.country_pairs(contracts=contracts),
-            panels=charts.overview_panels(rows),
+            figures=data["figures"],
+            rows=data["rows"],
+            pairs=pairs[: self.pairs_shown],
+            pairs_count=len(pairs),
+            panels=charts.overview_panels(data["rows"]),
             **kwargs,
         )
 
@@ -140,6 +144,16 @@ class OverviewView(TemplateView):
 
 CONTRACT_ROW = ("buyer", "seller", "platform")
 STATEMENT_ROW = ("speaker", "source")
+SHOWN = 50  # rows a detail page lists before pointing to the full table
+
+
+def first_rows(name: str, queryset, url: str) -> dict:
+    """Context for a detail page's list: its first rows, how many there are, the full table."""
+    return {
+        name: list(queryset[:SHOWN]),
+        f"{name}_count": capped_count(queryset),
+        f"{name}_url": url,
+    }
 
 
 class CountryDetailView(DetailView):
@@ -152,18 +166,41 @@ class CountryDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
-        contracts = Contract.objects.select_related(*CONTRACT_ROW)
+        contracts = Contract.objects.select_related(*CONTRACT_ROW).order_by("-signed", "pk")
+        statements = Statement.objects.filter(speaker__country=country)
         return super().get_context_data(
-            as_buyer=contracts.filter(buyer=country),
-            as_seller=contracts.filter(seller=country),
-            partners=selectors.country_pairs(
-                contracts=Contract.objects.filter(Q(buyer=country) | Q(seller=country))
+            **first_rows(
+                "as_buyer",
+                contracts.filter(buyer=country),
+                charts.list_url("contract-list", buyer=country.iso2),
             ),
-            statements=Statement.objects.filter(speaker__country=country).select_related(
-                *STATEMENT_ROW
+            **first_rows(
+                "as_seller",
+                contracts.filter(seller=country),
+                charts.list_url("contract-list", seller=country.iso2),
             ),
-            people=country.people.all(),
-            platforms_made=country.platforms_made.all(),
+            **first_rows(
+                "statements",
+                statements.select_related(*STATEMENT_ROW),
+                charts.list_url("statement-list", country=country.iso2),
+            ),
+            **first_rows(
+                "people",
+                country.people.all(),
+                charts.list_url("person-list", country=country.iso2),
+            ),
+            **first_rows(
+                "platforms_made",
+                country.platforms_made.all(),
+                charts.list_url("platform-list", maker=country.iso2),
+            ),
+            partners=cached(
+                f"partners:{country.iso2}",
+                lambda: selectors.country_pairs(
+                    contracts=Contract.objects.filter(Q(buyer=country) | Q(seller=country))
+                ),
+            ),
+            cap=COUNT_CAP,
             **kwargs,
         )
 
@@ -172,9 +209,19 @@ class PlatformDetailView(DetailView):
     queryset = Platform.objects.prefetch_related("aliases", "makers")
 
     def get_context_data(self, **kwargs):
+        platform = self.object
         return super().get_context_data(
-            contracts=self.object.contracts.select_related(*CONTRACT_ROW),
-            statements=self.object.statements.select_related(*STATEMENT_ROW),
+            **first_rows(
+                "contracts",
+                platform.contracts.select_related(*CONTRACT_ROW).order_by("-signed", "pk"),
+                charts.list_url("contract-list", platform=platform.slug),
+            ),
+            **first_rows(
+                "statements",
+                platform.statements.select_related(*STATEMENT_ROW),
+                charts.list_url("statement-list", platform=platform.slug),
+            ),
+            cap=COUNT_CAP,
             **kwargs,
         )
 
@@ -183,16 +230,22 @@ class ContractDetailView(DetailView):
     queryset = Contract.objects.select_related(*CONTRACT_ROW)
 
     def get_context_data(self, **kwargs):
-        citations = self.object.citations.select_related("source")
+        contract = self.object
+        citations = contract.citations.select_related("source")
         return super().get_context_data(
             citations=[
                 {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
                 for c in citations
             ],
-            statements=self.object.statements.select_related(*STATEMENT_ROW),
-            pair_url=reverse(
-                "dashboard:pair", args=sorted([self.object.buyer.iso2, self.object.seller.iso2])
+            **first_rows(
+                "statements",
+                contract.statements.select_related(*STATEMENT_ROW),
+                charts.list_url("statement-list", contract=contract.slug),
             ),
+            pair_url=reverse(
+                "dashboard:pair", args=sorted([contract.buyer.iso2, contract.seller.iso2])
+            ),
+            cap=COUNT_CAP,
             **kwargs,
         )
 
@@ -245,15 +298,31 @@ class PersonDetailView(DetailView):
     queryset = Person.objects.select_related("country")
 
     def get_context_data(self, **kwargs):
+        person = self.object
         return super().get_context_data(
-            statements=self.object.statements.select_related("source").prefetch_related(
-                "platforms"
+            **first_rows(
+                "statements",
+                person.statements.select_related("source").prefetch_related("platforms"),
+                charts.list_url("statement-list", speaker=person.slug),
             ),
+            cap=COUNT_CAP,
             **kwargs,
         )
 
 
-# --- Country pair ------------------------------------------------------------------------------
+# --- Country pairs -----------------------------------------------------------------------------
+
+
+def all_pairs() -> list[dict]:
+    return cached("pairs", lambda: selectors.country_pairs(contracts=Contract.objects.all()))
+
+
+class PairListView(TemplateView):
+    template_name = "dashboard/pair_list.html"
+
+    def get_context_data(self, **kwargs):
+        pairs = Paginator(all_pairs(), 100).get_page(self.request.GET.get("page"))
+        return super().get_context_data(pairs=pairs, **kwargs)
 
 
 class PairView(TemplateView):
@@ -271,28 +340,28 @@ class PairView(TemplateView):
     def get_context_data(self, **kwargs):
         first = get_object_or_404(Country, iso2=kwargs.pop("first"))
         second = get_object_or_404(Country, iso2=kwargs.pop("second"))
-        contracts = selectors.pair_contracts(first=first, second=second).select_related(
-            *CONTRACT_ROW
+        scope = {"party": first.iso2, "counterpart": second.iso2}
+        figures = cached(
+            f"pair:{first.iso2}:{second.iso2}",
+            lambda: selectors.pair_figures(first=first, second=second),
+        )
+        contracts = (
+            selectors.pair_contracts(first=first, second=second)
+            .select_related(*CONTRACT_ROW)
+            .order_by("-signed", "pk")
         )
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
-        scope = {"party": first.iso2, "counterpart": second.iso2}
-        value_rows = selectors.contract_value_by_year(contracts=contracts)
-        mix_rows = selectors.contract_counts_by_category(contracts=contracts)
         return super().get_context_data(
             first=first,
             second=second,
-            contracts=contracts,
-            statements=statements,
+            **figures,
+            **first_rows("contracts", contracts, charts.list_url("contract-list", **scope)),
             timeline=selectors.pair_timeline(contracts=contracts, statements=statements),
-            by_status=selectors.contract_counts_by_status(contracts=contracts),
-            value_totals=selectors.contract_value_totals(contracts=contracts),
-            value_rows=value_rows,
-            mix_rows=mix_rows,
-            chart_value_by_year=charts.value_by_year(value_rows, **scope),
-            chart_mix=charts.deals_by_category(mix_rows, **scope),
-            contracts_url=charts.list_url("contract-list", **scope),
+            chart_value_by_year=charts.value_by_year(figures["value_rows"], **scope),
+            chart_mix=charts.deals_by_category(figures["mix_rows"], **scope),
+            cap=COUNT_CAP,
             **kwargs,
         )
 

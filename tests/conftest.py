@@ -15,3 +15,13 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache, as a freshly started server does."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,340 @@
+#!/usr/bin/env python
+"""Benchmark the dashboard at scale: pages served by gunicorn from PostgreSQL with synthetic data.
+
+    .venv/bin/python bench/run.py --scale 1
+
+For each page: median and 95th-percentile latency and requests per second at a fixed
+concurrency, next to a trivial view served by the same server in the same run, and the ratio
+of the medians. Prints a Markdown table and writes the figures as JSON under bench/results/.
+With --loader, also compares load_fixtures, loaddata and COPY (bench/load.py).
+Not a test: nothing here passes or fails, apart from a page that does not answer 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/defence_ties_bench"
+GOAL_RATIO = 10
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--reuse-data", action="store_true", help="keep the data already in the benchmark database"
+    )
+    parser.add_argument(
+        "--loader",
+        action="store_true",
+        help="also compare load_fixtures, loaddata and COPY (bench/load.py)",
+    )
+    parser.add_argument("--loader-records", type=int, default=100_000)
+    return parser.parse_args(argv)
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY", "benchmark-" + "x" * 50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain http on loopback: the HTTPS hardening would redirect every request.
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_HSTS_SECONDS="0",
+        DJANGO_SECURE_COOKIES="0",
+    )
+    if redis_answers():
+        env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    return env
+
+
+def redis_answers() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping()
+        return True
+    except Exception:
+        return False
+
+
+def manage(env, *args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs
+    )
+
+
+def database_create(database_url: str) -> None:
+    """Create the benchmark database when it does not exist yet."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def data_prepare(env, args) -> None:
+    manage(env, "migrate", "--noinput", "-v", "0")
+    if not args.reuse_data:
+        manage(
+            env,
+            "generate_synthetic",
+            "--scale",
+            str(args.scale),
+            "--seed",
+            str(args.seed),
+            "--replace",
+        )
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+
+def pages_choose(env) -> list[tuple[str, str]]:
+    """The pages to measure, picked from the data: the busiest pair, a real record, ..."""
+    script = r"""
+import json
+from django.db.models import Count
+from dashboard.models import Contract, Platform, Statement
+from dashboard.selectors import country_pairs
+pair = country_pairs(contracts=Contract.objects.all())[0]
+platform = Platform.objects.annotate(n=Count("contracts")).order_by("-n").first()
+contract = Contract.objects.filter(platform=platform).order_by("pk").first()
+statement = Statement.objects.order_by("pk").first()
+years, total = [], 0
+rows = (Contract.objects.exclude(signed=None).values("signed__year").annotate(n=Count("id"))
+        .order_by("-signed__year"))
+for row in rows:
+    years.append(row["signed__year"])
+    total += row["n"]
+    if total >= 10000:
+        break
+print(json.dumps({"pair": [pair["first"], pair["second"]], "platform": platform.slug,
+                  "contract": contract.slug, "statement": statement.slug,
+                  "year_min": min(years), "year_max": max(years), "export_rows": total,
+                  "buyer": pair["first"]}))
+"""
+    out = manage(env, "shell", "-c", script, capture_output=True, text=True).stdout
+    picked = json.loads(out.strip().splitlines()[-1])
+    first, second = picked["pair"]
+    export = f"/contracts/?year_min={picked['year_min']}&year_max={picked['year_max']}"
+    return [
+        ("trivial view", "/health/"),
+        ("overview", "/"),
+        ("contracts", "/contracts/"),
+        (
+            "contracts, filtered",
+            f"/contracts/?buyer={picked['buyer']}&phase=signed&sort=-value_amount",
+        ),
+        ("statements", "/statements/"),
+        ("statements, filtered", f"/statements/?platform={picked['platform']}&year_min=2000"),
+        ("platforms", "/platforms/"),
+        ("platforms, filtered", "/platforms/?category=air_defence"),
+        ("countries", "/countries/"),
+        ("countries, filtered", "/countries/?q=an"),
+        ("sources", "/sources/"),
+        ("sources, filtered", "/sources/?q=progressing"),
+        ("people", "/people/"),
+        ("people, filtered", f"/people/?country={picked['buyer']}"),
+        ("search", "/search/?q=Falcon"),
+        ("contract page", f"/contracts/{picked['contract']}/"),
+        ("platform page", f"/platforms/{picked['platform']}/"),
+        ("statement page", f"/statements/{picked['statement']}/"),
+        ("country pair", f"/ties/{first}/{second}/"),
+        (f"CSV export ({picked['export_rows']:,} rows)", export + "&_export=csv"),
+    ]
+
+
+@contextmanager
+def gunicorn(env, port: int, workers: int):
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "300",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if fetch(port, "/health/")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer within 60 s")
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def fetch(port: int, path: str, connection=None) -> tuple[int, int]:
+    conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("GET", path, headers={"Host": "127.0.0.1"})
+    response = conn.getresponse()
+    body = response.read()
+    if connection is None:
+        conn.close()
+    return response.status, len(body)
+
+
+def measure(port: int, path: str, requests: int, concurrency: int) -> dict:
+    """Latencies of `requests` GETs of `path` sent by `concurrency` keep-alive clients."""
+    for _ in range(3):
+        status, _size = fetch(port, path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counts = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
+
+    def client(count):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        for _ in range(count):
+            started = time.perf_counter()
+            status, _size = fetch(port, path, conn)
+            elapsed = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            with lock:
+                latencies.append(elapsed)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in counts if n]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[max(0, round(0.95 * len(latencies)) - 1)] * 1000,
+        "rps": len(latencies) / wall,
+    }
+
+
+def pages_measure(port, pages, args) -> list[dict]:
+    rows = []
+    for name, path in pages:
+        # An export of ten thousand rows takes long: fewer requests, same concurrency.
+        count = max(args.concurrency, args.requests // 10) if "_export" in path else args.requests
+        rows.append({"page": name, "path": path, **measure(port, path, count, args.concurrency)})
+        print(f"  {name}: median {rows[-1]['median_ms']:.1f} ms", file=sys.stderr)
+    trivial = rows[0]["median_ms"]
+    for row in rows:
+        row["ratio"] = row["median_ms"] / trivial
+    return rows
+
+
+def pages_table(rows: list[dict]) -> str:
+    lines = [
+        "| page | median ms | p95 ms | req/s | × trivial median |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        mark = "" if row["ratio"] <= GOAL_RATIO else " (over goal)"
+        lines.append(
+            f"| {row['page']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | "
+            f"{row['rps']:.0f} | {row['ratio']:.1f}{mark} |"
+        )
+    return "\n".join(lines)
+
+
+def loader_compare(env, records: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "loader.json"
+        subprocess.run(
+            [sys.executable, "bench/load.py", "--records", str(records), "--json", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        return json.loads(out.read_text())
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("The benchmark runs against PostgreSQL: set DATABASE_URL=postgres://...")
+    database_create(database_url)
+    env = server_env(database_url)
+    static = tempfile.mkdtemp(prefix="bench-static-")
+    env["DJANGO_STATIC_ROOT"] = static
+    data_prepare(env, args)
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    pages = pages_choose(env)
+    print(f"Measuring {len(pages)} pages at concurrency {args.concurrency}", file=sys.stderr)
+    with gunicorn(env, args.port, args.workers):
+        rows = pages_measure(args.port, pages, args)
+    result = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "scale": args.scale,
+        "seed": args.seed,
+        "concurrency": args.concurrency,
+        "workers": args.workers,
+        "cache": "redis" if env.get("REDIS_URL") else "local memory",
+        "pages": rows,
+    }
+    print(
+        f"\nScale {args.scale}, concurrency {args.concurrency}, {args.workers} gunicorn "
+        f"workers, {result['cache']} cache, {machine()}\n"
+    )
+    print(pages_table(rows))
+    if args.loader:
+        result["loader"] = loader_compare(env, args.loader_records)
+        print("\n" + result["loader"].get("table", ""))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = result["when"].replace(":", "").replace("+0000", "")
+    path = RESULTS / f"run-scale{args.scale:g}-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nWritten to {path.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

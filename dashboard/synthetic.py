@@ -1,0 +1,457 @@
+"""Realistic, deterministic synthetic data for measuring the dashboard at scale.
+
+At scale 1: about 200 countries, 2,000 platforms, 100,000 contracts, 20,000 sources and
+1,000,000 statements over fifty years, skewed so that a few country pairs and platforms hold
+most records. Every quote and excerpt appears word for word in its source, so the data obeys
+the same rules as real data.
+
+`synthetic_records()` yields records that refer to each other by index; a sink turns them into
+database rows (PostgreSQL COPY, or batched INSERTs elsewhere) or fixture objects.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pycountry
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from dashboard import models
+from dashboard.search import full_text_indexes
+
+CATEGORIES = [value for value, _ in models.Platform.Category.choices if value != "other"]
+NAME_WORDS = [
+    "Falcon",
+    "Shield",
+    "Trident",
+    "Arrow",
+    "Sentinel",
+    "Viper",
+    "Storm",
+    "Lance",
+    "Aegis",
+    "Condor",
+    "Harpoon",
+    "Raptor",
+    "Bastion",
+    "Comet",
+    "Tiger",
+    "Orion",
+]
+STAGES = [
+    (s.value, w) for s, w in zip(models.Contract.Status, [8, 6, 5, 30, 20, 26, 5], strict=True)
+]
+KINDS = [(k.value, w) for k, w in zip(models.Contract.Kind, [70, 12, 6, 4, 8], strict=True)]
+CURRENCIES = [("USD", 70), ("EUR", 12), ("RUB", 8), ("INR", 6), ("GBP", 4)]
+VERBS = [
+    "is progressing well",
+    "remains under review",
+    "will be expanded",
+    "met its targets",
+    "faces delays",
+    "is a priority",
+    "strengthens our partnership",
+    "is on schedule",
+]
+FIRST_YEAR, LAST_YEAR = 1976, 2025
+
+# model name -> {field: model it refers to}; lists are many-to-many fields.
+REFERENCES = {
+    "country": {},
+    "platform": {"makers": "country"},
+    "platformalias": {"platform": "platform"},
+    "person": {"country": "country"},
+    "contract": {"buyer": "country", "seller": "country", "platform": "platform"},
+    "source": {},
+    "contractsource": {"contract": "contract", "source": "source"},
+    "statement": {
+        "speaker": "person",
+        "source": "source",
+        "platforms": "platform",
+        "contracts": "contract",
+    },
+}
+MANY_TO_MANY = {"makers", "platforms", "contracts"}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    countries: int
+    platforms: int
+    people: int
+    sources: int
+    contracts: int
+    statements: int
+
+    @classmethod
+    def for_scale(cls, scale: float) -> Sizes:
+        def size(full: int, least: int) -> int:
+            return max(least, round(full * scale))
+
+        return cls(
+            countries=min(len(pycountry.countries), size(200, 12)),
+            platforms=size(2_000, 20),
+            people=size(10_000, 30),
+            sources=size(20_000, 10),
+            contracts=size(100_000, 50),
+            statements=size(1_000_000, 100),
+        )
+
+
+class Skewed:
+    """Draws indices 0..n-1 with Zipf-like weights: a few values take most draws."""
+
+    def __init__(self, rng: random.Random, n: int, exponent: float = 1.1):
+        self.rng = rng
+        self.cumulative = list(
+            itertools.accumulate(1 / (rank + 1) ** exponent for rank in range(n))
+        )
+
+    def draw(self) -> int:
+        point = self.rng.random() * self.cumulative[-1]
+        return bisect.bisect_left(self.cumulative, point)
+
+
+def _weighted(rng: random.Random, options: list[tuple[str, int]]) -> str:
+    return rng.choices([value for value, _ in options], [weight for _, weight in options])[0]
+
+
+def _date(rng: random.Random) -> str:
+    year = rng.randint(FIRST_YEAR, LAST_YEAR)
+    roll = rng.random()
+    if roll < 0.1:
+        return f"{year}"
+    if roll < 0.4:
+        return f"{year}-{rng.randint(1, 12):02d}"
+    return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def platform_name(index: int) -> str:
+    return f"{NAME_WORDS[index % len(NAME_WORDS)]}-{index + 100}"
+
+
+def synthetic_records(*, scale: float, seed: int) -> Iterator[tuple[str, int, dict]]:
+    """Yield (model name, index, fields) in an order where references point backwards."""
+    rng = random.Random(seed)
+    sizes = Sizes.for_scale(scale)
+    countries = sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    rng.shuffle(countries)
+    countries = countries[: sizes.countries]
+    for i, country in enumerate(countries):
+        yield (
+            "country",
+            i,
+            {"name": country.name, "iso2": country.alpha_2, "iso3": country.alpha_3},
+        )
+    pick_country = Skewed(rng, sizes.countries)
+    yield from _platforms(rng, sizes, pick_country)
+    for i in range(sizes.people):
+        yield (
+            "person",
+            i,
+            {
+                "slug": f"person-{i}",
+                "name": f"Official {i}",
+                "kind": "person" if i % 10 else "institution",
+                "role": "Defence spokesperson",
+                "country": pick_country.draw(),
+            },
+        )
+    contracts = list(_contracts(rng, sizes, pick_country))
+    cited_by: dict[int, list[int]] = {}
+    for i, contract in enumerate(contracts):
+        cited_by.setdefault(contract.pop("source"), []).append(i)
+        yield "contract", i, contract
+    yield from _sources_and_statements(rng, sizes, contracts, countries, cited_by)
+
+
+def _platforms(rng, sizes, pick_country):
+    for i in range(sizes.platforms):
+        name = platform_name(i)
+        makers = sorted({pick_country.draw() for _ in range(1 + (i % 7 == 0))})
+        yield (
+            "platform",
+            i,
+            {
+                "slug": f"platform-{i}",
+                "name": name,
+                "category": CATEGORIES[rng.randrange(len(CATEGORIES))],
+                "makers": makers,
+                "description": f"Synthetic platform {name}.",
+            },
+        )
+        if i % 3 == 0:
+            yield "platformalias", i, {"platform": i, "name": f"{name} export variant"}
+
+
+def _contracts(rng, sizes, pick_country):
+    pick_platform = Skewed(rng, sizes.platforms)
+    for i in range(sizes.contracts):
+        buyer = pick_country.draw()
+        seller = pick_country.draw()
+        while seller == buyer:
+            seller = (seller + 1 + rng.randrange(sizes.countries - 1)) % sizes.countries
+        status = _weighted(rng, STAGES)
+        signed = status in models.Contract.Status.signed_stages() or status == "cancelled"
+        quantity = rng.randint(1, 200) if rng.random() < 0.7 else None
+        delivered = rng.randint(0, quantity) if quantity and status != "talks" else None
+        has_value = signed and rng.random() < 0.6
+        platform = pick_platform.draw()
+        yield {
+            "slug": f"contract-{i}",
+            "title": f"{platform_name(platform)} deal {i}",
+            "buyer": buyer,
+            "seller": seller,
+            "platform": platform,
+            "kind": _weighted(rng, KINDS),
+            "status": status,
+            "quantity": quantity,
+            "quantity_delivered": delivered,
+            "value_amount": Decimal(rng.randint(1, 5_000_000)) * 1000 if has_value else None,
+            "value_currency": _weighted(rng, CURRENCIES) if has_value else "",
+            "signed": _date(rng) if signed else None,
+            "expected_completion": _date(rng) if rng.random() < 0.3 else None,
+            "notes": "",
+            "source": rng.randrange(sizes.sources),
+        }
+
+
+def _sources_and_statements(rng, sizes, contracts, countries, cited_by):
+    pick_person = Skewed(rng, sizes.people)
+    pick_contract = Skewed(rng, sizes.contracts, exponent=0.8)
+    per_source, extra = divmod(sizes.statements, sizes.sources)
+    statement = 0
+    for s in range(sizes.sources):
+        sentences, statements = [], []
+        for c in cited_by.get(s, []):
+            deal = contracts[c]
+            excerpt = (
+                f"{countries[deal['buyer']].name} and {countries[deal['seller']].name} "
+                f"agreed the {deal['title']}."
+            )
+            sentences.append(excerpt)
+            statements.append(
+                ("contractsource", c, {"contract": c, "source": s, "excerpt": excerpt})
+            )
+        for _ in range(per_source + (s < extra)):
+            fields, sentence = _statement(
+                rng, statement, s, pick_person, pick_contract, contracts, sizes
+            )
+            sentences.append(sentence)
+            statements.append(("statement", statement, fields))
+            statement += 1
+        year = rng.randint(FIRST_YEAR, LAST_YEAR)
+        yield (
+            "source",
+            s,
+            {
+                "slug": f"source-{s}",
+                "title": f"Defence report {s}",
+                "publisher": f"Wire {s % 40}",
+                "url": "",
+                "published": f"{year}-{rng.randint(1, 12):02d}",
+                "date_note": "",
+                "text": " ".join(sentences),
+            },
+        )
+        yield from statements
+
+
+def _statement(rng, index, source, pick_person, pick_contract, contracts, sizes):
+    speaker = pick_person.draw()
+    contract = pick_contract.draw() if rng.random() < 0.3 else None
+    platform = (
+        contracts[contract]["platform"] if contract is not None else rng.randrange(sizes.platforms)
+    )
+    words = f"The {platform_name(platform)} programme {VERBS[index % len(VERBS)]} ({index})"
+    quote = rng.random() < 0.7
+    sentence = (
+        f"“{words},” Official {speaker} said."
+        if quote
+        else (f"Official {speaker} said that {words[0].lower()}{words[1:]}.")
+    )
+    fields = {
+        "slug": f"statement-{index}",
+        "speaker": speaker,
+        "date": _date(rng),
+        "date_note": "",
+        "kind": "quote" if quote else "report",
+        "text": words if quote else f"Said that {words[0].lower()}{words[1:]}.",
+        "source": source,
+        "excerpt": sentence,
+        "platforms": [platform],
+        "contracts": [] if contract is None else [contract],
+    }
+    return fields, sentence
+
+
+# --- Sinks -------------------------------------------------------------------------------------
+
+MODELS = {
+    "country": models.Country,
+    "platform": models.Platform,
+    "platformalias": models.PlatformAlias,
+    "person": models.Person,
+    "contract": models.Contract,
+    "source": models.Source,
+    "contractsource": models.ContractSource,
+    "statement": models.Statement,
+}
+
+
+def _value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class DatabaseSink:
+    """Writes records as rows with ids index + 1: COPY on PostgreSQL, INSERTs elsewhere."""
+
+    batch_size = 20_000
+
+    def __init__(self):
+        self.buffers: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, model_name: str, index: int, fields: dict) -> None:
+        model = MODELS[model_name]
+        columns, values = ["id"], [index + 1]
+        for name, value in fields.items():
+            if name in MANY_TO_MANY:
+                self._add_links(model, name, index, value)
+                continue
+            field = model._meta.get_field(name)
+            columns.append(field.column)
+            reference = REFERENCES[model_name].get(name)
+            values.append(value + 1 if reference and value is not None else _value(value))
+        self._buffer(model._meta.db_table, tuple(columns), tuple(values))
+        self.counts[model_name] = self.counts.get(model_name, 0) + 1
+
+    def _add_links(self, model, name, index, targets):
+        through = model._meta.get_field(name).remote_field.through
+        own, other = [f.column for f in through._meta.fields if f.is_relation]
+        for target in targets:
+            self._buffer(through._meta.db_table, (own, other), (index + 1, target + 1))
+
+    def _buffer(self, table, columns, row):
+        rows = self.buffers.setdefault((table, columns), [])
+        rows.append(row)
+        if len(rows) >= self.batch_size:
+            self._flush(table, columns)
+
+    def _flush(self, table, columns):
+        rows = self.buffers.pop((table, columns), [])
+        if not rows:
+            return
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.copy(
+                    f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+
+    def close(self) -> None:
+        for table, columns in list(self.buffers):
+            self._flush(table, columns)
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS.values())):
+                cursor.execute(sql)
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE")
+
+
+class FixtureSink:
+    """Writes records as Django fixture objects with natural keys, one per line (JSON Lines)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.keys: dict[str, list] = {name: [] for name in MODELS}
+        self.counts: dict[str, int] = {}
+
+    def add(self, model_name: str, index: int, fields: dict) -> None:
+        out = {}
+        for name, value in fields.items():
+            reference = REFERENCES[model_name].get(name)
+            if reference is None:
+                out[name] = _value(value)
+            elif name in MANY_TO_MANY:
+                out[name] = [self.keys[reference][v] for v in value]
+            else:
+                out[name] = None if value is None else self.keys[reference][value]
+        self._remember(model_name, index, fields)
+        self.stream.write(
+            json.dumps(
+                {"model": f"dashboard.{model_name}", "fields": out},
+                ensure_ascii=False,
+                default=str,
+            )
+            + "\n"
+        )
+        self.counts[model_name] = self.counts.get(model_name, 0) + 1
+
+    def _remember(self, model_name, index, fields):
+        key = [fields["iso2"]] if model_name == "country" else [fields.get("slug")]
+        if model_name in ("country", "platform", "person", "contract", "source"):
+            keys = self.keys[model_name]
+            keys.extend([None] * (index + 1 - len(keys)))
+            keys[index] = key
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+def dashboard_tables_empty() -> bool:
+    return not any(model.objects.exists() for model in MODELS.values())
+
+
+def dashboard_tables_clear() -> None:
+    tables = [model._meta.db_table for model in MODELS.values()] + [
+        models.Platform.makers.through._meta.db_table,
+        models.Statement.platforms.through._meta.db_table,
+        models.Statement.contracts.through._meta.db_table,
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+            return
+    for model in reversed(list(MODELS.values())):
+        model.objects.all().delete()
+
+
+@contextmanager
+def full_text_indexes_suspended(active: bool):
+    """Build the full-text indexes once at the end: far faster than updating them row by row."""
+    if not active or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.schema_editor() as editor:
+        for model_name, index in full_text_indexes():
+            editor.remove_index(MODELS[model_name], index)
+    yield
+    with connection.cursor() as cursor:
+        # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        for model_name, index in full_text_indexes():
+            editor.add_index(MODELS[model_name], index)
+
+
+def synthetic_generate(*, scale: float, seed: int, sink) -> dict[str, int]:
+    """Feed every synthetic record to `sink`; returns the count per model."""
+    with transaction.atomic(), full_text_indexes_suspended(isinstance(sink, DatabaseSink)):
+        for model_name, index, fields in synthetic_records(scale=scale, seed=seed):
+            sink.add(model_name, index, fields)
+        sink.close()
+    return sink.counts

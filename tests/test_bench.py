@@ -1,0 +1,90 @@
+"""A smoke run of the benchmark at a tiny scale: it runs end to end and reports every page."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def postgres_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not postgres_answers(), reason="no PostgreSQL server on 127.0.0.1:5432")
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the benchmark makes its own PostgreSQL database: one run, in the SQLite pass",
+)
+def test_benchmark_smoke_run_reports_every_page(tmp_path):
+    import psycopg
+
+    name = f"bench_smoke_{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{SERVER}/{name}",
+        "BENCH_REDIS_URL": "redis://127.0.0.1:6379/14",
+    }
+    before = set((ROOT / "bench" / "results").glob("run-*.json"))
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "bench/run.py",
+                "--scale",
+                "0.001",
+                "--requests",
+                "6",
+                "--concurrency",
+                "2",
+                "--workers",
+                "2",
+                "--port",
+                str(free_port()),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        table = result.stdout
+        for page in [
+            "trivial view",
+            "overview",
+            "contracts, filtered",
+            "statements",
+            "search",
+            "contract page",
+            "country pair",
+            "CSV export",
+        ]:
+            assert f"| {page}" in table
+        written = set((ROOT / "bench" / "results").glob("run-*.json")) - before
+        assert len(written) == 1
+        data = json.loads(written.pop().read_text())
+        assert data["pages"][0]["page"] == "trivial view" and data["pages"][0]["ratio"] == 1
+        assert all(row["requests"] >= 2 and row["median_ms"] > 0 for row in data["pages"])
+    finally:
+        for path in set((ROOT / "bench" / "results").glob("run-*.json")) - before:
+            path.unlink()
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
