@@ -6,7 +6,11 @@ from decimal import Decimal
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
+from dashboard.cache import cached
 from dashboard.models import Contract, Country, Person, Platform, Source, Statement
 from dashboard.search import text_search
 
@@ -21,14 +25,61 @@ def _search(queryset, fields, value):
     return queryset.filter(condition).distinct()
 
 
-def _country_filter(label, field_name=None, method=None):
-    return filters.ModelChoiceFilter(
+class QuickSelect(forms.Select):
+    """A select that writes its options in one pass: Django's own renders a template per
+    option, which costs a page hundreds of milliseconds once there are a few hundred."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
+        )
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, final_attrs, mark_safe(options)
+        )
+
+
+def country_choices():
+    """(ISO code, name) of every country, read once per change of the data."""
+    return cached("country-choices", lambda: list(Country.objects.values_list("iso2", "name")))
+
+
+def _country_filter(label, field_name, method=None, widget=QuickSelect):
+    return filters.ChoiceFilter(
         label=label,
-        field_name=field_name,
+        field_name=f"{field_name}__iso2",
         method=method,
-        queryset=Country.objects.all(),
-        to_field_name="iso2",
+        choices=country_choices,
         empty_label="Any",
+        widget=widget,
+    )
+
+
+def _record_filter(label, model, name_fields, path):
+    """A text box for one of many records (a platform, a person, a deal): its identifier, as
+    the site's links give it, or part of its name. `path` leads from the filtered model to
+    `model`; a many-to-many path is followed as a subquery, so no row comes twice."""
+
+    def apply(queryset, name, value):
+        condition = Q(slug=value)
+        for field in name_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        found = model.objects.filter(condition).values("pk")
+        relation = queryset.model._meta.get_field(path)
+        if not relation.many_to_many:
+            return queryset.filter(**{f"{path}__in": found})
+        through = relation.remote_field.through.objects
+        rows = through.filter(**{f"{relation.m2m_reverse_field_name()}__in": found})
+        return queryset.filter(pk__in=rows.values(f"{relation.m2m_field_name()}_id"))
+
+    return filters.CharFilter(
+        label=label,
+        method=apply,
+        max_length=200,
+        help_text="Its name, part of it, or its identifier.",
     )
 
 
@@ -59,13 +110,14 @@ class ContractFilterSet(YearRangeMixin):
 
     year_field = "signed"
     q = filters.CharFilter(label="Search", method="search")
-    buyer = _country_filter("Buyer")
-    seller = _country_filter("Seller")
-    party = _country_filter("Either party", method="filter_party")
-    counterpart = _country_filter("And either party", method="filter_party")
-    platform = filters.ModelChoiceFilter(
-        queryset=Platform.objects.all(), to_field_name="slug", empty_label="Any"
+    buyer = _country_filter("Buyer", "buyer")
+    seller = _country_filter("Seller", "seller")
+    party = _country_filter("Either party", "party", method="filter_party")
+    # Set by the country-pair page's links; not a box of its own in the form.
+    counterpart = _country_filter(
+        "And either party", "counterpart", method="filter_party", widget=forms.HiddenInput
     )
+    platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platform")
     category = filters.ChoiceFilter(
         label="Category",
         field_name="platform__category",
@@ -107,7 +159,7 @@ class ContractFilterSet(YearRangeMixin):
         )
 
     def filter_party(self, queryset, name, value):
-        return queryset.filter(Q(buyer=value) | Q(seller=value))
+        return queryset.filter(Q(buyer__iso2=value) | Q(seller__iso2=value))
 
     def filter_phase(self, queryset, name, value):
         if value == "signed":
@@ -119,26 +171,10 @@ class ContractFilterSet(YearRangeMixin):
 
 class StatementFilterSet(YearRangeMixin):
     q = filters.CharFilter(label="Words", method="search")
-    speaker = filters.ModelChoiceFilter(
-        queryset=Person.objects.all(), to_field_name="slug", empty_label="Any"
-    )
+    speaker = _record_filter("Speaker", Person, ["name"], "speaker")
     country = _country_filter("Speaker's country", field_name="speaker__country")
-    platform = filters.ModelChoiceFilter(
-        label="Platform",
-        field_name="platforms",
-        queryset=Platform.objects.all(),
-        to_field_name="slug",
-        empty_label="Any",
-        distinct=True,
-    )
-    contract = filters.ModelChoiceFilter(
-        label="Deal",
-        field_name="contracts",
-        queryset=Contract.objects.all(),
-        to_field_name="slug",
-        empty_label="Any",
-        distinct=True,
-    )
+    platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platforms")
+    contract = _record_filter("Deal", Contract, ["title"], "contracts")
     kind = filters.ChoiceFilter(choices=Statement.Kind.choices, empty_label="Any")
 
     class Meta:
@@ -152,7 +188,7 @@ class StatementFilterSet(YearRangeMixin):
 class PlatformFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or alias", method="search")
     category = filters.ChoiceFilter(choices=Platform.Category.choices, empty_label="Any")
-    maker = _country_filter("Maker", field_name="makers")
+    maker = _country_filter("Maker", "makers")
 
     class Meta:
         model = Platform
@@ -189,7 +225,7 @@ class SourceFilterSet(YearRangeMixin):
 class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or role", method="search")
     kind = filters.ChoiceFilter(choices=Person.Kind.choices, empty_label="Any")
-    country = _country_filter("Country")
+    country = _country_filter("Country", "country")
 
     class Meta:
         model = Person

@@ -113,18 +113,25 @@ def statement_counts_by_year(*, statements: QuerySet) -> list[dict]:
     return [{"year": r["date__year"], "count": r["n"]} for r in rows]
 
 
-def platforms_most_discussed(*, statements: QuerySet, limit: int = 10) -> list[dict]:
-    """The platforms the most statements concern, most first."""
-    rows = (
-        statements.order_by()
-        .filter(platforms__isnull=False)
-        .values("platforms__slug", "platforms__name")
-        .annotate(n=Count("id", distinct=True))
-        .order_by("-n", "platforms__name")[:limit]
+def platforms_most_discussed(*, statements: QuerySet | None = None, limit: int = 10) -> list:
+    """The platforms the most statements concern, most first; over all statements when
+    `statements` is None (counted on the link table alone, which is far cheaper)."""
+    links = Statement.platforms.through.objects.all()
+    if statements is not None:
+        links = links.filter(statement__in=statements.order_by().values("pk"))
+    rows = list(
+        links.values("platform").annotate(n=Count("id")).order_by("-n", "platform")[:limit]
     )
-    return [
-        {"slug": r["platforms__slug"], "name": r["platforms__name"], "count": r["n"]} for r in rows
+    platforms = Platform.objects.in_bulk([row["platform"] for row in rows])
+    ranked = [
+        {
+            "slug": platforms[r["platform"]].slug,
+            "name": platforms[r["platform"]].name,
+            "count": r["n"],
+        }
+        for r in rows
     ]
+    return sorted(ranked, key=lambda row: (-row["count"], row["name"]))
 
 
 def country_pairs(*, contracts: QuerySet) -> list[dict]:
@@ -173,7 +180,7 @@ def overview_data() -> dict:
             "value_by_year": contract_value_by_year(contracts=contracts),
             "by_category": platform_counts_by_category(platforms=Platform.objects.all()),
             "statements_by_year": statement_counts_by_year(statements=statements),
-            "most_discussed": platforms_most_discussed(statements=statements),
+            "most_discussed": platforms_most_discussed(),
         },
     }
 
