@@ -5,9 +5,12 @@ DJANGO_SECRET_KEY   required when debug is off.
 DJANGO_ALLOWED_HOSTS comma-separated host names.
 DATABASE_URL        e.g. postgres://user@host:5432/name; a SQLite file by default.
 DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is off (README).
+DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
+DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "csp",
+    "axes",
     "dashboard",
 ]
 
@@ -65,8 +69,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that it is the first to see an exception a view raises.
+    # Last but for axes (which handles no exceptions), so that it is the first to see an
+    # exception a view raises.
     "dashboard.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a sign-in its backend refused as locked out into the
+    # lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -177,3 +185,37 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 FIXTURE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/dashboard_table.html"
+
+# --- Who may do what ---------------------------------------------------------------------------
+# Reading is open unless DASHBOARD_LOGIN_REQUIRED is on; then every page needs a login but the
+# sign-in page itself, /health/ and the static files (README, "Who may do what"). Writing is the
+# admin's, for staff in the groups that migration 0004 creates.
+DASHBOARD_LOGIN_REQUIRED = env_bool("DASHBOARD_LOGIN_REQUIRED")
+if DASHBOARD_LOGIN_REQUIRED:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        # Django's LoginRequiredMiddleware, with every admin page sent to the admin's sign-in.
+        "dashboard.middleware.LoginRequiredMiddleware",
+    )
+# The dashboard's own sign-in page: the admin's refuses users who are not staff.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = LOGOUT_REDIRECT_URL = "dashboard:overview"
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out sign-in is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins a username is locked from the address that failed only, so an
+# attacker elsewhere cannot lock its owner, or everyone, out.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+axes_cooloff_minutes = int(os.environ.get("DJANGO_AXES_COOLOFF_MINUTES", "15"))
+if AXES_FAILURE_LIMIT < 1 or axes_cooloff_minutes < 1:
+    # A cool-off of 0 would lock for good.
+    raise ImproperlyConfigured(
+        "DJANGO_AXES_FAILURE_LIMIT and DJANGO_AXES_COOLOFF_MINUTES must be at least 1."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=axes_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"

@@ -1,6 +1,8 @@
-"""Top-level URL configuration: the admin and the dashboard."""
+"""Top-level URL configuration: the admin, signing in and out, and the dashboard."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -12,14 +14,24 @@ admin.site.site_title = "Defence Ties Dashboard admin"
 admin.site.index_title = "Records"
 
 urlpatterns = [
-    # An admin page that is no model's: admin_view() gives it the admin's login and CSRF.
+    # An admin page that is no model's: admin_view() gives it the admin's login and CSRF (so
+    # LoginRequiredMiddleware, when on, leaves it to the admin's login, as for the admin's pages).
     path(
         "admin/dashboard/load-fixtures/",
-        admin.site.admin_view(fixture_load_view),
+        login_not_required(admin.site.admin_view(fixture_load_view)),
         name="admin-load-fixtures",
     ),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon, the admin's among them.
-    path("favicon.ico", lambda request: redirect(static("dashboard/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        login_not_required(
+            lambda request: redirect(static("dashboard/favicon.svg"), permanent=True)
+        ),
+    ),
+    # Readers' sign-in (the admin's refuses users who are not staff); Django marks LoginView
+    # login_not_required. Sign-out is a POST.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("dashboard.urls")),
 ]

@@ -1,16 +1,21 @@
-"""Middleware that turns a database the site cannot reach into a "service unavailable" page.
+"""The project's middleware.
 
-Without it a lost database connection is a server error: a 500 that says nothing useful to the
-reader and, with debug on, a stack trace. The 503 page says the service is down for a while and
-names nothing about the set-up; the details go to the log.
+DatabaseUnavailableMiddleware turns a database the site cannot reach into a "service unavailable"
+page. Without it a lost database connection is a server error: a 500 that says nothing useful to
+the reader and, with debug on, a stack trace. The 503 page says the service is down for a while
+and names nothing about the set-up; the details go to the log.
+
+LoginRequiredMiddleware, on when DASHBOARD_LOGIN_REQUIRED is, makes every page need a login.
 """
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
@@ -43,3 +48,17 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, but every admin page sends a visitor to the admin's own sign-in page.
+
+    In Django 5.2 the admin's site-wide pages name their sign-in page for this middleware, but a
+    model's admin pages do not, so they would send staff to the readers' sign-in page instead.
+    """
+
+    def get_login_url(self, view_func):
+        model_admin = getattr(view_func, "model_admin", None)
+        if model_admin is not None:
+            return reverse("admin:login", current_app=model_admin.admin_site.name)
+        return super().get_login_url(view_func)

@@ -20,7 +20,7 @@ FIRST_STATEMENT = "<first statement>"
 # (path, what the page's main heading says, expected status)
 PAGES = [
     pytest.param("/", "Defence ties at a glance", 200, id="overview"),
-    pytest.param("/contracts/", "Contracts", 200, id="contract-list"),
+    pytest.param("/contracts/", "Deals", 200, id="contract-list"),
     pytest.param("/statements/", "Statements", 200, id="statement-list"),
     pytest.param("/platforms/", "Platforms", 200, id="platform-list"),
     pytest.param("/countries/", "Countries", 200, id="country-list"),

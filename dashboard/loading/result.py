@@ -1,0 +1,164 @@
+"""What a load reports: problems found, records created, updated and unchanged, and changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from dashboard.partial_dates import PartialDate
+
+
+@dataclass(frozen=True)
+class FixtureError:
+    """One problem, shown as `path:record N (model key) field: message`."""
+
+    path: str
+    message: str
+    record: int | None = None  # 1-based, within the file; None for a problem with the file
+    label: str = "?"  # the model label and natural key, or "?"
+    field: str = "-"  # "-" for a problem with the record as a whole
+
+    def __str__(self) -> str:
+        if self.record is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:record {self.record} ({self.label}) {self.field}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "record": self.record,
+            "label": self.label,
+            "field": self.field,
+            "message": self.message,
+            "text": str(self),
+        }
+
+
+@dataclass
+class ModelCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class Change:
+    """A record created, or updated with (field, old, new) for each field that differs."""
+
+    label: str  # "dashboard.contract s-400-2018"
+    action: str  # "created" or "updated"
+    fields: tuple[tuple[str, Any, Any], ...] = ()
+
+    def lines(self) -> list[str]:
+        if self.action == "created":
+            return [f"{self.label}: created"]
+        return [
+            f"{self.label}: {name} {value_shown(old)} → {value_shown(new)}"
+            for name, old, new in self.fields
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "action": self.action,
+            "fields": {
+                name: {"old": value_json(old), "new": value_json(new)}
+                for name, old, new in self.fields
+            },
+        }
+
+
+@dataclass
+class LoadResult:
+    dry_run: bool = False
+    records: int = 0
+    counts: dict[str, ModelCounts] = field(default_factory=dict)
+    errors: list[FixtureError] = field(default_factory=list)
+    changes: list[Change] | None = None  # None when the caller did not ask for them
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+    def summary(self) -> str:
+        if self.errors:
+            count = len(self.errors)
+            return f"{count} problem{'s' if count != 1 else ''} found; nothing was written."
+        if not self.changed:
+            return "Nothing changed." if not self.dry_run else "Nothing would change."
+        created = sum(c.created for c in self.counts.values())
+        updated = sum(c.updated for c in self.counts.values())
+        if self.dry_run:
+            return f"Dry run: {created} would be created, {updated} updated; nothing was written."
+        return f"{created} created, {updated} updated."
+
+    def table(self) -> str:
+        """A plain text table, one row per model, in write order."""
+        header = ("model", "created", "updated", "unchanged")
+        rows = [
+            (label, str(c.created), str(c.updated), str(c.unchanged))
+            for label, c in self.counts.items()
+        ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        lines = []
+        for row in [header, *rows]:
+            cells = [row[0].ljust(widths[0])] + [
+                cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+            ]
+            lines.append("  ".join(cells))
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "records": self.records,
+            "changed": self.changed,
+            "counts": {
+                label: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+                for label, c in self.counts.items()
+            },
+            "errors": [error.as_json() for error in self.errors],
+            "summary": self.summary(),
+        }
+        if self.changes is not None:
+            document["changes"] = [change.as_json() for change in self.changes]
+        return document
+
+
+def value_shown(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, list):
+        return "[" + ", ".join(value_shown(item) for item in value) + "]"
+    if isinstance(value, tuple):
+        return " ".join(str(part) for part in value)
+    if isinstance(value, str) and not isinstance(value, PartialDate):
+        text = value if len(value) <= 60 else value[:57] + "…"
+        return f"“{text}”"
+    if isinstance(value, PartialDate):
+        return value.isoformat()
+    return str(value)
+
+
+def value_json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, list):
+        return [value_json(item) for item in value]
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, PartialDate):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)

@@ -1,0 +1,468 @@
+"""What the loader knows about each dashboard model: its natural key, its fields, its write order.
+
+A record is read into a `Record` here: every field converted and validated with the model
+field's own `to_python`, `validate` and validators, the model's `clean()` when it needs no other
+record, and its CheckConstraints evaluated in Python (no database round trip per record).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from dashboard.models import (
+    Contract,
+    ContractSource,
+    Country,
+    Person,
+    Platform,
+    PlatformAlias,
+    Source,
+    Statement,
+)
+
+Key = tuple[str, ...]
+
+# The order records are written in: every model after the models its natural key and its
+# references depend on (checked by a test against the models' foreign keys).
+WRITE_ORDER: list[type[models.Model]] = [
+    Country,
+    Source,
+    Person,
+    Platform,
+    PlatformAlias,
+    Contract,
+    ContractSource,
+    Statement,
+]
+
+# The record fields whose values make up each model's `natural_key()`; a foreign key contributes
+# its target's natural key. A test checks these against `natural_key()` on real rows.
+KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Country: ("iso2",),
+    Source: ("slug",),
+    Person: ("slug",),
+    Platform: ("slug",),
+    PlatformAlias: ("name",),
+    Contract: ("slug",),
+    ContractSource: ("contract", "source"),
+    Statement: ("slug",),
+}
+
+# Models whose clean() reads a related record, and what it reads: it runs once that record's
+# values are known (from the batch or the database), with an unsaved stand-in holding them.
+CLEAN_NEEDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
+    PlatformAlias: ("platform", ("name",)),
+    ContractSource: ("source", ("title", "text")),
+    Statement: ("source", ("title", "text")),
+}
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    model: type[models.Model]
+    label: str
+    rank: int
+    key_fields: tuple[str, ...]
+    fields: dict[str, models.Field]
+    foreign_keys: dict[str, models.ForeignKey]
+    many_to_many: dict[str, models.ManyToManyField]
+    unique_fields: tuple[str, ...]
+
+    @cached_property
+    def key_lookups(self) -> tuple[str, ...]:
+        """ORM paths to the natural key's parts, e.g. ("contract__slug", "source__slug")."""
+        lookups: list[str] = []
+        for name in self.key_fields:
+            if name in self.foreign_keys:
+                target = spec_for(self.foreign_keys[name].related_model)
+                lookups += [f"{name}__{part}" for part in target.key_lookups]
+            else:
+                lookups.append(name)
+        return tuple(lookups)
+
+    @cached_property
+    def targets(self) -> dict[str, ModelSpec]:
+        """The model each foreign key and many-to-many field refers to, by field name."""
+        relations = {**self.foreign_keys, **self.many_to_many}
+        return {name: spec_for(relation.related_model) for name, relation in relations.items()}
+
+    @cached_property
+    def needs_ids(self) -> bool:
+        """Whether writes need the ids of new rows: for references to them, or their links."""
+        referenced = any(self in spec.targets.values() for spec in model_specs().values())
+        return referenced or bool(self.many_to_many)
+
+    @cached_property
+    def checks(self) -> list[tuple[models.CheckConstraint, set[str]]]:
+        """The model's CheckConstraints, each with the fields its condition reads."""
+        return [
+            (constraint, condition_fields(constraint.condition))
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, models.CheckConstraint)
+        ]
+
+    def __repr__(self) -> str:
+        return f"<ModelSpec {self.label}>"
+
+
+def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
+    fields, foreign_keys, many_to_many = {}, {}, {}
+    for model_field in model._meta.get_fields():
+        if model_field.auto_created and not model_field.concrete:
+            continue  # reverse relations are loaded from the other side
+        if model_field.many_to_many:
+            many_to_many[model_field.name] = model_field
+        elif model_field.many_to_one:
+            foreign_keys[model_field.name] = model_field
+        elif model_field.concrete and not model_field.primary_key:
+            fields[model_field.name] = model_field
+    key_fields = KEY_FIELDS[model]
+    unique = tuple(name for name, f in fields.items() if f.unique and name not in key_fields)
+    return ModelSpec(
+        model=model,
+        label=model._meta.label_lower,
+        rank=rank,
+        key_fields=key_fields,
+        fields=fields,
+        foreign_keys=foreign_keys,
+        many_to_many=many_to_many,
+        unique_fields=unique,
+    )
+
+
+@cache
+def model_specs() -> dict[str, ModelSpec]:
+    """Every loadable model's spec, by label, in write order."""
+    specs = [_spec_build(model, rank) for rank, model in enumerate(WRITE_ORDER)]
+    return {spec.label: spec for spec in specs}
+
+
+@cache
+def spec_for(model: type[models.Model]) -> ModelSpec:
+    return model_specs()[model._meta.label_lower]
+
+
+def key_text(key: Key | None) -> str:
+    return " ".join(key) if key else "?"
+
+
+@dataclass(slots=True)
+class Record:
+    """One record as read from a file: values converted, its own problems listed."""
+
+    spec: ModelSpec
+    key: Key | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, Key | None] = field(default_factory=dict)
+    links: dict[str, list[Key]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.label} {key_text(self.key)}"
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append((name, message))
+
+    def failed(self, name: str) -> bool:
+        return any(failed == name for failed, _ in self.errors)
+
+
+class RecordRejected(Exception):
+    """A record that is not a dashboard record at all: no model, an unknown model, no fields."""
+
+    def __init__(self, message: str, *, label: str = "?"):
+        super().__init__(message)
+        self.message = message
+        self.label = label
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _reference_read(raw: Any, *, target: ModelSpec) -> Key:
+    """A natural key as fixtures write it: ["IN"], or ["s-400-2018", "ians-..."]."""
+    arity = len(target.key_lookups)
+    if type(raw) is list and len(raw) == arity and all(type(part) is str for part in raw):
+        return tuple(raw)  # the usual case, first
+    if (
+        isinstance(raw, list | tuple)
+        and len(raw) == arity
+        and all(isinstance(part, str | int) and not isinstance(part, bool) for part in raw)
+    ):
+        return tuple(str(part) for part in raw)
+    example = "[" + ", ".join(['"…"'] * arity) + "]"
+    raise ValueError(
+        f"Expected the natural key of a {target.label} such as {example}, got {_shown(raw)}."
+    )
+
+
+def _shown(raw: Any) -> str:
+    try:
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def record_read(raw: Any, *, checked: bool = False) -> Record:
+    """Convert and check one raw fixture object; problems go into `Record.errors`.
+
+    `checked` says pass 1 has checked this very record: it is only converted (and cleaned,
+    since clean() may normalise values), which is what pass 2 needs.
+    """
+    if not isinstance(raw, dict):
+        raise RecordRejected("A record is an object with a “model” and its “fields”.")
+    label = raw.get("model")
+    if not isinstance(label, str) or not label:
+        raise RecordRejected("The record has no “model”.")
+    spec = _spec_lookup(label)
+    fields_raw = raw.get("fields", _MISSING)
+    if not isinstance(fields_raw, dict):
+        raise RecordRejected("The record has no “fields” object.", label=f"{spec.label} ?")
+    record = Record(spec=spec)
+    for extra in sorted(set(raw) - {"model", "fields"}):
+        if extra == "pk":
+            record.error(
+                "pk",
+                "Records are matched on their natural keys; leave out “pk” "
+                "(dumpdata --natural-primary --natural-foreign writes them so).",
+            )
+        else:
+            record.error(extra, f"Unknown key “{extra}”; a record has only “model” and “fields”.")
+    for name in fields_raw:
+        if not (name in spec.fields or name in spec.foreign_keys or name in spec.many_to_many):
+            record.error(name, f"{spec.label} has no field “{name}”.")
+    _values_read(record, fields_raw, checked=checked)
+    _references_read(record, fields_raw)
+    _links_read(record, fields_raw)
+    record.key = _key_of(record)
+    if spec.model not in CLEAN_NEEDS:
+        record_clean(record)
+    if not checked:
+        _constraints_check(record)
+    return record
+
+
+def _spec_lookup(label: str) -> ModelSpec:
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        raise RecordRejected(f"Unknown model “{label}”.") from None
+    spec = model_specs().get(model._meta.label_lower)
+    if spec is None:
+        raise RecordRejected(
+            f"“{model._meta.label_lower}” is not a dashboard model; "
+            "this loader loads only the dashboard's records."
+        )
+    return spec
+
+
+def _values_read(record: Record, fields_raw: dict, *, checked: bool) -> None:
+    for name, model_field in record.spec.fields.items():
+        raw = fields_raw.get(name, _MISSING)
+        try:
+            value = model_field.get_default() if raw is _MISSING else model_field.to_python(raw)
+            if not checked:
+                model_field.validate(value, None)
+                model_field.run_validators(value)
+        except ValidationError as error:
+            record.error(name, _messages(error))
+            continue
+        record.values[name] = value
+
+
+def _references_read(record: Record, fields_raw: dict) -> None:
+    for name, foreign_key in record.spec.foreign_keys.items():
+        raw = fields_raw.get(name)
+        if raw is None:
+            if not foreign_key.null:
+                record.error(name, str(foreign_key.error_messages["null"]))
+            record.references[name] = None
+            continue
+        try:
+            record.references[name] = _reference_read(raw, target=record.spec.targets[name])
+        except ValueError as error:
+            record.error(name, str(error))
+
+
+def _links_read(record: Record, fields_raw: dict) -> None:
+    for name, relation in record.spec.many_to_many.items():
+        if name not in fields_raw:
+            continue  # like loaddata: a relation left out is left as it is
+        if not relation.remote_field.through._meta.auto_created:
+            through = relation.remote_field.through._meta.label_lower
+            record.error(name, f"Load these as {through} records, each with its own fields.")
+            continue
+        raw = fields_raw[name]
+        if not isinstance(raw, list):
+            record.error(name, f"Expected a list of natural keys, got {_shown(raw)}.")
+            continue
+        target = record.spec.targets[name]
+        keys: dict[Key, None] = {}
+        for item in raw:
+            try:
+                keys[_reference_read(item, target=target)] = None
+            except ValueError as error:
+                record.error(name, str(error))
+                break
+        else:
+            record.links[name] = list(keys)
+
+
+def _key_of(record: Record) -> Key | None:
+    parts: list[str] = []
+    for name in record.spec.key_fields:
+        if name in record.spec.foreign_keys:
+            reference = record.references.get(name)
+            if not reference:
+                return None
+            parts += reference
+        else:
+            value = record.values.get(name)
+            if value in (None, ""):
+                return None
+            parts.append(str(value))
+    return tuple(parts)
+
+
+def instance_build(
+    model: type[models.Model], values: dict[str, Any], *, pk: int | None = None
+) -> models.Model:
+    """An unsaved instance holding `values`, other fields at their defaults, references empty.
+
+    Built with positional arguments, as Model.from_db() builds rows: Django's keyword path
+    costs twice as much, and the loader builds one instance per record for clean().
+    """
+    arguments = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.primary_key:
+            arguments.append(pk)
+        elif model_field.is_relation:
+            arguments.append(None)
+        elif model_field.name in values:
+            arguments.append(values[model_field.name])
+        else:
+            arguments.append(model_field.get_default())
+    return model(*arguments)
+
+
+def stand_in(model: type[models.Model], values: dict[str, Any]) -> models.Model:
+    """An unsaved `model` holding `values`, with a dummy primary key, for a clean() to read."""
+    return instance_build(model, values, pk=-1)
+
+
+def record_clean(record: Record, *, related: models.Model | None = None) -> None:
+    """Run the model's own clean(); `related` is a stand-in for the related record it reads.
+
+    Having a primary key, the stand-in passes clean()'s "is there a related record" tests,
+    and clean() reads the values it holds without querying the database.
+    """
+    spec = record.spec
+    if spec.model.clean is models.Model.clean:
+        return
+    instance = instance_build(spec.model, record.values)
+    if related is not None:
+        setattr(instance, CLEAN_NEEDS[spec.model][0], related)
+    try:
+        instance.clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            # A field that failed on its own was left at its default here: say it once.
+            if not record.failed(name):
+                record.error("-" if name == NON_FIELD_ERRORS else name, " ".join(messages))
+        return
+    # clean() may normalise values (currency codes to capitals): keep what it settled on.
+    for name in record.values:
+        record.values[name] = getattr(instance, name)
+
+
+# --- CheckConstraints, evaluated in Python -------------------------------------------------------
+
+
+def _constraints_check(record: Record) -> None:
+    # Unique constraints are natural keys or unique fields, checked across the batch instead.
+    for constraint, fields in record.spec.checks:
+        if any(record.failed(name) for name in fields):
+            continue  # as full_clean() does: no constraint over a field that is already wrong
+        if (
+            condition_holds(constraint.condition, lambda name: _record_value(record, name))
+            is False
+        ):
+            record.error("-", str(constraint.get_violation_error_message()))
+
+
+def _record_value(record: Record, name: str) -> Any:
+    if name in record.spec.foreign_keys:
+        return record.references.get(name)
+    return record.values.get(name)
+
+
+def condition_fields(condition: Q) -> set[str]:
+    names: set[str] = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            names |= condition_fields(child)
+        else:
+            lookup, expected = child
+            names.add(lookup.split("__")[0])
+            if isinstance(expected, F):
+                names.add(expected.name)
+    return names
+
+
+def condition_holds(condition: Q, value_of) -> bool | None:
+    """Evaluate a CheckConstraint's Q in SQL's three-valued logic: None is "unknown".
+
+    A database accepts a row unless its condition is false, so only False is a violation.
+    Only the lookups the models use are known; any other raises, and a test runs them all.
+    """
+    results = [
+        condition_holds(child, value_of)
+        if isinstance(child, Q)
+        else _lookup_holds(child, value_of)
+        for child in condition.children
+    ]
+    if condition.connector == Q.AND:
+        outcome = False if False in results else (None if None in results else True)
+    elif condition.connector == Q.OR:
+        outcome = True if True in results else (None if None in results else False)
+    else:
+        raise NotImplementedError(f"{condition.connector} conditions are not evaluated")
+    if condition.negated and outcome is not None:
+        return not outcome
+    return outcome
+
+
+def _lookup_holds(child: tuple[str, Any], value_of) -> bool | None:
+    lookup, expected = child
+    name, _, operator = lookup.partition("__")
+    value = value_of(name)
+    if isinstance(expected, F):
+        expected = value_of(expected.name)
+    if operator == "isnull":
+        return (value is None) == expected
+    if value is None or expected is None:
+        return None
+    comparisons = {
+        "": lambda: value == expected,
+        "exact": lambda: value == expected,
+        "lt": lambda: value < expected,
+        "lte": lambda: value <= expected,
+        "gt": lambda: value > expected,
+        "gte": lambda: value >= expected,
+    }
+    if operator not in comparisons:
+        raise NotImplementedError(f"the lookup “{lookup}” is not evaluated in Python")
+    return comparisons[operator]()

@@ -1,0 +1,540 @@
+"""The fixture loader: bad input refused whole with every problem named, loads that change only
+what differs, and the same database as loaddata makes."""
+
+import copy
+import gzip
+import json
+from io import StringIO
+from itertools import chain
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core import serializers
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dashboard.loading import fixture_load
+from dashboard.loading.schema import KEY_FIELDS, WRITE_ORDER, model_specs, spec_for
+from dashboard.models import Contract, Country, Statement
+from dashboard.passages import appears_in, find_passage
+
+PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
+
+SOURCE_TEXT = (
+    "Paris confirmed the sale of 26 Rafale jets to Germany on Wednesday.\n"
+    "“We are proud of this partnership,” the minister said. Deliveries start in 2027."
+)
+
+
+def batch():
+    """A small, valid batch of one of each model, with keys the project's fixture lacks."""
+    return [
+        {"model": "dashboard.country", "fields": {"name": "France", "iso2": "FR", "iso3": "FRA"}},
+        {"model": "dashboard.country", "fields": {"name": "Germany", "iso2": "DE", "iso3": "DEU"}},
+        {
+            "model": "dashboard.source",
+            "fields": {
+                "slug": "rafale-sale",
+                "title": "Rafale sale confirmed",
+                "publisher": "AFP",
+                "published": "2025-05",
+                "text": SOURCE_TEXT,
+            },
+        },
+        {
+            "model": "dashboard.person",
+            "fields": {"slug": "minister-fr", "name": "The minister", "country": ["FR"]},
+        },
+        {
+            "model": "dashboard.platform",
+            "fields": {
+                "slug": "rafale",
+                "name": "Rafale",
+                "category": "fighter_aircraft",
+                "makers": [["FR"]],
+            },
+        },
+        {
+            "model": "dashboard.platformalias",
+            "fields": {"name": "Dassault Rafale", "platform": ["rafale"]},
+        },
+        {
+            "model": "dashboard.contract",
+            "fields": {
+                "slug": "rafale-de-2025",
+                "title": "Rafale sale to Germany (2025)",
+                "buyer": ["DE"],
+                "seller": ["FR"],
+                "platform": ["rafale"],
+                "status": "signed",
+                "quantity": 26,
+                "value_amount": "7000000000.00",
+                "value_currency": "EUR",
+                "signed": "2025-05",
+            },
+        },
+        {
+            "model": "dashboard.contractsource",
+            "fields": {
+                "contract": ["rafale-de-2025"],
+                "source": ["rafale-sale"],
+                "excerpt": "the sale of 26 Rafale jets to Germany",
+            },
+        },
+        {
+            "model": "dashboard.statement",
+            "fields": {
+                "slug": "minister-proud",
+                "speaker": ["minister-fr"],
+                "date": "2025-05-07",
+                "kind": "quote",
+                "text": "We are proud of this partnership",
+                "source": ["rafale-sale"],
+                "platforms": [["rafale"]],
+                "contracts": [["rafale-de-2025"]],
+            },
+        },
+    ]
+
+
+def write(folder: Path, records, name: str = "batch.json") -> Path:
+    path = folder / name
+    if name.endswith(".jsonl"):
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif name.endswith((".yaml", ".yml")):
+        path.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
+    else:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def load(*paths, **options):
+    """Run the command; its output, its error lines, and whether it failed."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("load_fixtures", *map(str, paths), stdout=out, stderr=err, **options)
+        failed = False
+    except CommandError:
+        failed = True
+    return out.getvalue(), err.getvalue().splitlines(), failed
+
+
+def snapshot():
+    """Every dashboard record, by natural key, independent of ids and of order."""
+    records = serializers.serialize(
+        "python",
+        chain(*(model.objects.all() for model in WRITE_ORDER)),
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+    normalised = []
+    for record in records:
+        fields = {
+            name: sorted(value)
+            if isinstance(value, list) and value and isinstance(value[0], list)
+            # many-to-many lists come in no particular order
+            else value
+            for name, value in record["fields"].items()
+        }
+        normalised.append(json.dumps({**record, "fields": fields}, sort_keys=True, default=str))
+    return sorted(normalised)
+
+
+def counts(output: str) -> dict[str, tuple[int, int, int]]:
+    rows = [line.split() for line in output.splitlines() if line.startswith("dashboard.")]
+    return {row[0]: tuple(int(n) for n in row[1:4]) for row in rows if len(row) == 4}
+
+
+# --- every kind of bad input, one test each ---------------------------------------------------
+
+
+def change(index, **fields):
+    def mutate(records):
+        records[index]["fields"].update(fields)
+
+    return mutate
+
+
+def append(record):
+    def mutate(records):
+        records.append(record)
+
+    return mutate
+
+
+def without(index, name):
+    def mutate(records):
+        del records[index]["fields"][name]
+
+    return mutate
+
+
+def country(**fields):
+    return {"model": "dashboard.country", "fields": fields}
+
+
+def with_pk(records):
+    records[6]["pk"] = 5
+
+
+CONTRACT = "record 7 (dashboard.contract rafale-de-2025)"
+STATEMENT = "record 9 (dashboard.statement minister-proud)"
+BAD_RECORDS = [
+    ("unknown model", append({"model": "dashboard.tank", "fields": {}}),
+     "record 10 (?) -: Unknown model “dashboard.tank”."),
+    ("not a dashboard model", append({"model": "auth.user", "fields": {"username": "x"}}),
+     "record 10 (?) -: “auth.user” is not a dashboard model; "
+     "this loader loads only the dashboard's records."),
+    ("no model", append({"fields": {"name": "Spain"}}),
+     "record 10 (?) -: The record has no “model”."),
+    ("no fields", append({"model": "dashboard.country"}),
+     "record 10 (dashboard.country ?) -: The record has no “fields” object."),
+    ("pk instead of natural key", with_pk,
+     f"{CONTRACT} pk: Records are matched on their natural keys; leave out “pk” "
+     "(dumpdata --natural-primary --natural-foreign writes them so)."),
+    ("unknown field", change(6, colour="red"),
+     f"{CONTRACT} colour: dashboard.contract has no field “colour”."),
+    ("wrong type", change(6, quantity="many"),
+     f"{CONTRACT} quantity: “many” value must be an integer."),
+    ("choice not allowed", change(6, status="done"),
+     f"{CONTRACT} status: Value 'done' is not a valid choice."),
+    ("impossible date", change(6, signed="2025-02-30"),
+     f"{CONTRACT} signed: “2025-02-30” is not a real date: day is out of range for month."),
+    ("date without a year", change(6, signed="May"),
+     f"{CONTRACT} signed: “May” is not a date. "
+     "A year (2025), a month (2025-05) or a day (2025-05-07)."),
+    ("date more precise than a day", change(6, signed="2025-05-07T10:00"),
+     f"{CONTRACT} signed: “2025-05-07T10:00” is not a date. "
+     "A year (2025), a month (2025-05) or a day (2025-05-07)."),
+    ("unknown currency", change(6, value_currency="XYZ"),
+     f"{CONTRACT} value_currency: “XYZ” is not an ISO 4217 code."),
+    ("negative amount", change(6, value_amount="-5.00"),
+     f"{CONTRACT} value_amount: Ensure this value is greater than or equal to 0."),
+    ("amount without currency", change(6, value_currency=""),
+     f"{CONTRACT} -: A value needs its currency, and a currency its value."),
+    ("more delivered than ordered", change(6, quantity_delivered=30),
+     f"{CONTRACT} -: The quantity delivered cannot exceed the quantity."),
+    ("buyer is seller", change(6, seller=["DE"]),
+     f"{CONTRACT} -: The buyer and the seller must be different countries."),
+    ("text too long", change(6, title="x" * 301),
+     f"{CONTRACT} title: Ensure this value has at most 300 characters (it has 301)."),
+    ("required field blank", change(2, title=""),
+     "record 3 (dashboard.source rafale-sale) title: This field cannot be blank."),
+    ("required reference missing", without(6, "buyer"),
+     f"{CONTRACT} buyer: This field cannot be null."),
+    ("reference that resolves nowhere", change(6, platform=["gripen"]),
+     f"{CONTRACT} platform: No dashboard.platform “gripen” in the files or the database."),
+    ("reference not a natural key", change(6, buyer="DE"),
+     f'{CONTRACT} buyer: Expected the natural key of a dashboard.country such as ["…"], '
+     'got "DE".'),
+    ("many-to-many not a list", change(8, platforms="rafale"),
+     f'{STATEMENT} platforms: Expected a list of natural keys, got "rafale".'),
+    ("many-to-many with its own model", change(6, sources=[["rafale-sale"]]),
+     f"{CONTRACT} sources: Load these as dashboard.contractsource records, "
+     "each with its own fields."),
+    ("duplicate in the batch", append(batch()[0]),
+     "record 10 (dashboard.country FR) -: Duplicate: record 1 has the same natural key."),
+    ("unique value twice in the batch", change(1, name="France"),
+     "record 2 (dashboard.country DE) name: Country with this Name already exists (record 1)."),
+    ("unique value held in the database",
+     append(country(name="India", iso2="BE", iso3="BEL")),
+     "record 10 (dashboard.country BE) name: Country with this Name already exists "
+     "(dashboard.country IN in the database)."),
+    ("not an ISO country",
+     append(country(name="Nowhere", iso2="QQ", iso3="QQQ")),
+     "record 10 (dashboard.country QQ) iso2: “QQ” is not an ISO 3166-1 alpha-2 code."),
+    ("misquote", change(8, text="We never said this"),
+     f"{STATEMENT} text: A direct quote must appear word for word in its source."),
+    ("excerpt not in the source", change(7, excerpt="a sentence never printed"),
+     "record 8 (dashboard.contractsource rafale-de-2025 rafale-sale) excerpt: "
+     "This passage does not appear word for word in the source “Rafale sale confirmed”."),
+    ("reported speech without its passage", change(8, kind="report"),
+     f"{STATEMENT} excerpt: Reported speech needs the passage of the source that reports it."),
+    ("alias named as its platform", change(5, name="Rafale"),
+     "record 6 (dashboard.platformalias Rafale) name: "
+     "An alias must differ from the platform's name."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [case[1:] for case in BAD_RECORDS],
+                         ids=[case[0] for case in BAD_RECORDS])  # fmt: skip
+def test_a_bad_record_is_named_and_nothing_is_written(india_russia, tmp_path, mutate, expected):
+    records = batch()
+    mutate(records)
+    path = write(tmp_path, records)
+    before = snapshot()
+    out, errors, failed = load(path)
+    assert failed
+    assert errors == [f"{path}:{expected}"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("broken.json", '[{"model": "dashboard.country", "fields": {}}, {"model": ',
+         "record 2 (?) -: Not valid JSON: "),
+        ("broken.jsonl", '{"model": "dashboard.tank", "fields": {}}\n{not json\n',
+         "record 2 (?) -: Line 2 is not valid JSON: "),
+        ("object.json", '{"model": "dashboard.country", "fields": {}}',
+         " A JSON fixture file holds a list of records: it must start with “[”."),
+        ("broken.yaml", "- model: dashboard.country\n  fields: {name: [}\n",
+         " Not valid YAML: did not find expected node content (line 2, column 19)."),
+        ("object.yaml", "model: dashboard.country\n",
+         " A YAML fixture file holds a list of records."),
+        ("notes.txt", "[]", " Not a fixture file: the name must end in .json, .jsonl, .yaml or "
+         ".yml, optionally compressed (.gz, .bz2, .xz)."),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_fixture_is_refused(db, tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    out, errors, failed = load(path)
+    assert failed
+    assert errors[-1].startswith(f"{path}:{expected}")
+    assert not Country.objects.exists()
+
+
+def test_a_missing_path_is_refused(db, tmp_path):
+    out, errors, failed = load(tmp_path / "nowhere.json")
+    assert failed and errors == [f"{tmp_path / 'nowhere.json'}: No such file or folder."]
+
+
+def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russia, tmp_path):
+    records = batch()
+    change(6, value_currency="XYZ", quantity_delivered=30)(records)
+    change(8, text="We never said this")(records)
+    records.append({"model": "dashboard.tank", "fields": {}})
+    first = write(tmp_path, records[:5], "first.json")
+    second = write(tmp_path, records[5:], "second.json")
+    before = snapshot()
+    out, errors, failed = load(first, second)
+    assert failed
+    assert errors == [
+        f"{second}:record 2 (dashboard.contract rafale-de-2025) value_currency: "
+        "“XYZ” is not an ISO 4217 code.",
+        f"{second}:record 2 (dashboard.contract rafale-de-2025) -: "
+        "The quantity delivered cannot exceed the quantity.",
+        f"{second}:record 4 (dashboard.statement minister-proud) text: "
+        "A direct quote must appear word for word in its source.",
+        f"{second}:record 5 (?) -: Unknown model “dashboard.tank”.",
+    ]
+    assert snapshot() == before
+
+
+def test_problems_against_records_in_the_database_are_found(india_russia, tmp_path):
+    quote = copy.deepcopy(batch()[8])
+    quote["fields"].update(
+        speaker=["denis-alipov"],
+        source=["ians-alipov-interview-2025-05"],
+        contracts=[["s-400-2018"]],
+        platforms=[["s-400-triumf"]],
+        text="these weapons systems performed remarkably well",
+    )
+    misquote = copy.deepcopy(quote)
+    misquote["fields"].update(slug="misquote", text="these weapons failed")
+    path = write(tmp_path, [quote, misquote])
+    out, errors, failed = load(path)
+    assert errors == [
+        f"{path}:record 2 (dashboard.statement misquote) text: "
+        "A direct quote must appear word for word in its source."
+    ]
+    write(tmp_path, [quote])
+    out, errors, failed = load(path)
+    assert not failed and counts(out)["dashboard.statement"] == (1, 0, 0)
+    assert Statement.objects.get(slug="minister-proud").speaker.slug == "denis-alipov"
+
+
+# --- loading again, changes, order ------------------------------------------------------------
+
+
+def test_loading_twice_changes_nothing(db):
+    out, errors, failed = load(PROJECT_FIXTURE)
+    assert not failed and "67 created, 0 updated." in out
+    first = snapshot()
+    out, errors, failed = load(PROJECT_FIXTURE)
+    assert not failed
+    assert out.splitlines()[-1] == "Nothing changed."
+    assert all(created == updated == 0 for created, updated, _ in counts(out).values())
+    assert sum(unchanged for _, _, unchanged in counts(out).values()) == 67
+    assert snapshot() == first
+
+
+def test_a_one_field_change_updates_one_record(db, tmp_path):
+    load(PROJECT_FIXTURE)
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    deal = next(r for r in records if r["fields"].get("slug") == "s-400-2018")
+    deal["fields"]["quantity_delivered"] = 3
+    out, errors, failed = load(write(tmp_path, records), verbosity=2)
+    assert not failed
+    assert counts(out)["dashboard.contract"] == (0, 1, 10)
+    assert sum(updated for _, updated, _ in counts(out).values()) == 1
+    assert "dashboard.contract s-400-2018: quantity_delivered None → 3" in out.splitlines()
+    assert Contract.objects.get(slug="s-400-2018").quantity_delivered == 3
+
+
+def test_many_to_many_links_are_set_exactly(db, tmp_path):
+    records = batch()
+    load(write(tmp_path, records))
+    records[8]["fields"]["platforms"] = []
+    records[4]["fields"]["makers"] = [["FR"], ["DE"]]
+    out, errors, failed = load(write(tmp_path, records), verbosity=2)
+    assert not failed
+    assert "dashboard.statement minister-proud: platforms [rafale] → []" in out
+    assert "dashboard.platform rafale: makers [FR] → [DE, FR]" in out
+    assert not Statement.objects.get(slug="minister-proud").platforms.exists()
+    assert Country.objects.filter(platforms_made__slug="rafale").count() == 2
+
+
+def test_a_dry_run_shows_the_changes_and_writes_nothing(db):
+    out, errors, failed = load(PROJECT_FIXTURE, dry_run=True)
+    assert not failed
+    assert counts(out)["dashboard.statement"] == (16, 0, 0)
+    assert out.splitlines()[-1] == "Dry run: 67 would be created, 0 updated; nothing was written."
+    assert not Country.objects.exists()
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_files_load_the_same_in_any_order(db, tmp_path, order):
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    by_model = {}
+    for record in records:
+        by_model.setdefault(record["model"], []).append(record)
+    paths = [write(tmp_path, rs, f"{label}.json") for label, rs in by_model.items()]
+    if order == "backward":
+        paths.reverse()
+    out, errors, failed = load(*paths)
+    assert not failed, errors
+    call_command("loaddata", "india_russia", verbosity=0)
+    assert "Nothing changed." in load(*paths)[0]
+
+
+def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    out, errors, failed = load(write(tmp_path, records[::-1]))
+    assert not failed, errors
+    loaded = snapshot()
+    for model in reversed(WRITE_ORDER):
+        model.objects.all().delete()
+    call_command("loaddata", "india_russia", verbosity=0)
+    assert snapshot() == loaded
+
+
+# --- the same database as loaddata ------------------------------------------------------------
+
+
+def test_the_loader_and_loaddata_make_the_same_database(db):
+    load(PROJECT_FIXTURE)
+    ours = snapshot()
+    for model in reversed(WRITE_ORDER):
+        model.objects.all().delete()
+    call_command("loaddata", "india_russia", verbosity=0)
+    assert snapshot() == ours
+    out, errors, failed = load(PROJECT_FIXTURE)
+    assert out.splitlines()[-1] == "Nothing changed."
+
+
+@pytest.mark.parametrize("name", ["data.jsonl", "data.yaml", "data.json.gz", "folder"])
+def test_every_format_loads_the_same(db, tmp_path, name):
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    if name == "folder":
+        path = tmp_path / "fixtures"
+        path.mkdir()
+        write(path, records[:30], "a.json")
+        write(path, records[30:], "b.jsonl")
+        (path / "README.txt").write_text("not a fixture", encoding="utf-8")
+    elif name.endswith(".gz"):
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(PROJECT_FIXTURE.read_bytes()))
+    else:
+        path = write(tmp_path, records, name)
+    out, errors, failed = load(path)
+    assert not failed, errors
+    call_command("loaddata", "india_russia", verbosity=0)
+    assert load(path)[0].splitlines()[-1] == "Nothing changed."
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def test_json_output_is_one_document(india_russia, tmp_path):
+    records = batch()
+    out, errors, failed = load(write(tmp_path, records), format="json")
+    document = json.loads(out)
+    assert document["ok"] and document["counts"]["dashboard.country"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert "changes" not in document
+    change(6, value_currency="XYZ")(records)
+    out, errors, failed = load(write(tmp_path, records), format="json", verbosity=2)
+    document = json.loads(out)
+    assert failed and not document["ok"]
+    assert [(e["record"], e["field"], e["message"]) for e in document["errors"]] == [
+        (7, "value_currency", "“XYZ” is not an ISO 4217 code.")
+    ]
+
+
+def test_json_output_lists_changes_field_by_field(india_russia, tmp_path):
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    deal = next(r for r in records if r["fields"].get("slug") == "s-400-2018")
+    deal["fields"]["value_currency"] = "eur"  # clean() settles it as EUR
+    out, errors, failed = load(write(tmp_path, records), format="json", verbosity=2)
+    document = json.loads(out)
+    assert document["changes"] == [
+        {
+            "label": "dashboard.contract s-400-2018",
+            "action": "updated",
+            "fields": {"value_currency": {"old": "USD", "new": "EUR"}},
+        }
+    ]
+
+
+# --- what the loader relies on ------------------------------------------------------------------
+
+
+def test_natural_key_fields_match_the_models_natural_keys(india_russia):
+    for model in WRITE_ORDER:
+        spec = spec_for(model)
+        assert spec.key_fields == KEY_FIELDS[model]
+        rows = model.objects.values_list(*spec.key_lookups)
+        for instance, row in zip(model.objects.all(), rows, strict=True):
+            assert tuple(instance.natural_key()) == tuple(row), model
+
+
+def test_every_model_is_written_after_the_models_it_refers_to(db):
+    for spec in model_specs().values():
+        for target in spec.targets.values():
+            assert target.rank < spec.rank, (spec.label, target.label)
+
+
+def test_queries_do_not_grow_with_the_records(db, tmp_path):
+    def contracts(n):
+        records = batch()[:5]
+        for i in range(n):
+            deal = copy.deepcopy(batch()[6])
+            deal["fields"]["slug"] = f"deal-{i}"
+            records.append(deal)
+        return write(tmp_path, records, f"{n}.json")
+
+    small, large = contracts(5), contracts(500)
+    with CaptureQueriesContext(connection) as few:
+        fixture_load(paths=[small])
+    with CaptureQueriesContext(connection) as many:
+        fixture_load(paths=[large])
+    assert Contract.objects.count() == 500
+    assert len(many) <= len(few) + 10
+
+
+@pytest.mark.parametrize(
+    "passage",
+    ["remarkably well", "remarkably  well", "“ongoing.”", '"ongoing."', "S-400", "S–400", "well,”",
+     "ongoing.” He", "", "   ", "not there", "Alipov said", "alipov said"],
+)  # fmt: skip
+def test_appears_in_agrees_with_find_passage(passage):
+    text = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))[4]["fields"]["text"]
+    assert appears_in(text, passage) == (find_passage(text, passage) is not None)
