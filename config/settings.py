@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "csp",
     "axes",
+    "simple_history",
     "dashboard",
 ]
 
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: history rows written during a request record its user.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last but for axes (which handles no exceptions), so that it is the first to see an
     # exception a view raises.
     "dashboard.middleware.DatabaseUnavailableMiddleware",

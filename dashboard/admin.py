@@ -1,7 +1,15 @@
-"""The editors' side: every model in the Django admin, with search, filters and inlines."""
+"""The editors' side: every model in the Django admin, with search, filters and inlines.
 
+Every model admin keeps history (django-simple-history): the "History" button lists each
+version with who changed it, when, and why, and reverts to one. The change form asks for an
+optional reason, stored with the history row.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.models import (
     Contract,
@@ -15,14 +23,39 @@ from dashboard.models import (
 )
 
 
+class ChangeReasonForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=100,  # simple-history's history_change_reason column
+        help_text="Optional; kept in the record's history.",
+    )
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A model admin whose saves record history, with the reason the editor gave."""
+
+    form = ChangeReasonForm
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
+        super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a revert after checking only that the user may view the record.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(HistoryAdmin):
     list_display = ["name", "iso2", "iso3"]
     search_fields = ["name", "iso2", "iso3"]
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["title", "publisher", "published", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "slug", "text"]
@@ -31,7 +64,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(HistoryAdmin):
     list_display = ["name", "kind", "role", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "role", "slug"]
@@ -45,7 +78,7 @@ class PlatformAliasInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(HistoryAdmin):
     list_display = ["name", "category", "alias_list"]
     list_filter = ["category", "makers"]
     search_fields = ["name", "aliases__name", "slug"]
@@ -62,7 +95,7 @@ class PlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformAlias)
-class PlatformAliasAdmin(admin.ModelAdmin):
+class PlatformAliasAdmin(HistoryAdmin):
     list_display = ["name", "platform"]
     search_fields = ["name", "platform__name"]
     autocomplete_fields = ["platform"]
@@ -75,7 +108,7 @@ class ContractSourceInline(admin.StackedInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(HistoryAdmin):
     list_display = [
         "title",
         "buyer",
@@ -103,11 +136,12 @@ class ContractAdmin(admin.ModelAdmin):
         ),
         ("Dates", {"fields": ["signed", "expected_completion"]}),
         ("Notes", {"fields": ["notes"]}),
+        (None, {"fields": ["change_reason"]}),
     ]
 
 
 @admin.register(ContractSource)
-class ContractSourceAdmin(admin.ModelAdmin):
+class ContractSourceAdmin(HistoryAdmin):
     list_display = ["contract", "source", "excerpt"]
     search_fields = ["contract__title", "source__title", "excerpt"]
     autocomplete_fields = ["contract", "source"]
@@ -131,7 +165,7 @@ class StatementContractInline(admin.TabularInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(HistoryAdmin):
     list_display = ["__str__", "speaker", "date", "kind", "source"]
     list_filter = ["kind", "speaker__country", "speaker", "source"]
     search_fields = [

@@ -1,6 +1,7 @@
 """The data: countries, sources, people, platforms, contracts and statements, with provenance.
 
 Every record has a natural key (an ISO code or a slug), so fixtures never depend on database ids.
+Every model keeps its history (django-simple-history): who changed what, when, and why.
 """
 
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from dashboard.partial_dates import PartialDateField
 from dashboard.passages import appears_in
@@ -61,6 +63,7 @@ class Country(models.Model):
     )
 
     objects = CountryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -103,6 +106,7 @@ class Source(SlugModel):
         help_text="Say so when the date is inferred from the text rather than printed.",
     )
     text = models.TextField("full text")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published", "title"]
@@ -134,6 +138,7 @@ class Person(SlugModel):
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -180,6 +185,7 @@ class Platform(SlugModel):
         help_text="The countries that make or co-develop it.",
     )
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -202,6 +208,7 @@ class PlatformAlias(models.Model):
     name = models.CharField(max_length=200, unique=True, help_text="Another name it goes by.")
 
     objects = PlatformAliasQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -292,6 +299,7 @@ class Contract(SlugModel):
     sources = models.ManyToManyField(Source, through="ContractSource", related_name="contracts")
 
     objects = ContractQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -370,6 +378,7 @@ class ContractSource(models.Model):
     excerpt = models.TextField(help_text="The passage of the source, word for word.")
 
     objects = ContractSourceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["contract", "source"]
@@ -416,6 +425,7 @@ class Statement(SlugModel):
     )
     platforms = models.ManyToManyField(Platform, blank=True, related_name="statements")
     contracts = models.ManyToManyField(Contract, blank=True, related_name="statements")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "slug"]

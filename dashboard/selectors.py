@@ -4,9 +4,10 @@ Each function takes keyword-only arguments and a queryset to start from, so the 
 the country-pair page share them.
 """
 
+import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
 from dashboard.models import (
     Contract,
@@ -229,3 +230,9 @@ def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 100
         "undated": list(contracts.filter(signed=None).order_by("title")[:limit]),
         "truncated": len(dated) == limit or len(said) == limit,
     }
+
+
+def record_last_changed(*, record: Model) -> datetime.datetime | None:
+    """When `record` was last created, changed or loaded: its latest history row's date, in
+    one query. None for a record with no history (synthetic data has none)."""
+    return record.history.values_list("history_date", flat=True).first()

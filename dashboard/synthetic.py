@@ -7,6 +7,7 @@ the same rules as real data.
 
 `synthetic_records()` yields records that refer to each other by index; a sink turns them into
 database rows (PostgreSQL COPY, or batched INSERTs elsewhere) or fixture objects.
+Synthetic data has no edit history: the sinks write no history rows, on purpose.
 """
 
 from __future__ import annotations

@@ -159,7 +159,15 @@ def first_rows(name: str, queryset, url: str) -> dict:
     }
 
 
-class CountryDetailView(DetailView):
+class RecordDetailView(DetailView):
+    """A record's page, saying when the record was last changed (one query)."""
+
+    def get_context_data(self, **kwargs):
+        last_changed = selectors.record_last_changed(record=self.object)
+        return super().get_context_data(last_changed=last_changed, **kwargs)
+
+
+class CountryDetailView(RecordDetailView):
     model = Country
     slug_field = "iso2"
     slug_url_kwarg = "iso2"
@@ -208,7 +216,7 @@ class CountryDetailView(DetailView):
         )
 
 
-class PlatformDetailView(DetailView):
+class PlatformDetailView(RecordDetailView):
     queryset = Platform.objects.prefetch_related("aliases", "makers")
 
     def get_context_data(self, **kwargs):
@@ -229,7 +237,7 @@ class PlatformDetailView(DetailView):
         )
 
 
-class ContractDetailView(DetailView):
+class ContractDetailView(RecordDetailView):
     queryset = Contract.objects.select_related(*CONTRACT_ROW)
 
     def get_context_data(self, **kwargs):
@@ -253,7 +261,7 @@ class ContractDetailView(DetailView):
         )
 
 
-class StatementDetailView(DetailView):
+class StatementDetailView(RecordDetailView):
     queryset = Statement.objects.select_related("speaker__country", "source").prefetch_related(
         "platforms", "contracts"
     )
@@ -266,7 +274,7 @@ class StatementDetailView(DetailView):
         )
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(RecordDetailView):
     model = Source
 
     def get_context_data(self, **kwargs):
@@ -297,7 +305,7 @@ class SourceDetailView(DetailView):
         )
 
 
-class PersonDetailView(DetailView):
+class PersonDetailView(RecordDetailView):
     queryset = Person.objects.select_related("country")
 
     def get_context_data(self, **kwargs):

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
@@ -114,9 +115,24 @@ def assert_refused(role, response, url):
 # --- The groups --------------------------------------------------------------------------------
 
 
-def dashboard_codenames(*actions):
-    models = list(apps.get_app_config("dashboard").get_models())
+def record_models():
+    """The dashboard's records, without the historical models that keep their history."""
+    models = apps.get_app_config("dashboard").get_models()
+    return [model for model in models if not hasattr(model, "instance_type")]
+
+
+def history_models():
+    models = apps.get_app_config("dashboard").get_models()
+    return [model for model in models if hasattr(model, "instance_type")]
+
+
+def dashboard_codenames(*actions, models=None):
+    models = record_models() if models is None else models
     return {f"{action}_{model._meta.model_name}" for action in actions for model in models}
+
+
+# Every group may read the history; nobody may write it (migration 0006).
+HISTORY_VIEW = dashboard_codenames("view", models=history_models())
 
 
 def group_codenames(name):
@@ -124,9 +140,15 @@ def group_codenames(name):
 
 
 def test_the_migration_creates_the_three_groups(db):
-    assert group_codenames("Viewers") == dashboard_codenames("view")
-    assert group_codenames("Editors") == dashboard_codenames("view", "add", "change")
-    assert group_codenames("Maintainers") == dashboard_codenames("view", "add", "change", "delete")
+    assert len(HISTORY_VIEW) == len(record_models())
+    assert group_codenames("Viewers") == dashboard_codenames("view") | HISTORY_VIEW
+    assert (
+        group_codenames("Editors") == dashboard_codenames("view", "add", "change") | HISTORY_VIEW
+    )
+    assert (
+        group_codenames("Maintainers")
+        == dashboard_codenames("view", "add", "change", "delete") | HISTORY_VIEW
+    )
     # Only the dashboard's records: no group may manage users, groups or the lock-out records.
     for name in GROUP_OF.values():
         apps_granted = Group.objects.get(name=name).permissions.values_list(
@@ -135,23 +157,40 @@ def test_the_migration_creates_the_three_groups(db):
         assert set(apps_granted) == {"dashboard"}
 
 
+def migration_apps(name):
+    """The models as they stand after the dashboard's migration `name`."""
+    return MigrationExecutor(connection).loader.project_state(("dashboard", name)).apps
+
+
 @pytest.mark.django_db
-def test_the_groups_migration_is_idempotent_and_reversible():
+def test_the_groups_migrations_are_idempotent_and_reversible():
     migration = importlib.import_module("dashboard.migrations.0004_groups")
+    history = importlib.import_module("dashboard.migrations.0006_history_permissions")
     editor = connection.schema_editor()  # only its connection is used; it is never entered
+
+    def migrate_forwards():
+        migration.groups_create(migration_apps("0004_groups"), editor)
+        history.history_view_grant(migration_apps("0006_history_permissions"), editor)
+
     before = {name: group_codenames(name) for name in migration.GROUPS}
 
-    migration.groups_create(apps, editor)
+    migrate_forwards()
     assert {name: group_codenames(name) for name in migration.GROUPS} == before
     assert Group.objects.filter(name__in=migration.GROUPS).count() == 3
 
-    migration.groups_remove(apps, editor)
+    history.history_view_revoke(migration_apps("0006_history_permissions"), editor)
+    assert {name: group_codenames(name) for name in migration.GROUPS} == {
+        name: codenames - HISTORY_VIEW for name, codenames in before.items()
+    }
+    migration.groups_remove(migration_apps("0004_groups"), editor)
     assert not Group.objects.filter(name__in=migration.GROUPS).exists()
     assert Permission.objects.filter(content_type__app_label="dashboard").count() == len(
-        dashboard_codenames("view", "add", "change", "delete")
+        dashboard_codenames(
+            "view", "add", "change", "delete", models=record_models() + history_models()
+        )
     )
 
-    migration.groups_create(apps, editor)
+    migrate_forwards()
     assert {name: group_codenames(name) for name in migration.GROUPS} == before
 
 
@@ -403,7 +442,7 @@ def test_admin_action_on_every_model(role_client, role, action, form_client, ind
 
 
 def test_the_models_checked_are_every_dashboard_model():
-    assert set(MODELS) == set(apps.get_app_config("dashboard").get_models())
+    assert set(MODELS) == set(record_models())
 
 
 # --- The fixture upload ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ query, compares field by field, and writes only the differences: new rows with m
 INSERTs, changed rows with bulk_update of just the changed fields, many-to-many rows added and
 removed in bulk. Comparison is by natural key, so a dry run needs no ids and writes nothing. A
 record whose references are not written yet (a file out of dependency order) waits until the end.
+Each record created or changed gets one history row (django-simple-history), in bulk too, with
+the reason "load_fixtures FILES" and the user of the request, if any (the admin's upload page).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dashboard.loading.result import Change, ModelCounts
 from dashboard.loading.schema import Key, ModelSpec, Record, model_specs, record_read
 
 BATCH = 1000
+# simple-history's history_change_reason column.
+REASON_MAX_LENGTH = 100
 PROGRESS_EVERY = 1000
 # Ids of rows already written or looked up, so that references to them need no query; bounded
 # per model, since a batch that misses looks its ids up in one query per model anyway.
@@ -40,7 +44,9 @@ def batch_write(
     with_changes: bool,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
-    writer = _BatchWrite(dry_run=dry_run, with_changes=with_changes, progress=progress)
+    writer = _BatchWrite(
+        dry_run=dry_run, with_changes=with_changes, progress=progress, reason=_reason(files)
+    )
     # Files holding the models others refer to go first, so fewer records wait.
     order = sorted(
         range(len(files)),
@@ -53,8 +59,9 @@ def batch_write(
 
 
 class _BatchWrite:
-    def __init__(self, *, dry_run: bool, with_changes: bool, progress):
+    def __init__(self, *, dry_run: bool, with_changes: bool, progress, reason: str = ""):
         self.dry_run = dry_run
+        self.reason = reason
         self.progress = progress
         self.specs = list(model_specs().values())
         self.buffers: dict[ModelSpec, list[Record]] = {spec: [] for spec in self.specs}
@@ -117,6 +124,7 @@ class _BatchWrite:
         created: list[Record] = []
         updated: list[tuple[Record, dict[str, Any], list[str]]] = []
         link_changes: list[tuple[Record, str, set[Key], set[Key]]] = []
+        changed_ids: list[tuple[Record, int]] = []  # field or link changes: for the history
         counts = self.counts[spec]
         for record in records:
             row = existing.get(record.key)
@@ -137,6 +145,7 @@ class _BatchWrite:
                 counts.unchanged += 1
                 continue
             counts.updated += 1
+            changed_ids.append((record, row["id"]))
             if self.changes is not None:
                 self.changes.append(Change(record.label, "updated", tuple(differences)))
             changed = [name for name, _, _ in differences if name not in spec.many_to_many]
@@ -147,6 +156,7 @@ class _BatchWrite:
             self._create(spec, created)
             self._update(spec, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
+            self._history_write(spec, created, changed_ids)
 
     def _ready(self, spec: ModelSpec, records: list[Record], *, final: bool) -> list[Record]:
         """The records whose references all have ids now; the others wait."""
@@ -228,9 +238,7 @@ class _BatchWrite:
             (spec.foreign_keys[name].column, spec.foreign_keys[name].rel_db_type(connection))
             for name, _ in references
         ]
-        if not spec.needs_ids:
-            _rows_insert(spec.model._meta.db_table, columns, rows)
-            return
+        # Every model needs the ids of its new rows, for their history rows.
         local_key = all(name in spec.fields for name in spec.key_fields)
         if local_key and connection.features.can_return_rows_from_bulk_insert:
             # Ask for each new row's id with its natural key: no query after, and no reliance
@@ -251,6 +259,23 @@ class _BatchWrite:
             by_fields[tuple(changed)].append(self._instance(spec, record, pk=row["id"]))
         for fields, instances in by_fields.items():
             spec.model._default_manager.bulk_update(instances, list(fields))
+
+    def _history_write(
+        self, spec: ModelSpec, created: list[Record], changed: list[tuple[Record, int]]
+    ) -> None:
+        """One history row per record created or changed, as save() would have written."""
+        history = spec.model.history
+        for update, pairs in (
+            (False, [(record, self.ids[spec][record.key]) for record in created]),
+            (True, changed),
+        ):
+            if pairs:
+                history.bulk_history_create(
+                    [self._instance(spec, record, pk=pk) for record, pk in pairs],
+                    batch_size=BATCH,
+                    update=update,
+                    default_change_reason=self.reason,
+                )
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
         additions: dict[str, list] = defaultdict(list)
@@ -285,6 +310,13 @@ class _BatchWrite:
                     columns,
                     [(owner_id, self.ids[target][key]) for owner_id, key in additions[name]],
                 )
+
+
+def _reason(files: list[FixtureFile]) -> str:
+    reason = "load_fixtures " + " ".join(file.name for file in files)
+    if len(reason) > REASON_MAX_LENGTH:
+        reason = reason[: REASON_MAX_LENGTH - 1] + "…"
+    return reason
 
 
 def _rows_insert(
