@@ -40,6 +40,7 @@ from dashboard.loading.schema import (
     spec_for,
     stand_in,
 )
+from dashboard.passages import normalised
 
 Progress = Callable[[str, int], None]
 PROGRESS_EVERY = 1000
@@ -272,40 +273,47 @@ class _RelatedValues:
 
     Source texts are long and a batch may hold thousands, so they wait in a private temporary
     SQLite database (on disk, deleted when closed) rather than in memory: memory stays flat
-    however many sources a batch holds. The stand-ins used last are kept at hand, since
-    records citing one source tend to come together.
+    however many sources a batch holds. The stand-ins used last are kept at hand, up to a
+    budget of characters. Texts are stored as passages.normalised() makes them: clean()'s
+    checks give the same answers, and comparing against them again costs less.
     """
 
-    AT_HAND = 1024
+    AT_HAND_CHARACTERS = 8_000_000
 
     def __init__(self):
         self._database = sqlite3.connect("")
         self._database.execute("CREATE TABLE related (key TEXT PRIMARY KEY, fields TEXT)")
-        self._recent: OrderedDict[str, Model] = OrderedDict()
+        self._recent: OrderedDict[str, tuple[Model, int]] = OrderedDict()
+        self._recent_size = 0
 
     @staticmethod
     def _name(spec: ModelSpec, key: Key) -> str:
         return "\x1f".join((spec.label, *key))
 
     def put(self, spec: ModelSpec, key: Key, values: dict[str, Any]) -> None:
+        if "text" in values:
+            values = {**values, "text": normalised(values["text"])}
         name = self._name(spec, key)
         self._database.execute(
             "INSERT OR REPLACE INTO related VALUES (?, ?)", (name, json.dumps(values))
         )
-        self._recent.pop(name, None)
+        if name in self._recent:
+            self._recent_size -= self._recent.pop(name)[1]
 
     def get(self, spec: ModelSpec, key: Key) -> Model | None:
         name = self._name(spec, key)
         if name in self._recent:
             self._recent.move_to_end(name)
-            return self._recent[name]
+            return self._recent[name][0]
         row = self._database.execute("SELECT fields FROM related WHERE key = ?", (name,))
         found = row.fetchone()
         if found is None:
             return None
-        related = self._recent[name] = stand_in(spec.model, json.loads(found[0]))
-        if len(self._recent) > self.AT_HAND:
-            self._recent.popitem(last=False)
+        related = stand_in(spec.model, json.loads(found[0]))
+        self._recent[name] = (related, len(found[0]))
+        self._recent_size += len(found[0])
+        while self._recent_size > self.AT_HAND_CHARACTERS:
+            self._recent_size -= self._recent.popitem(last=False)[1][1]
         return related
 
     def close(self) -> None:
