@@ -1,14 +1,20 @@
 """Chart specifications for charts.js: labels, datasets and, per bar or slice, the URL of the
 filtered table behind it. Built from selector rows; no database access here."""
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 
+@lru_cache(maxsize=64)
+def _list_path(name: str) -> str:
+    return reverse(f"dashboard:{name}")
+
+
 def list_url(name: str, **params) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
-    url = reverse(f"dashboard:{name}")
+    url = _list_path(name)
     return f"{url}?{query}" if query else url
 
 

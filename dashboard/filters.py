@@ -94,11 +94,13 @@ class YearRangeMixin(filters.FilterSet):
         label="To year", method="filter_year_max", min_value=1000, max_value=9999
     )
 
+    # Compared as the stored ISO text ("2018" <= "2018-05-07" <= "2018-12-31"), so the
+    # date's index serves the filter; a year extracted from each row would scan them all.
     def filter_year_min(self, queryset, name, value):
-        return queryset.filter(**{f"{self.year_field}__year__gte": value})
+        return queryset.filter(**{f"{self.year_field}__gte": f"{int(value):04d}"})
 
     def filter_year_max(self, queryset, name, value):
-        return queryset.filter(**{f"{self.year_field}__year__lte": value})
+        return queryset.filter(**{f"{self.year_field}__lte": f"{int(value):04d}-12-31"})
 
 
 class ContractFilterSet(YearRangeMixin):

@@ -5,7 +5,8 @@ import datetime
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -29,6 +30,13 @@ from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count
 from dashboard.passages import context_around, highlight
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+def count_of(model, field: str):
+    """How many `model` rows point at each listed record, as a subquery: the database counts
+    only for the rows a page shows, where a join and GROUP BY would count for every record."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
 
 
 class RecordListView(ExportMixin, SingleTableMixin, FilterView):
@@ -79,8 +87,8 @@ class PlatformListView(RecordListView):
     filterset_class = filters.PlatformFilterSet
     intro = "Weapon systems, with the names they also go by."
     queryset = Platform.objects.prefetch_related("aliases", "makers").annotate(
-        contract_count=Count("contracts", distinct=True),
-        statement_count=Count("statements", distinct=True),
+        contract_count=count_of(Contract, "platform"),
+        statement_count=count_of(Statement.platforms.through, "platform"),
     )
 
 
@@ -89,9 +97,9 @@ class CountryListView(RecordListView):
     table_class = tables.CountryTable
     filterset_class = filters.CountryFilterSet
     queryset = Country.objects.annotate(
-        buyer_count=Count("contracts_as_buyer", distinct=True),
-        seller_count=Count("contracts_as_seller", distinct=True),
-        people_count=Count("people", distinct=True),
+        buyer_count=count_of(Contract, "buyer"),
+        seller_count=count_of(Contract, "seller"),
+        people_count=count_of(Person, "country"),
     )
 
 
@@ -101,8 +109,8 @@ class SourceListView(RecordListView):
     filterset_class = filters.SourceFilterSet
     intro = "The articles and documents every record cites."
     queryset = Source.objects.defer("text").annotate(
-        contract_count=Count("contracts", distinct=True),
-        statement_count=Count("statements", distinct=True),
+        contract_count=count_of(ContractSource, "source"),
+        statement_count=count_of(Statement, "source"),
     )
 
 
@@ -112,7 +120,7 @@ class PersonListView(RecordListView):
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
     queryset = Person.objects.select_related("country").annotate(
-        statement_count=Count("statements")
+        statement_count=count_of(Statement, "speaker")
     )
 
 
@@ -126,12 +134,17 @@ def health(request):
 # --- Overview ----------------------------------------------------------------------------------
 
 
+def overview_with_panels() -> dict:
+    data = selectors.overview_data()
+    return {**data, "panels": charts.overview_panels(data["rows"])}
+
+
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
     pairs_shown = 24
 
     def get_context_data(self, **kwargs):
-        data = cached("overview", selectors.overview_data)
+        data = cached("overview", lambda: overview_with_panels())
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
         pairs = cached(
             "pairs-busiest",
@@ -142,7 +155,7 @@ class OverviewView(TemplateView):
             rows=data["rows"],
             pairs=pairs["top"],
             pairs_count=pairs["count"],
-            panels=charts.overview_panels(data["rows"]),
+            panels=data["panels"],
             **kwargs,
         )
 
