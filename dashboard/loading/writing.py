@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
 
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, rows_by_key
 from dashboard.loading.reading import FixtureFile, RecordUnreadable, file_records
@@ -263,19 +264,32 @@ class _BatchWrite:
     def _history_write(
         self, spec: ModelSpec, created: list[Record], changed: list[tuple[Record, int]]
     ) -> None:
-        """One history row per record created or changed, as save() would have written."""
-        history = spec.model.history
-        for update, pairs in (
-            (False, [(record, self.ids[spec][record.key]) for record in created]),
-            (True, changed),
+        """One history row per record created or changed, as save() would have written: the
+        rows simple-history's bulk_history_create() builds, written by the loader's own
+        INSERT (its bulk_create made history most of a load's writing time)."""
+        historical = spec.model.history.model
+        now = timezone.now()
+        rows = []
+        for history_type, pairs in (
+            ("+", [(record, self.ids[spec][record.key]) for record in created]),
+            ("~", changed),
         ):
-            if pairs:
-                history.bulk_history_create(
-                    [self._instance(spec, record, pk=pk) for record, pk in pairs],
-                    batch_size=BATCH,
-                    update=update,
-                    default_change_reason=self.reason,
+            for record, pk in pairs:
+                instance = self._instance(spec, record, pk=pk)
+                tracked = {
+                    f.attname: getattr(instance, f.attname) for f in historical.tracked_fields
+                }
+                rows.append(
+                    historical(
+                        history_date=now,
+                        history_user=historical.get_default_history_user(instance),
+                        history_change_reason=self.reason,
+                        history_type=history_type,
+                        **tracked,
+                    )
                 )
+        if rows:
+            _instances_insert(historical, rows)
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
         additions: dict[str, list] = defaultdict(list)
@@ -317,6 +331,18 @@ def _reason(files: list[FixtureFile]) -> str:
     if len(reason) > REASON_MAX_LENGTH:
         reason = reason[: REASON_MAX_LENGTH - 1] + "…"
     return reason
+
+
+def _instances_insert(model, instances: list) -> None:
+    """INSERT model instances through _rows_insert, every field but the automatic key."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = [(field.column, field.db_type(connection)) for field in fields]
+    rows = [
+        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
+        for instance in instances
+    ]
+    _rows_insert(model._meta.db_table, columns, rows)
 
 
 def _rows_insert(
