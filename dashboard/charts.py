@@ -98,7 +98,7 @@ def panel(
     kind: str,
     chart: dict,
     headers: list[str],
-    rows: list[list],
+    rows: list[dict],
     empty: str,
     stacked: bool = False,
 ) -> dict:
@@ -116,10 +116,19 @@ def panel(
     }
 
 
+def _linked(rows: list[dict], links: list[str], cells) -> list[dict]:
+    """Each selector row as table cells, linking where its bar or slice does."""
+    return [{"cells": cells(row), "url": url} for row, url in zip(rows, links, strict=True)]
+
+
+def _label_and_count(row: dict) -> list[str]:
+    return [row["label"], _n(row["count"])]
+
+
 def overview_panels(rows: dict) -> list[dict]:
     value = value_by_year(rows["value_by_year"])
     value_links = {
-        (str(year), dataset["label"]): link
+        (year, dataset["label"]): link
         for dataset in value["datasets"]
         for year, link in zip(value["labels"], dataset["links"], strict=True)
     }
@@ -134,13 +143,11 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="bar",
             chart=value,
             headers=["Year", "Currency", "Value", "Deals"],
-            rows=[
-                {
-                    "cells": [r["year"], r["currency"], r["total"], r["deals"]],
-                    "url": value_links[(str(r["year"]), r["currency"])],
-                }
-                for r in rows["value_by_year"]
-            ],
+            rows=_linked(
+                rows["value_by_year"],
+                [value_links[(str(r["year"]), r["currency"])] for r in rows["value_by_year"]],
+                lambda r: [str(r["year"]), r["currency"], _n(r["total"]), _n(r["deals"])],
+            ),
             empty="No signed deal states both its value and the year it was signed.",
         ),
         panel(
@@ -149,10 +156,7 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="bar",
             chart=stage,
             headers=["Stage", "Deals"],
-            rows=[
-                {"cells": [r["label"], _n(r["count"])], "url": url}
-                for r, url in zip(rows["by_status"], stage["links"], strict=True)
-            ],
+            rows=_linked(rows["by_status"], stage["links"], _label_and_count),
             empty="No deals recorded yet.",
         ),
         panel(
@@ -161,10 +165,7 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="doughnut",
             chart=category,
             headers=["Category", "Platforms"],
-            rows=[
-                {"cells": [r["label"], _n(r["count"])], "url": url}
-                for r, url in zip(rows["by_category"], category["links"], strict=True)
-            ],
+            rows=_linked(rows["by_category"], category["links"], _label_and_count),
             empty="No platforms recorded yet.",
         ),
         panel(
@@ -173,10 +174,11 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="bar",
             chart=over_time,
             headers=["Year", "Statements"],
-            rows=[
-                {"cells": [str(r["year"]), _n(r["count"])], "url": url}
-                for r, url in zip(rows["statements_by_year"], over_time["links"], strict=True)
-            ],
+            rows=_linked(
+                rows["statements_by_year"],
+                over_time["links"],
+                lambda r: [str(r["year"]), _n(r["count"])],
+            ),
             empty="No statements recorded yet.",
         ),
         panel(
@@ -185,10 +187,9 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="horizontalBar",
             chart=discussed,
             headers=["Platform", "Statements"],
-            rows=[
-                {"cells": [r["name"], _n(r["count"])], "url": url}
-                for r, url in zip(rows["most_discussed"], discussed["links"], strict=True)
-            ],
+            rows=_linked(
+                rows["most_discussed"], discussed["links"], lambda r: [r["name"], _n(r["count"])]
+            ),
             empty="No statement concerns a platform yet.",
         ),
     ]

@@ -224,6 +224,8 @@ def test_overview_charts_carry_the_selector_figures(client, india_russia):
         selectors.statement_counts_by_year(statements=statements)
     )
     assert "/ties/IN/RU/" in html
+    # The numbers behind the value chart read as a person writes them.
+    assert "<td>2018</td><td>USD</td><td>5,430,000,000</td><td>1</td>" in html
 
 
 def test_chart_links_open_the_filtered_table(client, india_russia):
