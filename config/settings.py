@@ -7,6 +7,7 @@ DATABASE_URL        e.g. postgres://user@host:5432/name; a SQLite file by defaul
 DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is off (README).
 DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
+DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
 """
 
 import os
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.page_cache",
             ],
         },
     },
@@ -119,6 +121,10 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The list pages keep their rendered filter form and table for this long. Kept pieces are keyed
+# by the data version (dashboard/cache.py), so an edit or a load shows at once; 0 turns it off.
+DASHBOARD_PAGE_CACHE_SECONDS = int(os.environ.get("DASHBOARD_PAGE_CACHE_SECONDS", "3600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,9 +9,12 @@ evicted version can never bring old entries back.
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.core.cache.utils import make_template_fragment_key
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 VERSION_KEY = "dashboard:data-version"
 TIMEOUT = 60 * 60
@@ -35,6 +38,21 @@ def cached(name: str, compute: Callable[[], Any], *, timeout: int = TIMEOUT) -> 
     return cache.get_or_set(f"dashboard:{name}:{data_version()}", compute, timeout)
 
 
+def page_variant(request) -> str:
+    """What a cached piece of a page depends on: the data, the page and all its parameters.
+    Every parameter counts, since the page's links (sorting, pages, exports) repeat them."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return f"{data_version()}|{request.path}|{query}"
+
+
+def kept_content(request):
+    """The content block of the page at this address, as its template kept it in the cache
+    ({% cache page_cache_seconds content page_variant %}), or None."""
+    if not settings.DASHBOARD_PAGE_CACHE_SECONDS:
+        return None
+    return cache.get(make_template_fragment_key("content", [page_variant(request)]))
+
+
 def connect_signals(models) -> None:
     """Every save, delete and many-to-many change of these models invalidates the cache."""
     for model in models:
@@ -45,3 +63,5 @@ def connect_signals(models) -> None:
             m2m_changed.connect(
                 data_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}"
             )
+    # A deployment runs migrate: pages rendered by the previous code are dropped with the data.
+    post_migrate.connect(data_changed, dispatch_uid="dashboard-cache-migrate")

@@ -5,10 +5,15 @@ the country-pair page share them.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
-from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
+from dashboard.cache import cached
 from dashboard.models import (
     Contract,
     ContractSource,
@@ -18,6 +23,75 @@ from dashboard.models import (
     Source,
     Statement,
 )
+
+
+def query_key(queryset: QuerySet) -> str:
+    """A short cache key naming exactly what `queryset` reads: a digest of its SQL and
+    parameters, so two filters or orders never share a cached result."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return "empty"
+    return hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()[:40]
+
+
+def first_records(queryset: QuerySet, limit: int) -> list:
+    """The first `limit` records of `queryset`, in its order. Which ones they are is cached for
+    the data's version, since finding them can mean sorting thousands of linked rows (a busy
+    deal's statements); the records themselves are read afresh by primary key."""
+    first = queryset.values_list("pk", flat=True)[:limit]
+    pks = cached(f"first:{query_key(first)}", lambda: list(first))
+    records = {record.pk: record for record in _by_pk(queryset, pks)}
+    return [records[pk] for pk in pks if pk in records]
+
+
+def _by_pk(queryset: QuerySet, pks: list) -> QuerySet:
+    """The records with these pks, read as `queryset` reads them (its joins, deferred fields
+    and prefetches) but without its filters: they found the pks, and testing them again can
+    cost more than reading the rows (a pair's statements hash every link of its deals)."""
+    rows = queryset.model._default_manager.filter(pk__in=pks)
+    rows.query.select_related = queryset.query.select_related
+    rows.query.deferred_loading = queryset.query.deferred_loading
+    return rows.prefetch_related(*queryset._prefetch_related_lookups)
+
+
+def count_of(model: type[Model], field: str) -> Coalesce:
+    """How many `model` rows point at each listed record through `field`, as a subquery: the
+    database counts only for the rows a page reads, where a join and GROUP BY would count for
+    every record."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
+
+
+def counts_by(model: type[Model], field: str) -> dict:
+    """How many `model` rows point at each record through `field`, over the whole data:
+    {record id: count}, counted once per change of the data."""
+    return cached(
+        f"counts:{model._meta.label_lower}:{field}",
+        lambda: dict(model.objects.order_by().values_list(field).annotate(n=Count("*"))),
+    )
+
+
+def with_counts(queryset: QuerySet, **counts: tuple[type[Model], str]) -> QuerySet:
+    """`queryset` whose records carry counts as attributes: `name=(model, field)` is how many
+    `model` rows point at the record through `field`. The figures come from `counts_by`, since
+    counting in the page's own query reads every row of a busy record (a hundred thousand
+    statements for one speaker); each count is also an alias, so rows can still be sorted by
+    it, at the price of counting for every record."""
+
+    class CountedIterable(ModelIterable):
+        def __iter__(self):
+            tallies = {name: counts_by(*spec) for name, spec in counts.items()}
+            for record in super().__iter__():
+                for name, tally in tallies.items():
+                    setattr(record, name, tally.get(record.pk, 0))
+                yield record
+
+    counted = queryset.alias(**{name: count_of(*spec) for name, spec in counts.items()})
+    # The iterable is how a queryset turns rows into records; it is kept by every clone, so
+    # filtering, sorting and slicing the queryset keep the counts.
+    counted._iterable_class = CountedIterable
+    return counted
 
 
 def _number(value) -> float | int:
@@ -196,9 +270,12 @@ def pair_statements(*, first: Country, second: Country) -> QuerySet:
     contracts = pair_contracts(first=first, second=second)
     about_deals = Statement.contracts.through.objects.filter(contract__in=contracts)
     sources = ContractSource.objects.filter(contract__in=contracts)
+    officials = Person.objects.filter(country__in=[first, second])
+    # Every condition is on the statement's own columns: an OR across a join to the speaker
+    # would keep the database from reading the statements in date order.
     return Statement.objects.filter(
         Q(pk__in=about_deals.values("statement_id"))
-        | Q(speaker__country__in=[first, second], source__in=sources.values("source_id"))
+        | Q(speaker__in=officials.values("pk"), source__in=sources.values("source_id"))
     )
 
 
@@ -219,15 +296,15 @@ def pair_figures(*, first: Country, second: Country) -> dict:
 def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 100) -> dict:
     """The latest deals (by the date they were signed) and statements, newest first; undated
     deals apart. At most `limit` of each are read."""
-    dated = list(contracts.exclude(signed=None).order_by("-signed", "pk")[:limit])
-    said = list(statements.order_by("-date", "slug")[:limit])
+    dated = first_records(contracts.exclude(signed=None).order_by("-signed", "pk"), limit)
+    said = first_records(statements.order_by("-date", "slug"), limit)
     entries = [{"date": c.signed, "kind": "deal", "record": c} for c in dated] + [
         {"date": s.date, "kind": "statement", "record": s} for s in said
     ]
     entries.sort(key=lambda e: e["date"], reverse=True)
     return {
         "entries": entries[:limit],
-        "undated": list(contracts.filter(signed=None).order_by("title")[:limit]),
+        "undated": first_records(contracts.filter(signed=None).order_by("title"), limit),
         "truncated": len(dated) == limit or len(said) == limit,
     }
 

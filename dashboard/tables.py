@@ -6,7 +6,9 @@ Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON).
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import F
+from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
+from django_tables2.utils import signature
 
 from dashboard.models import Contract, Country, Person, Platform, Source, Statement
 
@@ -64,6 +66,63 @@ class PagedTable(tables.Table):
         if per_page is not None:
             per_page = min(per_page, self.max_per_page) if per_page > 0 else None
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    def as_values(self, exclude_columns=None):
+        """The export rows, as django-tables2's own `as_values` gives them, faster: it looks up
+        each cell's value function's arguments per cell (`inspect.signature`), which was half
+        the time of a ten-thousand-row export; here that happens once per column."""
+        exclude_columns = exclude_columns or ()
+        columns = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in exclude_columns)
+        ]
+        yield [force_str(column.header, strings_only=True) for column in columns]
+        readers = [_value_reader(column) for column in columns]
+        for row in self.rows:
+            yield [force_str(read(row), strings_only=True) for read in readers]
+
+    def page_cells(self):
+        """The shown page's rows as lists of cell HTML, as iterating django-tables2's rows
+        gives them, with each column's render function looked up once, not per cell."""
+        readers = [_html_reader(column) for column in self.columns]
+        for row in self.paginated_rows:
+            yield [read(row) for read in readers]
+
+
+def _value_reader(bound_column):
+    """A row's export value in `bound_column`, as BoundRow.get_cell_value gives it: from the
+    table's value_<name>, else its render_<name>, else the column's value (its render)."""
+    function = bound_column.value
+    if getattr(function, "__func__", None) is tables.Column.value:
+        function = bound_column.column.render
+    return _reader(bound_column, function, default=None)
+
+
+def _html_reader(bound_column):
+    """A row's cell HTML in `bound_column`, as BoundRow.get_cell gives it, link included."""
+    return _reader(bound_column, bound_column.render, bound_column.default, bound_column.link)
+
+
+def _reader(bound_column, function, default, link=None):
+    wanted, catch_all = signature(function)
+
+    def call(row, value):
+        arguments = row._optional_cell_arguments(bound_column, value)
+        if catch_all:
+            content = function(**arguments)
+        elif all(name in arguments for name in wanted):
+            content = function(**{name: arguments[name] for name in wanted})
+        else:
+            content = None
+        return link(content, **arguments) if link else content
+
+    def read(row):
+        return row._get_and_render_with(
+            bound_column, lambda _column, value=None: call(row, value), default
+        )
+
+    return read
 
 
 class RecordTable(PagedTable):

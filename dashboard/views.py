@@ -2,21 +2,26 @@
 figures from the selectors."""
 
 import datetime
+from hashlib import sha256
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, TemplateView
+from django.views.generic.base import ContextMixin
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from dashboard import charts, filters, selectors, tables
-from dashboard.cache import cached
+from dashboard.cache import cached, kept_content, page_variant
 from dashboard.models import (
     Contract,
     ContractSource,
@@ -30,13 +35,8 @@ from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count
 from dashboard.passages import context_around, highlight
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-
-
-def count_of(model, field: str):
-    """How many `model` rows point at each listed record, as a subquery: the database counts
-    only for the rows a page shows, where a join and GROUP BY would count for every record."""
-    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
-    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
+# Larger export files are written anew each time rather than kept in the cache.
+EXPORT_CACHE_MAX_BYTES = 8 * 1024 * 1024
 
 
 class RecordListView(ExportMixin, SingleTableMixin, FilterView):
@@ -52,8 +52,33 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
         name = self.model._meta.verbose_name_plural.replace(" ", "-")
         return f"{name}-{datetime.date.today().isoformat()}.{export_format}"
 
+    def create_export(self, export_format):
+        """The export file, kept like the page's table: the same address and data give the
+        same file, and ten thousand rows take seconds to write out."""
+        seconds = settings.DASHBOARD_PAGE_CACHE_SECONDS
+        key = "dashboard:export:" + sha256(page_variant(self.request).encode()).hexdigest()
+        kept = cache.get(key) if seconds else None
+        if kept is None:
+            exporter = self.export_class(
+                export_format=export_format,
+                table=self.get_table(**self.get_table_kwargs()),
+                exclude_columns=self.exclude_columns,
+                dataset_kwargs=self.get_dataset_kwargs(),
+            )
+            kept = (exporter.content_type(), exporter.export())
+            if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
+                cache.set(key, kept, seconds)
+        content_type, body = kept
+        response = HttpResponse(body, content_type=content_type)
+        filename = self.get_export_filename(export_format)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        # Past SingleTableMixin, which builds the table (and counts its rows) straight away:
+        # the template renders the table only when its cached HTML is missing.
+        context = super(SingleTableMixin, self).get_context_data(**kwargs)
+        context["table"] = SimpleLazyObject(lambda: self.get_table(**self.get_table_kwargs()))
         context["title"] = self.title or self.model._meta.verbose_name_plural.capitalize()
         context["intro"] = self.intro
         context["filtered"] = any(value for value in self.request.GET.dict().values())
@@ -66,8 +91,11 @@ class ContractListView(RecordListView):
     filterset_class = filters.ContractFilterSet
     title = "Deals"
     intro = "Deals at every stage, from talks to completed deliveries."
+    # The table names each citation's source: its whole text stays in the database.
     queryset = Contract.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch("citations", ContractSource.objects.select_related("source"))
+        Prefetch(
+            "citations", ContractSource.objects.select_related("source").defer("source__text")
+        )
     )
 
 
@@ -76,8 +104,11 @@ class StatementListView(RecordListView):
     table_class = tables.StatementTable
     filterset_class = filters.StatementFilterSet
     intro = "What officials said, with speaker, date and source."
-    queryset = Statement.objects.select_related("speaker", "source").prefetch_related(
-        "platforms", "contracts"
+    # The table shows a source's title: its whole text stays in the database.
+    queryset = (
+        Statement.objects.select_related("speaker", "source")
+        .defer("source__text")
+        .prefetch_related("platforms", "contracts")
     )
 
 
@@ -86,9 +117,10 @@ class PlatformListView(RecordListView):
     table_class = tables.PlatformTable
     filterset_class = filters.PlatformFilterSet
     intro = "Weapon systems, with the names they also go by."
-    queryset = Platform.objects.prefetch_related("aliases", "makers").annotate(
-        contract_count=count_of(Contract, "platform"),
-        statement_count=count_of(Statement.platforms.through, "platform"),
+    queryset = selectors.with_counts(
+        Platform.objects.prefetch_related("aliases", "makers"),
+        contract_count=(Contract, "platform"),
+        statement_count=(Statement.platforms.through, "platform"),
     )
 
 
@@ -96,10 +128,11 @@ class CountryListView(RecordListView):
     model = Country
     table_class = tables.CountryTable
     filterset_class = filters.CountryFilterSet
-    queryset = Country.objects.annotate(
-        buyer_count=count_of(Contract, "buyer"),
-        seller_count=count_of(Contract, "seller"),
-        people_count=count_of(Person, "country"),
+    queryset = selectors.with_counts(
+        Country.objects.all(),
+        buyer_count=(Contract, "buyer"),
+        seller_count=(Contract, "seller"),
+        people_count=(Person, "country"),
     )
 
 
@@ -108,9 +141,10 @@ class SourceListView(RecordListView):
     table_class = tables.SourceTable
     filterset_class = filters.SourceFilterSet
     intro = "The articles and documents every record cites."
+    # Counted in the page's query: no source is cited by more than a few dozen records.
     queryset = Source.objects.defer("text").annotate(
-        contract_count=count_of(ContractSource, "source"),
-        statement_count=count_of(Statement, "source"),
+        contract_count=selectors.count_of(ContractSource, "source"),
+        statement_count=selectors.count_of(Statement, "source"),
     )
 
 
@@ -119,8 +153,8 @@ class PersonListView(RecordListView):
     table_class = tables.PersonTable
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
-    queryset = Person.objects.select_related("country").annotate(
-        statement_count=count_of(Statement, "speaker")
+    queryset = selectors.with_counts(
+        Person.objects.select_related("country"), statement_count=(Statement, "speaker")
     )
 
 
@@ -163,21 +197,43 @@ class OverviewView(TemplateView):
 # --- Detail pages ------------------------------------------------------------------------------
 
 CONTRACT_ROW = ("buyer", "seller", "platform")
-STATEMENT_ROW = ("speaker", "source")
+# A statement's row shows its speaker only; its source would bring the source's whole text.
+STATEMENT_ROW = ("speaker",)
 SHOWN = 50  # rows a detail page lists before pointing to the full table
 
 
-def first_rows(name: str, queryset, url: str) -> dict:
-    """Context for a detail page's list: its first rows, how many there are, the full table."""
+def first_rows(name: str, queryset, url: str, counted=None) -> dict:
+    """Context for a detail page's list: its first rows, how many there are, the full table.
+    `counted` is the same rows in a form cheaper to count, such as a record's link rows rather
+    than the records they link."""
     return {
-        name: list(queryset[:SHOWN]),
-        f"{name}_count": capped_count(queryset),
+        name: selectors.first_records(queryset, SHOWN),
+        f"{name}_count": capped_count(queryset if counted is None else counted),
         f"{name}_url": url,
     }
 
 
-class RecordDetailView(DetailView):
+class KeptContentMixin:
+    """A page whose template keeps its content block in the cache. When the block is there,
+    the view hands it to the template and skips working out what the block shows (most of
+    the page's queries); `frame_context()` gives what the rest of the page needs."""
+
+    def get(self, request, *args, **kwargs):
+        kept = kept_content(request)
+        if kept is None:
+            return super().get(request, *args, **kwargs)
+        return self.render_to_response(self.frame_context(kept_content=kept, **kwargs))
+
+    def frame_context(self, **kwargs):
+        return ContextMixin.get_context_data(self, **kwargs)
+
+
+class RecordDetailView(KeptContentMixin, DetailView):
     """A record's page, saying when the record was last changed (one query)."""
+
+    def frame_context(self, **kwargs):
+        self.object = self.get_object()
+        return SingleObjectMixin.get_context_data(self, **kwargs)
 
     def get_context_data(self, **kwargs):
         last_changed = selectors.record_last_changed(record=self.object)
@@ -248,6 +304,7 @@ class PlatformDetailView(RecordDetailView):
                 "statements",
                 platform.statements.select_related(*STATEMENT_ROW),
                 charts.list_url("statement-list", platform=platform.slug),
+                counted=Statement.platforms.through.objects.filter(platform=platform),
             ),
             cap=COUNT_CAP,
             **kwargs,
@@ -269,6 +326,7 @@ class ContractDetailView(RecordDetailView):
                 "statements",
                 contract.statements.select_related(*STATEMENT_ROW),
                 charts.list_url("statement-list", contract=contract.slug),
+                counted=Statement.contracts.through.objects.filter(contract=contract),
             ),
             pair_url=reverse(
                 "dashboard:pair", args=sorted([contract.buyer.iso2, contract.seller.iso2])
@@ -330,7 +388,9 @@ class PersonDetailView(RecordDetailView):
         return super().get_context_data(
             **first_rows(
                 "statements",
-                person.statements.select_related("source").prefetch_related("platforms"),
+                person.statements.select_related("source")
+                .defer("source__text")
+                .prefetch_related("platforms"),
                 charts.list_url("statement-list", speaker=person.slug),
             ),
             cap=COUNT_CAP,
@@ -353,7 +413,7 @@ class PairListView(TemplateView):
         return super().get_context_data(pairs=pairs, **kwargs)
 
 
-class PairView(TemplateView):
+class PairView(KeptContentMixin, TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
@@ -365,19 +425,23 @@ class PairView(TemplateView):
             return redirect("dashboard:pair", *sorted([first, second]), permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def countries(self, kwargs) -> tuple[Country, Country]:
         first = get_object_or_404(Country, iso2=kwargs.pop("first"))
-        second = get_object_or_404(Country, iso2=kwargs.pop("second"))
+        return first, get_object_or_404(Country, iso2=kwargs.pop("second"))
+
+    def frame_context(self, **kwargs):
+        first, second = self.countries(kwargs)
+        return super().frame_context(first=first, second=second, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        first, second = self.countries(kwargs)
         scope = {"party": first.iso2, "counterpart": second.iso2}
         figures = cached(
             f"pair:{first.iso2}:{second.iso2}",
             lambda: selectors.pair_figures(first=first, second=second),
         )
-        contracts = (
-            selectors.pair_contracts(first=first, second=second)
-            .select_related(*CONTRACT_ROW)
-            .order_by("-signed", "pk")
-        )
+        # The timeline shows a deal's title and stage only: no joins to its countries.
+        contracts = selectors.pair_contracts(first=first, second=second).order_by("-signed", "pk")
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
@@ -385,7 +449,11 @@ class PairView(TemplateView):
             first=first,
             second=second,
             **figures,
-            **first_rows("contracts", contracts, charts.list_url("contract-list", **scope)),
+            **first_rows(
+                "contracts",
+                contracts.select_related(*CONTRACT_ROW),
+                charts.list_url("contract-list", **scope),
+            ),
             timeline=selectors.pair_timeline(contracts=contracts, statements=statements),
             chart_value_by_year=charts.value_by_year(figures["value_rows"], **scope),
             chart_mix=charts.deals_by_category(figures["mix_rows"], **scope),
@@ -397,12 +465,18 @@ class PairView(TemplateView):
 # --- Search ------------------------------------------------------------------------------------
 
 
-class SearchView(TemplateView):
+class SearchView(KeptContentMixin, TemplateView):
     template_name = "dashboard/search.html"
     limit = 10
 
+    def query(self) -> str:
+        return self.request.GET.get("q", "").strip()[:200]
+
+    def frame_context(self, **kwargs):
+        return super().frame_context(query=self.query(), **kwargs)
+
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()[:200]
+        query = self.query()
         groups = []
         if query:
             groups = [
@@ -418,7 +492,7 @@ class SearchView(TemplateView):
                     "contract-list",
                     filters.ContractFilterSet,
                     query,
-                    Contract.objects.select_related(*CONTRACT_ROW),
+                    Contract.objects.all(),
                 ),
                 self.group(
                     "Statements",
@@ -432,7 +506,7 @@ class SearchView(TemplateView):
                     "person-list",
                     filters.PersonFilterSet,
                     query,
-                    Person.objects.select_related("country"),
+                    Person.objects.all(),
                 ),
                 self.group(
                     "Sources",
@@ -443,14 +517,22 @@ class SearchView(TemplateView):
                 ),
             ]
         return super().get_context_data(
-            query=query, groups=groups, total=sum(g["count"] for g in groups), **kwargs
+            query=query,
+            groups=groups,
+            total=sum(g["count"] for g in groups),
+            total_capped=any(g["capped"] for g in groups),
+            cap=COUNT_CAP,
+            **kwargs,
         )
 
     def group(self, title, list_name, filterset_class, query, queryset):
         matches = filterset_class({"q": query}, queryset=queryset).qs
+        # Capped as the tables count: a common word matches a hundred thousand statements.
+        count = capped_count(matches, COUNT_CAP)
         return {
             "title": title,
-            "results": list(matches[: self.limit]),
-            "count": matches.count(),
+            "results": selectors.first_records(matches, self.limit),
+            "count": min(count, COUNT_CAP),
+            "capped": count > COUNT_CAP,
             "more_url": charts.list_url(list_name, q=query),
         }
