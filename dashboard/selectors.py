@@ -40,7 +40,11 @@ def first_records(queryset: QuerySet, limit: int) -> list:
     the data's version, since finding them can mean sorting thousands of linked rows (a busy
     deal's statements); the records themselves are read afresh by primary key."""
     first = queryset.values_list("pk", flat=True)[:limit]
-    pks = cached(f"first:{query_key(first)}", lambda: list(first))
+    return records_in_order(queryset, cached(f"first:{query_key(first)}", lambda: list(first)))
+
+
+def records_in_order(queryset: QuerySet, pks: list) -> list:
+    """The records of `queryset` with these pks, in the order of `pks`."""
     records = {record.pk: record for record in _by_pk(queryset, pks)}
     return [records[pk] for pk in pks if pk in records]
 

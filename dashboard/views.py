@@ -477,45 +477,7 @@ class SearchView(KeptContentMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         query = self.query()
-        groups = []
-        if query:
-            groups = [
-                self.group(
-                    "Platforms",
-                    "platform-list",
-                    filters.PlatformFilterSet,
-                    query,
-                    Platform.objects.all(),
-                ),
-                self.group(
-                    "Deals",
-                    "contract-list",
-                    filters.ContractFilterSet,
-                    query,
-                    Contract.objects.all(),
-                ),
-                self.group(
-                    "Statements",
-                    "statement-list",
-                    filters.StatementFilterSet,
-                    query,
-                    Statement.objects.select_related(*STATEMENT_ROW),
-                ),
-                self.group(
-                    "People",
-                    "person-list",
-                    filters.PersonFilterSet,
-                    query,
-                    Person.objects.all(),
-                ),
-                self.group(
-                    "Sources",
-                    "source-list",
-                    filters.SourceFilterSet,
-                    query,
-                    Source.objects.defer("text"),
-                ),
-            ]
+        groups = self.groups(query) if query else []
         return super().get_context_data(
             query=query,
             groups=groups,
@@ -525,14 +487,41 @@ class SearchView(KeptContentMixin, TemplateView):
             **kwargs,
         )
 
-    def group(self, title, list_name, filterset_class, query, queryset):
-        matches = filterset_class({"q": query}, queryset=queryset).qs
-        # Capped as the tables count: a common word matches a hundred thousand statements.
-        count = capped_count(matches, COUNT_CAP)
-        return {
-            "title": title,
-            "results": selectors.first_records(matches, self.limit),
-            "count": min(count, COUNT_CAP),
-            "capped": count > COUNT_CAP,
-            "more_url": charts.list_url(list_name, q=query),
-        }
+    def groups(self, query: str) -> list[dict]:
+        searched = [
+            ("Platforms", "platform-list", filters.PlatformFilterSet, Platform.objects.all()),
+            ("Deals", "contract-list", filters.ContractFilterSet, Contract.objects.all()),
+            (
+                "Statements",
+                "statement-list",
+                filters.StatementFilterSet,
+                Statement.objects.select_related(*STATEMENT_ROW),
+            ),
+            ("People", "person-list", filters.PersonFilterSet, Person.objects.all()),
+            ("Sources", "source-list", filters.SourceFilterSet, Source.objects.defer("text")),
+        ]
+        matches = [
+            filterset_class({"q": query}, queryset=queryset).qs
+            for _title, _list, filterset_class, queryset in searched
+        ]
+        # How many match in each table, and which come first, in one cache entry per search:
+        # a common word matches a hundred thousand statements.
+        found = cached(
+            "search:" + sha256(query.encode()).hexdigest(),
+            lambda: [
+                (capped_count(rows), list(rows.values_list("pk", flat=True)[: self.limit]))
+                for rows in matches
+            ],
+        )
+        return [
+            {
+                "title": title,
+                "results": selectors.records_in_order(rows, pks),
+                "count": min(count, COUNT_CAP),
+                "capped": count > COUNT_CAP,
+                "more_url": charts.list_url(list_name, q=query),
+            }
+            for (title, list_name, _filters, _queryset), rows, (count, pks) in zip(
+                searched, matches, found, strict=True
+            )
+        ]
