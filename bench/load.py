@@ -1,14 +1,19 @@
-"""Benchmark: `load_fixtures` against Django's `loaddata`, time and peak memory, at two sizes.
+"""Benchmark: `load_fixtures` against `loaddata` and PostgreSQL COPY of the same rows.
 
-    .venv/bin/python bench/load.py --records 20000          # runs 5,000 and 20,000 records
-    .venv/bin/python bench/load.py --records 5000 20000 80000 --loaddata-up-to 20000
+    .venv/bin/python bench/load.py                       # 25,000, 100,000 and 400,000 records
+    .venv/bin/python bench/load.py --records 20000 100000 --loaddata-up-to 20000
 
-Writes a synthetic, valid fixture of N records (countries, sources with their full text, people,
-platforms with makers and aliases, contracts each citing a source with an excerpt, statements
-quoting their source and naming platforms and contracts) as JSON and JSON Lines. Then, each on a
-fresh empty database (PostgreSQL when DATABASE_URL points at a server, else a SQLite file in a
-temporary folder), it times one load in a subprocess and reads that process's peak memory from
-the kernel. Prints a Markdown table; writes the figures as JSON under bench/results/.
+For each size, `manage.py generate_synthetic --fixture` writes the synthetic data of the scale
+issue, at the scale that gives about that many records, as JSON Lines and as a JSON array. Each
+load then runs in its own process on a fresh, empty, migrated database: PostgreSQL when
+DATABASE_URL points at a server (it creates and drops bench_load_* databases there, never the
+one DATABASE_URL names), otherwise SQLite files in a temporary folder. Timed: load_fixtures on
+both files, then again on the same file (which writes nothing); loaddata on the JSON file; and,
+on PostgreSQL, COPY FROM STDIN of exactly the rows load_fixtures wrote (dumped to one CSV file
+per table), all tables in dependency order in one transaction, from a bare Python process with
+psycopg. Time is the process's wall time, start-up included; peak memory is its maximum resident
+set size, from the kernel. Prints a Markdown table; writes the figures as JSON under
+bench/results/.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import datetime
 import json
 import os
 import platform
-import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,216 +31,339 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pycountry
-
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-CATEGORIES = ["air_defence", "cruise_missile", "fighter_aircraft", "helicopter", "tank", "warship"]
-STATUSES = ["talks", "negotiating", "signed", "in_delivery", "completed", "cancelled"]
-CURRENCIES = ["USD", "EUR", "INR", "RUB", "GBP"]
-WORDS = ["falcon", "shield", "trident", "arrow", "sentinel", "viper", "storm", "lance", "aegis"]
+# Records generate_synthetic writes at --scale 1 (dashboard/synthetic.py, Sizes): 200
+# countries, 2,000 platforms and 667 aliases, 10,000 people, 100,000 contracts and as many
+# citations, 20,000 sources, 1,000,000 statements.
+RECORDS_AT_SCALE_1 = 1_232_867
+SEED = 1
+PREFIX = "bench_load_"
 
 
-# --- the synthetic fixture ----------------------------------------------------------------------
+# --- databases ----------------------------------------------------------------------------------
 
 
-def synthetic_records(total: int, *, seed: int = 7):
-    """`total` valid fixture objects in dependency order (as dumpdata writes them)."""
-    rng = random.Random(seed)
-    countries = [c for c in pycountry.countries if len(c.name) <= 100][:60]
-    n_sources = max(2, total // 25)
-    n_people = max(2, total // 25)
-    n_platforms = max(2, total // 25)
-    n_aliases = total // 50
-    n_contracts = total // 5
-    rest = total - len(countries) - n_sources - n_people - n_platforms - n_aliases
-    n_contracts = min(n_contracts, max(0, rest // 3))
-    n_statements = max(0, rest - 2 * n_contracts)
-
-    for country in countries:
-        yield _record("country", name=country.name, iso2=country.alpha_2, iso3=country.alpha_3)
-    sentences = {}
-    for s in range(n_sources):
-        said = [
-            f"Report {s} sentence {i}: the {rng.choice(WORDS)} programme moved forward "
-            f"with {rng.randint(2, 90)} units and officials called it “{rng.choice(WORDS)}”."
-            for i in range(24)
-        ]
-        sentences[s] = said
-        yield _record(
-            "source",
-            slug=f"source-{s}",
-            title=f"Defence report number {s}",
-            publisher=rng.choice(["IANS", "PTI", "Reuters", "Agencies"]),
-            url=f"https://news.example.org/{s}",
-            published=_date(rng),
-            date_note="Printed in the dateline.",
-            text="\n".join(said),
-        )
-    for p in range(n_people):
-        yield _record(
-            "person",
-            slug=f"person-{p}",
-            name=f"Official {p}",
-            kind="person" if p % 5 else "institution",
-            role="Minister of Defence" if p % 3 else "",
-            country=[rng.choice(countries).alpha_2],
-        )
-    for p in range(n_platforms):
-        makers = rng.sample(countries, rng.randint(1, 2))
-        yield _record(
-            "platform",
-            slug=f"platform-{p}",
-            name=f"{rng.choice(WORDS).title()} {p}",
-            category=rng.choice(CATEGORIES),
-            makers=[[maker.alpha_2] for maker in makers],
-            description=f"A synthetic platform, number {p}.",
-        )
-    for a in range(n_aliases):
-        yield _record("platformalias", name=f"Alias {a}", platform=[f"platform-{a % n_platforms}"])
-    for c in range(n_contracts):
-        buyer, seller = rng.sample(countries, 2)
-        quantity = rng.choice([None, rng.randint(1, 300)])
-        valued = rng.random() < 0.7
-        yield _record(
-            "contract",
-            slug=f"contract-{c}",
-            title=f"Contract {c}",
-            buyer=[buyer.alpha_2],
-            seller=[seller.alpha_2],
-            platform=[f"platform-{rng.randrange(n_platforms)}"],
-            kind="purchase",
-            status=rng.choice(STATUSES),
-            quantity=quantity,
-            quantity_delivered=None if quantity is None else rng.randint(0, quantity),
-            value_amount=f"{rng.randint(1, 10**9)}.00" if valued else None,
-            value_currency=rng.choice(CURRENCIES) if valued else "",
-            signed=_date(rng),
-            expected_completion=None,
-            notes="",
-        )
-    for c in range(n_contracts):
-        s = rng.randrange(n_sources)
-        yield _record(
-            "contractsource",
-            contract=[f"contract-{c}"],
-            source=[f"source-{s}"],
-            excerpt=rng.choice(sentences[s]),
-        )
-    for t in range(n_statements):
-        s = rng.randrange(n_sources)
-        passage = rng.choice(sentences[s])
-        quote = t % 2 == 0
-        yield _record(
-            "statement",
-            slug=f"statement-{t}",
-            speaker=[f"person-{rng.randrange(n_people)}"],
-            date=_date(rng),
-            date_note="",
-            kind="quote" if quote else "report",
-            text=passage if quote else f"Paraphrase of statement {t}.",
-            source=[f"source-{s}"],
-            excerpt="" if quote else passage,
-            platforms=[
-                [f"platform-{rng.randrange(n_platforms)}"] for _ in range(rng.randint(0, 2))
-            ],
-            contracts=[[f"contract-{rng.randrange(n_contracts)}"]] if n_contracts else [],
-        )
+def on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
-def _record(model: str, **fields) -> dict:
-    if "platforms" in fields:
-        fields["platforms"] = [
-            list(k) for k in dict.fromkeys(tuple(k) for k in fields["platforms"])
-        ]
-    return {"model": f"dashboard.{model}", "fields": fields}
+def server_url(name: str) -> str:
+    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
 
 
-def _date(rng: random.Random) -> str:
-    year = rng.randint(1990, 2025)
-    return rng.choice(
-        [f"{year}", f"{year}-{rng.randint(1, 12):02d}", f"{year}-03-{rng.randint(1, 28):02d}"]
-    )
+def server_run(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url("postgres"), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
 
 
-def fixtures_write(total: int, folder: Path) -> tuple[Path, Path]:
-    as_json, as_lines = folder / f"synthetic-{total}.json", folder / f"synthetic-{total}.jsonl"
-    with (
-        as_json.open("w", encoding="utf-8") as array,
-        as_lines.open("w", encoding="utf-8") as lines,
-    ):
-        array.write("[\n")
-        for number, record in enumerate(synthetic_records(total)):
-            text = json.dumps(record, ensure_ascii=False)
-            array.write(("," if number else "") + text + "\n")
-            lines.write(text + "\n")
-        array.write("]\n")
-    return as_json, as_lines
+class Databases:
+    """Fresh, migrated, empty databases: each a copy of one template migrated once."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.template = PREFIX + "template"
+        self.made: list[str] = []
+        if on_postgresql():
+            server_run(
+                f'DROP DATABASE IF EXISTS "{self.template}"', f'CREATE DATABASE "{self.template}"'
+            )
+        self.made.append(self.template)
+        manage(["migrate", "--noinput", "-v", "0"], url=self.url(self.template))
+
+    def url(self, name: str) -> str:
+        if on_postgresql():
+            return server_url(name)
+        return f"sqlite:///{self.folder / (name + '.sqlite3')}"
+
+    def fresh(self, name: str) -> str:
+        name = PREFIX + name
+        if on_postgresql():
+            server_run(
+                f'DROP DATABASE IF EXISTS "{name}"',
+                f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"',
+            )
+        else:
+            shutil.copy(self.folder / f"{self.template}.sqlite3", self.folder / f"{name}.sqlite3")
+        self.made.append(name)
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        name = urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".sqlite3")
+        if on_postgresql():
+            server_run(f'DROP DATABASE IF EXISTS "{name}"')
+        else:
+            (self.folder / f"{name}.sqlite3").unlink(missing_ok=True)
+        self.made.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.made):
+            self.drop(self.url(name))
 
 
-# --- fresh databases and timed subprocesses ----------------------------------------------------
+# --- processes ----------------------------------------------------------------------------------
 
 
-def database_fresh(name: str, folder: Path) -> str:
-    """The DATABASE_URL of a new, empty, migrated database."""
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(base)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(parts._replace(path=f"/{name}"))
-    else:
-        url = f"sqlite:///{folder / (name + '.sqlite3')}"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=_environment(url),
-        check=True,
-    )
-    return url
-
-
-def database_drop(name: str) -> None:
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def _environment(url: str) -> dict[str, str]:
+def environment(url: str) -> dict[str, str]:
     # Debug off, as in production: with it on Django keeps every query in memory.
     return {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-only",
+        "DJANGO_SECRET_KEY": "benchmark-" + "x" * 50,
     }
 
 
+def manage(arguments: list[str], *, url: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment(url),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def timed(command: list[str], *, url: str) -> tuple[float, float]:
-    """Run a manage.py command; its wall time in seconds and its peak memory in MB."""
+    """Run a command in a new process: its wall time in seconds and its peak memory in MB."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=_environment(url),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command, cwd=ROOT, env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    # Read standard error as it comes, so a chatty child cannot fill the pipe and stall.
+    error = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
     process.stderr.close()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{error.decode()[-3000:]}")
     return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def manage_timed(arguments: list[str], *, url: str) -> tuple[float, float]:
+    return timed([sys.executable, "manage.py", *arguments], url=url)
+
+
+# --- the fixture --------------------------------------------------------------------------------
+
+
+def scale_for(records: int) -> float:
+    return round(records / RECORDS_AT_SCALE_1, 6)
+
+
+def fixtures_write(records: int, folder: Path, *, url: str) -> tuple[Path, Path, int]:
+    """The synthetic data of about `records` records as JSON Lines and as JSON; and its count."""
+    scale = scale_for(records)
+    lines, array = folder / f"synthetic-{records}.jsonl", folder / f"synthetic-{records}.json"
+    for path in (lines, array):
+        manage(
+            [
+                "generate_synthetic",
+                "--scale",
+                str(scale),
+                "--seed",
+                str(SEED),
+                "--fixture",
+                str(path),
+            ],
+            url=url,
+        )
+    with lines.open("rb") as stream:
+        count = sum(1 for line in stream if line.strip())
+    return lines, array, count
+
+
+# --- COPY ----------------------------------------------------------------------------------------
+
+
+def tables_in_order(url: str) -> list[tuple[str, list[str]]]:
+    """The dashboard's data tables (no history) with their columns, each after those its foreign
+    keys point to."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename LIKE 'dashboard\\_%' "
+                "AND tablename NOT LIKE 'dashboard\\_historical%'"
+            )
+        ]
+        edges = connection.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f'"
+        ).fetchall()
+        columns = {
+            table: [
+                name
+                for (name,) in connection.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+                    [table],
+                )
+            ]
+            for table in tables
+        }
+    needs = {
+        table: {to for source, to in edges if source == table and to != table} for table in tables
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(tables):
+        ready = sorted(t for t in tables if t not in ordered and needs[t] <= set(ordered))
+        if not ready:
+            raise SystemExit(
+                f"Foreign keys go round in a circle among {set(tables) - set(ordered)}"
+            )
+        ordered += ready
+    return [(table, columns[table]) for table in ordered]
+
+
+def rows_dump(url: str, folder: Path) -> None:
+    """Write each data table's rows to FOLDER/TABLE.csv, and the order to load them in."""
+    import psycopg
+
+    order = tables_in_order(url)
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        for table, columns in order:
+            names = ", ".join(f'"{c}"' for c in columns)
+            with (
+                (folder / f"{table}.csv").open("wb") as out,
+                cursor.copy(f'COPY "{table}" ({names}) TO STDOUT (FORMAT csv)') as copy,
+            ):
+                for data in copy:
+                    out.write(data)
+    (folder / "order.json").write_text(json.dumps(order), encoding="utf-8")
+
+
+def rows_copy_in(folder: Path) -> None:
+    """In this process: COPY every table's CSV file into DATABASE_URL, in one transaction, then
+    move each table's id sequence past its rows, as a real load must."""
+    import psycopg
+
+    order = json.loads((folder / "order.json").read_text(encoding="utf-8"))
+    with psycopg.connect(os.environ["DATABASE_URL"]) as connection, connection.cursor() as cursor:
+        for table, columns in order:
+            names = ", ".join(f'"{c}"' for c in columns)
+            with (
+                (folder / f"{table}.csv").open("rb") as source,
+                cursor.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy,
+            ):
+                while data := source.read(1 << 20):
+                    copy.write(data)
+        for table, columns in order:
+            if "id" in columns:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM "
+                    f'"{table}" HAVING max(id) IS NOT NULL',
+                    [f'"{table}"'],
+                )
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows in each dashboard data table: every way of loading must leave the same."""
+    if not on_postgresql():
+        return {}
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return {
+            table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            for table, _ in tables_in_order(url)
+        }
+
+
+# --- the runs -----------------------------------------------------------------------------------
+
+
+def size_measure(records: int, *, databases: Databases, folder: Path, loaddata: bool) -> list:
+    lines, array, count = fixtures_write(records, folder, url=databases.url(databases.template))
+    print(f"{count:,} records (scale {scale_for(records)})", file=sys.stderr)
+    rows, counts = [], {}
+    copy_folder = folder / f"copy-{records}"
+    runs = [("load_fixtures", "JSON Lines", lines), ("load_fixtures", "JSON", array)]
+    if loaddata:
+        runs.append(("loaddata", "JSON", array))
+    for tool, form, path in runs:
+        url = databases.fresh(f"{records}")
+        try:
+            command = [tool, str(path)] + (["-v", "0"] if tool == "load_fixtures" else [])
+            seconds, peak = manage_timed(command, url=url)
+            again = manage_timed(command, url=url)[0] if tool == "load_fixtures" else None
+            counts[(tool, form)] = row_counts(url)
+            if on_postgresql() and not copy_folder.exists():
+                copy_folder.mkdir()
+                rows_dump(url, copy_folder)
+        finally:
+            databases.drop(url)
+        rows.append(_row(count, tool, form, path, seconds, again, peak))
+    if on_postgresql():
+        url = databases.fresh(f"{records}")
+        try:
+            command = [sys.executable, "bench/load.py", "--copy-in", str(copy_folder)]
+            seconds, peak = timed(command, url=url)
+            counts[("COPY", "CSV")] = row_counts(url)
+        finally:
+            databases.drop(url)
+        csv_bytes = sum(p.stat().st_size for p in copy_folder.glob("*.csv"))
+        rows.append(_row(count, "COPY", "CSV", None, seconds, None, peak, size=csv_bytes))
+    if len({json.dumps(c, sort_keys=True) for c in counts.values()}) > 1:
+        print(f"Warning: the loads left different rows: {counts}", file=sys.stderr)
+    for path in (lines, array):
+        path.unlink()
+    return rows
+
+
+def _row(count, tool, form, path, seconds, again, peak, *, size=None) -> dict:
+    size = path.stat().st_size if size is None else size
+    row = {
+        "records": count,
+        "command": tool,
+        "format": form,
+        "file_mb": round(size / 2**20, 1),
+        "seconds": round(seconds, 2),
+        "reload_seconds": None if again is None else round(again, 2),
+        "peak_mb": round(peak, 1),
+    }
+    print(f"  {count:>9,} {tool:<13} {form:<10} {seconds:7.2f} s {peak:7.1f} MB", file=sys.stderr)
+    return row
+
+
+def ratios_add(rows: list[dict]) -> None:
+    for row in rows:
+        same = [r for r in rows if r["records"] == row["records"]]
+        loaddata = next((r for r in same if r["command"] == "loaddata"), None)
+        copy = next((r for r in same if r["command"] == "COPY"), None)
+        mine = row["command"] == "load_fixtures"
+        row["loaddata_over_this"] = (
+            round(loaddata["seconds"] / row["seconds"], 1) if mine and loaddata else None
+        )
+        row["this_over_copy"] = (
+            round(row["seconds"] / copy["seconds"], 1) if mine and copy else None
+        )
+
+
+def markdown(rows: list[dict], *, engine: str) -> str:
+    lines = [
+        f"Database: {engine}; {platform.machine()}, {os.cpu_count()} cores.",
+        "",
+        "| records | command | format | file MB | seconds | again, unchanged | peak MB "
+        "| loaddata ÷ this | this ÷ COPY |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        again = "" if row["reload_seconds"] is None else f"{row['reload_seconds']:.2f}"
+        faster = f"{row['loaddata_over_this']}×" if row["loaddata_over_this"] else ""
+        slower = f"{row['this_over_copy']}×" if row["this_over_copy"] else ""
+        lines.append(
+            f"| {row['records']:,} | {row['command']} | {row['format']} | {row['file_mb']} "
+            f"| {row['seconds']:.2f} | {again} | {row['peak_mb']:.0f} | {faster} | {slower} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -244,107 +372,63 @@ def main() -> None:
         "--records",
         type=int,
         nargs="+",
-        default=[20000],
-        help="record counts; one count N also runs N/4, to compare memory at two sizes",
+        default=[100_000],
+        help="record counts; one count N also runs N/4 and 4N, to show how memory grows",
     )
     parser.add_argument(
         "--loaddata-up-to",
         type=int,
         default=None,
         metavar="N",
-        help="time loaddata only at sizes up to N records (it takes minutes per 20,000)",
+        help="time loaddata only at sizes up to N records (default: up to the one count given, "
+        "or every size; it takes about 5 minutes per 100,000 records on PostgreSQL)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--copy-in", type=Path, help=argparse.SUPPRESS)  # the COPY process
     options = parser.parse_args()
-    sizes = sorted(
-        set(
-            options.records
-            if len(options.records) > 1
-            else [options.records[0] // 4, options.records[0]]
-        )
-    )
-    engine = (
-        "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    )
+    if options.copy_in:
+        rows_copy_in(options.copy_in)
+        return
+    if len(options.records) == 1:
+        main_size = options.records[0]
+        sizes = [main_size // 4, main_size, main_size * 4]
+        up_to = main_size if options.loaddata_up_to is None else options.loaddata_up_to
+    else:
+        sizes = sorted(set(options.records))
+        up_to = options.loaddata_up_to if options.loaddata_up_to is not None else max(sizes)
+    engine = "PostgreSQL" if on_postgresql() else "SQLite"
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        folder = Path(folder)
-        for size in sizes:
-            as_json, as_lines = fixtures_write(size, folder)
-            runs = [
-                ("load_fixtures", "JSON Lines", ["load_fixtures", str(as_lines)]),
-                ("load_fixtures", "JSON", ["load_fixtures", str(as_json)]),
-            ]
-            if options.loaddata_up_to is None or size <= options.loaddata_up_to:
-                runs.append(("loaddata", "JSON", ["loaddata", str(as_json)]))
-            for number, (tool, form, command) in enumerate(runs):
-                name = f"bench_load_{size}_{number}"
-                url = database_fresh(name, folder)
-                seconds, peak = timed(command, url=url)
-                if tool == "load_fixtures":
-                    again, _ = timed(command, url=url)  # the same file again: nothing to write
-                else:
-                    again = None
-                database_drop(name)
-                rows.append(
-                    {
-                        "records": size,
-                        "command": tool,
-                        "format": form,
-                        "file_mb": round(
-                            (as_json if form == "JSON" else as_lines).stat().st_size / 2**20, 1
-                        ),
-                        "seconds": round(seconds, 2),
-                        "reload_seconds": None if again is None else round(again, 2),
-                        "peak_mb": round(peak, 1),
-                    }
+        databases = Databases(Path(folder))
+        try:
+            for size in sizes:
+                rows += size_measure(
+                    size, databases=databases, folder=Path(folder), loaddata=size <= up_to
                 )
-                print(
-                    f"  {size:>8,} {tool:<13} {form:<10} {seconds:7.2f} s {peak:7.1f} MB",
-                    file=sys.stderr,
-                )
-    for row in rows:
-        baseline = next(
-            (r for r in rows if r["records"] == row["records"] and r["command"] == "loaddata"),
-            None,
-        )
-        row["speed_up"] = round(baseline["seconds"] / row["seconds"], 1) if baseline else None
-    table = _markdown(rows, engine=engine)
+        finally:
+            databases.close()
+    ratios_add(rows)
+    results_write(rows, engine=engine, path=options.json)
+
+
+def results_write(rows: list[dict], *, engine: str, path: Path | None) -> None:
+    table = markdown(rows, engine=engine)
     print(table)
     document = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "engine": engine,
-        "machine": platform.platform(),
-        "cores": os.cpu_count(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "seed": SEED,
         "runs": rows,
         "table": table,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"load-{engine.lower()}-{stamp}.json").write_text(
-        json.dumps(document, indent=2), encoding="utf-8"
-    )
-    if options.json:
-        options.json.write_text(json.dumps(document, indent=2), encoding="utf-8")
-
-
-def _markdown(rows: list[dict], *, engine: str) -> str:
-    lines = [
-        f"Database: {engine}; {os.cpu_count()} cores.",
-        "",
-        "| records | command | format | file MB | seconds | again, unchanged | peak MB "
-        "| vs loaddata |",
-        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for row in rows:
-        again = "" if row["reload_seconds"] is None else f"{row['reload_seconds']:.2f}"
-        speed_up = (
-            f"{row['speed_up']}×" if row["speed_up"] and row["command"] != "loaddata" else ""
-        )
-        lines.append(
-            f"| {row['records']:,} | {row['command']} | {row['format']} | {row['file_mb']} "
-            f"| {row['seconds']:.2f} | {again} | {row['peak_mb']:.0f} | {speed_up} |"
-        )
-    return "\n".join(lines)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    (RESULTS / f"load-{engine.lower()}-{stamp}.json").write_text(text, encoding="utf-8")
+    if path:
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def _normalised_text(text: str) -> str:
     # Many passages are checked against the same source in a row.
     return normalised(text)

@@ -369,17 +369,19 @@ class DatabaseSink:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS.values())):
                 cursor.execute(sql)
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
 
 
 class FixtureSink:
-    """Writes records as Django fixture objects with natural keys, one per line (JSON Lines)."""
+    """Writes records as Django fixture objects with natural keys, one per line: JSON Lines, or
+    with `array` a JSON array (the format dumpdata writes), still one object per line."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, *, array: bool = False):
         self.stream = stream
+        self.array = array
         self.keys: dict[str, list] = {name: [] for name in MODELS}
         self.counts: dict[str, int] = {}
+        if array:
+            self.stream.write("[\n")
 
     def add(self, model_name: str, index: int, fields: dict) -> None:
         out = {}
@@ -392,14 +394,12 @@ class FixtureSink:
             else:
                 out[name] = None if value is None else self.keys[reference][value]
         self._remember(model_name, index, fields)
-        self.stream.write(
-            json.dumps(
-                {"model": f"dashboard.{model_name}", "fields": out},
-                ensure_ascii=False,
-                default=str,
-            )
-            + "\n"
+        text = json.dumps(
+            {"model": f"dashboard.{model_name}", "fields": out}, ensure_ascii=False, default=str
         )
+        if self.array:  # a comma before each record but the first, so none after the last
+            text = ("," if self.counts else "") + text
+        self.stream.write(text + "\n")
         self.counts[model_name] = self.counts.get(model_name, 0) + 1
 
     def _remember(self, model_name, index, fields):
@@ -410,6 +410,8 @@ class FixtureSink:
             keys[index] = key
 
     def close(self) -> None:
+        if self.array:
+            self.stream.write("]\n")
         self.stream.flush()
 
 
@@ -455,4 +457,16 @@ def synthetic_generate(*, scale: float, seed: int, sink) -> dict[str, int]:
         for model_name, index, fields in synthetic_records(scale=scale, seed=seed):
             sink.add(model_name, index, fields)
         sink.close()
+    if isinstance(sink, DatabaseSink):
+        statistics_refresh()
     return sink.counts
+
+
+def statistics_refresh() -> None:
+    """After a bulk write PostgreSQL's planner statistics, and the visibility map that lets a
+    count read only an index, are out of date until autovacuum comes by: bring them up to date
+    now. VACUUM cannot run inside a transaction (a test's, say); ANALYZE alone does there."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")

@@ -1,9 +1,10 @@
 """Loading fixture files: validate everything, then write only what changed, fast.
 
 `fixture_load(paths=...)` reads Django's fixture format (JSON, YAML) and JSON Lines, with
-natural keys. Pass 1 (checking.py) streams every file and collects every problem; only when
-there are none does pass 2 (writing.py) stream them again and write, inside one transaction,
-in batches. The `load_fixtures` command and the admin's "Load fixtures" page both call it.
+natural keys. Pass 1 (checking.py) streams every file, collects every problem and keeps the
+converted records on disk (spill.py); only when there are none does pass 2 (writing.py) stream
+those and write, inside one transaction, in batches. The `load_fixtures` command and the
+admin's "Load fixtures" page both call it.
 
 Loading follows loaddata's meaning of a record: it is the whole record, so a field left out
 gets its default; a many-to-many field left out is left as it is, and one given is set
@@ -22,6 +23,7 @@ from dashboard import cache
 from dashboard.loading.checking import batch_check
 from dashboard.loading.reading import FixtureFile, fixture_files
 from dashboard.loading.result import Change, FixtureError, LoadResult, ModelCounts
+from dashboard.loading.spill import RecordSpill
 from dashboard.loading.writing import LoadInterrupted, batch_write
 
 __all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load"]
@@ -51,6 +53,7 @@ def fixture_load(
     try:
         result.counts, result.changes = _write(
             files=files,
+            spill=checked.spill,
             file_ranks=checked.file_ranks,
             dry_run=dry_run,
             with_changes=with_changes,
@@ -60,6 +63,8 @@ def fixture_load(
         message = f"Nothing was written: {error}".rstrip(".") + "."
         result.errors = [FixtureError(path=", ".join(f.name for f in files), message=message)]
         return result
+    finally:
+        checked.spill.close()
     if result.changed and not dry_run:
         cache.data_changed()
     return result
@@ -68,6 +73,7 @@ def fixture_load(
 def _write(
     *,
     files: list[FixtureFile],
+    spill: RecordSpill,
     file_ranks: dict[int, set[int]],
     dry_run: bool,
     with_changes: bool,
@@ -75,6 +81,7 @@ def _write(
 ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
     arguments = dict(
         files=files,
+        spill=spill,
         file_ranks=file_ranks,
         dry_run=dry_run,
         with_changes=with_changes,

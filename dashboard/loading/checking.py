@@ -1,11 +1,12 @@
 """Pass 1: read every record once and find every problem, writing nothing.
 
 Each record is checked on its own as it is read (see schema.py). What checks across records
-need is kept as it goes, and no more: the natural keys seen (for duplicates and references),
-the values of fields that must be unique, the title and text of sources and the name of
-platforms (which quotes, excerpts and aliases are checked against), and references not yet
-seen. After the last file, what the batch could not settle is asked of the database in
-batches of keys, never one query per record.
+need is kept as it goes, and no more: the natural keys seen (for duplicates) and the references
+made, the values of fields that must be unique, and the title and text of sources and the name
+of platforms (which quotes, excerpts and aliases are checked against). Keys, references and
+texts wait in a private temporary SQLite database, so memory does not grow with the batch.
+After the last file, references are matched against the keys seen, and what the batch could not
+settle is asked of the database in batches of keys, never one query per record.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.text import capfirst
 
@@ -35,11 +39,13 @@ from dashboard.loading.schema import (
     Record,
     RecordRejected,
     key_text,
+    model_specs,
     record_clean,
     record_read,
     spec_for,
     stand_in,
 )
+from dashboard.loading.spill import RecordSpill
 from dashboard.passages import normalised
 
 Progress = Callable[[str, int], None]
@@ -54,6 +60,8 @@ class CheckOutcome:
     records: int
     # The models each file holds, by write rank, so pass 2 can read files in a helpful order.
     file_ranks: dict[int, set[int]] = field(default_factory=dict)
+    # The records as read, for pass 2 to write; None when there are errors. The caller closes it.
+    spill: RecordSpill | None = None
 
 
 def batch_check(*, files: list[FixtureFile], progress: Progress | None = None) -> CheckOutcome:
@@ -75,13 +83,12 @@ class _BatchCheck:
         self.records = 0
         self.errors: list[tuple[int, int, FixtureError]] = []
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
-        self.seen: dict[ModelSpec, _Locations] = defaultdict(_Locations)
+        self.seen = _KeysSeen()
         self.unique: dict[tuple[ModelSpec, str], dict[Any, Key]] = defaultdict(dict)
         self.needed = _needed_values()
         self.related = _RelatedValues()
-        # target model -> key -> the (location, label, field) of each record that refers to it
-        self.dangling: dict[ModelSpec, dict[Key, list[tuple[int, str, str]]]] = defaultdict(dict)
         self.waiting: list[tuple[int, Record]] = []
+        self.spill = RecordSpill(len(files))
 
     def run(self) -> CheckOutcome:
         try:
@@ -90,13 +97,21 @@ class _BatchCheck:
             self._dangling_check()
             self._unique_check()
             self._waiting_clean()
+            self._database_dependents_check()
+        except BaseException:
+            self.spill.close()
+            raise
         finally:
             self.related.close()
+            self.seen.close()
+        if self.errors:
+            self.spill.close()
         self.errors.sort(key=lambda entry: (entry[0], entry[1]))
         return CheckOutcome(
             errors=[error for _, _, error in self.errors],
             records=self.records,
             file_ranks=dict(self.file_ranks),
+            spill=None if self.errors else self.spill,
         )
 
     # --- reporting ---
@@ -135,6 +150,9 @@ class _BatchCheck:
                 except RecordRejected as rejected:
                     self._error(base + number, rejected.message, label=rejected.label)
                     continue
+                if not self.errors and not record.errors:
+                    # As read, before the checks below could settle values differently.
+                    self.spill.add(index, record)
                 self._record_check(base + number, record)
         except ReadError as error:
             self._error(base + (error.record or 0), error.message)
@@ -158,13 +176,11 @@ class _BatchCheck:
 
     def _key_register(self, location: int, record: Record) -> bool:
         spec, key = record.spec, record.key
-        first = self.seen[spec].get(key)
+        first = self.seen.add(spec, key, location)
         if first is not None:
             where = self._where(first, seen_from=location)
             record.error("-", f"Duplicate: {where} has the same natural key.")
             return False
-        self.seen[spec][key] = location
-        self.dangling[spec].pop(key, None)
         for name in spec.unique_fields:
             value = record.values.get(name)
             if value in (None, ""):
@@ -172,22 +188,22 @@ class _BatchCheck:
             holders = self.unique[(spec, name)]
             other = holders.setdefault(value, key)
             if other != key:
-                where = self._where(self.seen[spec][other], seen_from=location)
+                where = self._where(self.seen.location(spec, other), seen_from=location)
                 record.error(name, f"{_unique_message(spec, name)} ({where}).")
         return True
 
     def _references_note(self, location: int, record: Record) -> None:
-        targets = [
-            (name, record.spec.targets[name], [key])
+        """Note every reference; they are matched with the keys seen after the last file."""
+        label, targets, text = record.label, record.spec.targets, self.seen.text
+        notes = [
+            (targets[name].rank, text(key), location, label, name)
             for name, key in record.references.items()
             if key
-        ] + [(name, record.spec.targets[name], keys) for name, keys in record.links.items()]
-        for name, target, keys in targets:
-            seen = self.seen[target]
-            for key in keys:
-                if key not in seen:
-                    waiting = self.dangling[target].setdefault(key, [])
-                    waiting.append((location, record.label, name))
+        ]
+        for name, keys in record.links.items():
+            rank = targets[name].rank
+            notes += [(rank, text(key), location, label, name) for key in keys]
+        self.seen.references_note(notes)
 
     def _clean_or_wait(self, location: int, record: Record) -> None:
         relation, _ = CLEAN_NEEDS[record.spec.model]
@@ -197,24 +213,19 @@ class _BatchCheck:
         target = record.spec.targets[relation]
         if (related := self.related.get(target, target_key)) is not None:
             record_clean(record, related=related)
-        elif target_key not in self.seen[target]:
+        elif self.seen.location(target, target_key) is None:
             self.waiting.append((location, record))
         # else the related record is in the batch but has errors of its own: said already
 
     # --- after the last file ---
 
     def _dangling_check(self) -> None:
-        for target, references in self.dangling.items():
-            if not references:
-                continue
-            existing = keys_existing(target, references)
-            for key, referrers in references.items():
-                if key in existing:
-                    continue
-                message = f"No {target.label} “{key_text(key)}” in the files or the database."
-                for location, label, name in referrers:
-                    self._error(location, message, label=label, name=name)
-        self.dangling.clear()
+        for target, keys in self.seen.unresolved():
+            existing = keys_existing(target, keys)
+            self.seen.missing_note(target, [key for key in keys if key not in existing])
+        for target, key, location, label, name in self.seen.missing_references():
+            message = f"No {target.label} “{key_text(key)}” in the files or the database."
+            self._error(location, message, label=label, name=name)
 
     def _unique_check(self) -> None:
         for (spec, name), holders in self.unique.items():
@@ -225,10 +236,10 @@ class _BatchCheck:
                     key = holders.get(value)
                     if key is None or held_by == key:
                         continue
-                    if held_by in self.seen[spec]:
+                    if self.seen.location(spec, held_by) is not None:
                         continue  # that row gets another value from the batch
                     self._error(
-                        self.seen[spec][key],
+                        self.seen.location(spec, key),
                         f"{_unique_message(spec, name)} "
                         f"({spec.label} {key_text(held_by)} in the database).",
                         label=f"{spec.label} {key_text(key)}",
@@ -241,7 +252,7 @@ class _BatchCheck:
             relation, _ = CLEAN_NEEDS[record.spec.model]
             target = record.spec.targets[relation]
             key = record.references[relation]
-            if key not in self.seen[target]:
+            if self.seen.location(target, key) is None:
                 by_target[target].add(key)
         from_database: dict[ModelSpec, dict[Key, dict[str, Any]]] = defaultdict(dict)
         for target, keys in by_target.items():
@@ -266,6 +277,66 @@ class _BatchCheck:
                 self._error(location, message, label=record.label, name=name)
         self.waiting.clear()
 
+    def _database_dependents_check(self) -> None:
+        """Rows already in the database whose clean() reads a record the batch changes (a
+        deal's excerpt, a statement's quote, read against its source's text) are checked
+        again against the batch's values, unless the batch holds them too (checked already)."""
+        for model, (relation, fields) in CLEAN_NEEDS.items():
+            spec = spec_for(model)
+            target = spec.targets[relation]
+            for chunk in chunks(self.related.items(target), 200):
+                found = rows_by_key(target, [key for key, _ in chunk], ("pk", *fields))
+                changed = {
+                    found[key]["pk"]: (key, name)
+                    for key, values in chunk
+                    if key in found and (name := _first_change(values, found[key], fields))
+                }
+                if changed:
+                    self._dependents_clean(spec, relation, target, changed)
+
+    def _dependents_clean(
+        self, spec: ModelSpec, relation: str, target: ModelSpec, changed: dict
+    ) -> None:
+        rows = spec.model._default_manager.filter(**{f"{relation}_id__in": list(changed)})
+        for row in rows.select_related(*_relations_of(spec.key_lookups)).iterator():
+            key = tuple(str(_path_value(row, lookup)) for lookup in spec.key_lookups)
+            if self.seen.location(spec, key) is not None:
+                continue
+            target_key, name = changed[getattr(row, f"{relation}_id")]
+            setattr(row, relation, self.related.get(target, target_key))
+            try:
+                row.clean()
+            except ValidationError as error:
+                for field_name, messages in error.message_dict.items():
+                    self._error(
+                        self.seen.location(target, target_key),
+                        f"{spec.label} {key_text(key)}, in the database, rests on it; with "
+                        f"this change its {field_name} would fail: " + " ".join(messages),
+                        label=f"{target.label} {key_text(target_key)}",
+                        name=name,
+                    )
+
+
+def _first_change(values: dict[str, Any], stored: dict[str, Any], fields) -> str | None:
+    """The first of `fields` whose value in the batch differs from the stored one (texts are
+    kept normalised, so the stored text is compared normalised)."""
+    for name in fields:
+        old = normalised(stored[name]) if name == "text" else stored[name]
+        if values[name] != old:
+            return name
+    return None
+
+
+def _relations_of(lookups: tuple[str, ...]) -> list[str]:
+    return [lookup.rsplit("__", 1)[0] for lookup in lookups if "__" in lookup]
+
+
+def _path_value(row: Model, lookup: str) -> Any:
+    value = row
+    for part in lookup.split("__"):
+        value = getattr(value, part)
+    return value
+
 
 class _RelatedValues:
     """The values some clean() reads from another record of the batch (a source's title and
@@ -278,7 +349,7 @@ class _RelatedValues:
     checks give the same answers, and comparing against them again costs less.
     """
 
-    AT_HAND_CHARACTERS = 8_000_000
+    AT_HAND_CHARACTERS = 1_000_000
 
     def __init__(self):
         self._database = sqlite3.connect("")
@@ -316,29 +387,115 @@ class _RelatedValues:
             self._recent_size -= self._recent.popitem(last=False)[1][1]
         return related
 
+    def items(self, spec: ModelSpec) -> Iterator[tuple[Key, dict[str, Any]]]:
+        """(natural key, values) of every record of `spec` held, one at a time."""
+        prefix = spec.label + "\x1f"
+        rows = self._database.execute(
+            "SELECT key, fields FROM related WHERE key >= ? AND key < ? ORDER BY key",
+            (prefix, spec.label + "\x20"),
+        )
+        for name, fields in rows:
+            yield tuple(name[len(prefix) :].split("\x1f")), json.loads(fields)
+
     def close(self) -> None:
         self._database.close()
 
 
-class _Locations(dict):
-    """Natural key -> location. This is the one thing kept for every record, so a one-part key
-    (all but one model's) is stored as its string: a 1-tuple would cost 56 bytes more each."""
+class _KeysSeen:
+    """Every natural key read, with the location of the record that has it, and every reference
+    made, in a private temporary SQLite database (on disk, deleted when closed).
+
+    Keys are the one thing pass 1 keeps for every record: in memory they grew by about 0.2 KB a
+    record. Here inserting a key is the duplicate check too (the table's primary key refuses a
+    second), at a microsecond or two; references are buffered and written many at a time, and
+    matched against the keys in one query after the last file.
+    """
+
+    BUFFERED = 5000
+
+    def __init__(self):
+        self._database = sqlite3.connect("")
+        self._database.executescript(
+            """
+            CREATE TABLE seen (
+                rank INTEGER, key TEXT, location INTEGER, PRIMARY KEY (rank, key)
+            ) WITHOUT ROWID;
+            CREATE TABLE reference (rank INTEGER, key TEXT, location INTEGER, label TEXT,
+                                    field TEXT);
+            CREATE TABLE missing (rank INTEGER, key TEXT, PRIMARY KEY (rank, key)) WITHOUT ROWID;
+            """
+        )
+        self._references: list[tuple[int, str, int, str, str]] = []
+        self._specs = list(model_specs().values())
 
     @staticmethod
-    def _compact(key: Key) -> Key | str:
-        return key[0] if len(key) == 1 else key
+    def text(key: Key) -> str:
+        # One part as itself; several as JSON, so that no two keys share a text.
+        return key[0] if len(key) == 1 else json.dumps(key, ensure_ascii=False)
 
-    def __getitem__(self, key: Key) -> int:
-        return super().__getitem__(self._compact(key))
+    def _key(self, rank: int, text: str) -> tuple[ModelSpec, Key]:
+        spec = self._specs[rank]
+        return spec, (text,) if len(spec.key_lookups) == 1 else tuple(json.loads(text))
 
-    def __setitem__(self, key: Key, location: int) -> None:
-        super().__setitem__(self._compact(key), location)
+    def add(self, spec: ModelSpec, key: Key, location: int) -> int | None:
+        """Note the key; the location of the record that had it first, if one did."""
+        try:
+            self._database.execute(
+                "INSERT INTO seen VALUES (?, ?, ?)", (spec.rank, self.text(key), location)
+            )
+        except sqlite3.IntegrityError:
+            return self.location(spec, key)
+        return None
 
-    def __contains__(self, key: object) -> bool:
-        return super().__contains__(self._compact(key))
+    def location(self, spec: ModelSpec, key: Key) -> int | None:
+        """Where the record with this key is, or None when no record read has it."""
+        row = self._database.execute(
+            "SELECT location FROM seen WHERE rank = ? AND key = ?", (spec.rank, self.text(key))
+        ).fetchone()
+        return None if row is None else row[0]
 
-    def get(self, key: Key, default: int | None = None) -> int | None:
-        return super().get(self._compact(key), default)
+    def references_note(self, references: list[tuple[int, str, int, str, str]]) -> None:
+        """Note references: (target's rank, key as text(), location, label, field) each."""
+        self._references += references
+        if len(self._references) >= self.BUFFERED:
+            self._references_flush()
+
+    def _references_flush(self) -> None:
+        self._database.executemany(
+            "INSERT INTO reference VALUES (?, ?, ?, ?, ?)", self._references
+        )
+        self._references = []
+
+    def unresolved(self) -> Iterator[tuple[ModelSpec, list[Key]]]:
+        """The keys referred to that no record read has, by model, a few thousand at a time."""
+        self._references_flush()
+        rows = self._database.execute(
+            """SELECT DISTINCT rank, key FROM reference AS r
+               WHERE NOT EXISTS (SELECT 1 FROM seen AS s WHERE s.rank = r.rank AND s.key = r.key)
+               ORDER BY rank"""
+        )
+        for rank, group in groupby(rows, key=itemgetter(0)):
+            for chunk in chunks((self._key(rank, text)[1] for _, text in group), KEYS_PER_QUERY):
+                yield self._specs[rank], chunk
+
+    def missing_note(self, target: ModelSpec, keys: list[Key]) -> None:
+        self._database.executemany(
+            "INSERT OR IGNORE INTO missing VALUES (?, ?)",
+            [(target.rank, self.text(key)) for key in keys],
+        )
+
+    def missing_references(self) -> Iterator[tuple[ModelSpec, Key, int, str, str]]:
+        """Each reference to a missing key, in the order they were made."""
+        rows = self._database.execute(
+            """SELECT r.rank, r.key, r.location, r.label, r.field
+               FROM reference AS r JOIN missing AS m ON m.rank = r.rank AND m.key = r.key
+               ORDER BY r.rowid"""
+        )
+        for rank, text, location, label, name in rows:
+            yield *self._key(rank, text), location, label, name
+
+    def close(self) -> None:
+        self._database.close()
 
 
 def _unique_message(spec: ModelSpec, name: str) -> str:

@@ -120,9 +120,25 @@ def _lines_read(stream: IO[bytes]) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line, parse_float=Decimal)
+            yield _line_parse(line)
         except (ValueError, UnicodeDecodeError) as error:
             yield RecordUnreadable(f"Line {number} is not valid JSON: {error}.")
+
+
+# Decimals, not floats, so amounts keep their digits as DecimalField expects. One decoder for
+# every line: json.loads() with an option builds a new one each time.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _line_parse(line: bytes) -> Any:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or text.startswith("\ufeff"):
+        # Another encoding, or a byte-order mark: json.loads() finds out which, or says why not.
+        return json.loads(line, parse_float=Decimal)
+    return _DECODER.decode(text)
 
 
 def _array_read(stream: IO[bytes]) -> Iterator[Any]:

@@ -1,4 +1,4 @@
-"""Pass 2: read the checked files again and write what differs, in batches.
+"""Pass 2: write what differs from the records pass 1 checked, in batches.
 
 Records are buffered per model and flushed in write order (a model after those it refers to)
 every BATCH records. Each flush fetches the existing rows of its records by natural key in one
@@ -8,21 +8,32 @@ removed in bulk. Comparison is by natural key, so a dry run needs no ids and wri
 record whose references are not written yet (a file out of dependency order) waits until the end.
 Each record created or changed gets one history row (django-simple-history), in bulk too, with
 the reason "load_fixtures FILES" and the user of the request, if any (the admin's upload page).
+
+On PostgreSQL new rows, their history rows and their links go in with COPY, sent by a thread of
+their own while the next batch is prepared, their ids taken from the table's sequence first
+(copying.py); elsewhere with multi-row INSERTs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Field
 from django.utils import timezone
 
+from dashboard.loading.copying import CopySender, IdPool
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, rows_by_key
-from dashboard.loading.reading import FixtureFile, RecordUnreadable, file_records
+from dashboard.loading.reading import FixtureFile
 from dashboard.loading.result import Change, ModelCounts
-from dashboard.loading.schema import Key, ModelSpec, Record, model_specs, record_read
+from dashboard.loading.schema import Key, ModelSpec, Record, model_specs
+from dashboard.loading.spill import RecordSpill
 
 BATCH = 1000
 # simple-history's history_change_reason column.
@@ -34,33 +45,51 @@ ID_CACHE_LIMIT = 10_000
 
 
 class LoadInterrupted(Exception):
-    """A file no longer reads as it did when it was checked."""
+    """The records cannot be written as they were checked."""
 
 
 def batch_write(
     *,
     files: list[FixtureFile],
+    spill: RecordSpill,
     file_ranks: dict[int, set[int]],
     dry_run: bool,
     with_changes: bool,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
     writer = _BatchWrite(
-        dry_run=dry_run, with_changes=with_changes, progress=progress, reason=_reason(files)
+        dry_run=dry_run,
+        with_changes=with_changes,
+        progress=progress,
+        reason=_reason(files),
+        model_counts=spill.counts,
     )
     # Files holding the models others refer to go first, so fewer records wait.
     order = sorted(
         range(len(files)),
         key=lambda i: (min(file_ranks.get(i) or {99}), max(file_ranks.get(i) or {99}), i),
     )
-    for index in order:
-        writer.file_write(files[index])
-    writer.finish()
+    try:
+        for index in order:
+            writer.records_write(spill.records(index))
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
     return writer.counts_in_order(), writer.changes
 
 
 class _BatchWrite:
-    def __init__(self, *, dry_run: bool, with_changes: bool, progress, reason: str = ""):
+    def __init__(
+        self,
+        *,
+        dry_run: bool,
+        with_changes: bool,
+        progress,
+        reason: str = "",
+        model_counts: Mapping[ModelSpec, int] | None = None,
+    ):
         self.dry_run = dry_run
         self.reason = reason
         self.progress = progress
@@ -72,14 +101,24 @@ class _BatchWrite:
         self.counts: dict[ModelSpec, ModelCounts] = {}
         self.changes: list[Change] | None = [] if with_changes else None
         self.ids: dict[ModelSpec, dict[Key, int]] = defaultdict(dict)
+        self.layouts: dict[ModelSpec, _Layout] = {}
+        self.history_layouts: dict[ModelSpec, _HistoryLayout] = {}
+        # Models with no rows when the load began: none of their records can match a row (pass
+        # 1 found no two with one key), so their batches need not look for them.
+        self.empty = {spec for spec in self.specs if not spec.model._default_manager.exists()}
+        self.id_pools = {
+            spec: IdPool(
+                spec.model,
+                unwritten=(model_counts or {}).get(spec) if spec in self.empty else None,
+            )
+            for spec in self.specs
+        }
+        connection = connections[DEFAULT_DB_ALIAS]
+        copying = connection.vendor == "postgresql" and not dry_run
+        self.sender = CopySender(connection) if copying else None
 
-    def file_write(self, file: FixtureFile) -> None:
-        for raw in file_records(file):
-            if isinstance(raw, RecordUnreadable):
-                raise LoadInterrupted(f"{file.name} changed while it was loading.")
-            record = record_read(raw, checked=True)
-            if record.errors or record.key is None:
-                raise LoadInterrupted(f"{file.name} changed while it was loading.")
+    def records_write(self, records: Iterable[Record]) -> None:
+        for record in records:
             self.buffers[record.spec].append(record)
             if record.spec not in self.counts:
                 self.counts[record.spec] = ModelCounts()
@@ -100,6 +139,16 @@ class _BatchWrite:
             ranks = {spec.label: spec.rank for spec in self.specs}
             self.changes.sort(key=lambda change: ranks[change.label.split(" ")[0]])
 
+    def close(self) -> None:
+        """Wait for the last rows to be written; raise the error of any that failed."""
+        if self.sender is not None:
+            self.sender.close()
+
+    def abandon(self) -> None:
+        """Stop writing, after an error; the caller rolls the transaction back."""
+        if self.sender is not None:
+            self.sender.abandon()
+
     def counts_in_order(self) -> dict[str, ModelCounts]:
         return {spec.label: self.counts[spec] for spec in self.specs if spec in self.counts}
 
@@ -115,7 +164,10 @@ class _BatchWrite:
     def _records_write(self, spec: ModelSpec, records: list[Record], *, final: bool) -> None:
         for ids in self.ids.values():
             if len(ids) > ID_CACHE_LIMIT:
-                ids.clear()  # between batches only: a batch relies on the ids it looked up
+                # Between batches only: a batch relies on the ids it looked up. The older half
+                # goes; the newer, those of rows just written, are the likelier to be sought.
+                for key in list(islice(ids, len(ids) // 2)):
+                    del ids[key]
         if not self.dry_run:
             records = self._ready(spec, records, final=final)
         if not records:
@@ -154,10 +206,10 @@ class _BatchWrite:
                 updated.append((record, row, changed))
             link_changes += [(record, name, have, wanted) for name, have, wanted in links]
         if not self.dry_run:
-            self._create(spec, created)
+            created_rows = self._create(spec, created)
             self._update(spec, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
-            self._history_write(spec, created, changed_ids)
+            self._history_write(spec, created_rows, changed_ids)
 
     def _ready(self, spec: ModelSpec, records: list[Record], *, final: bool) -> list[Record]:
         """The records whose references all have ids now; the others wait."""
@@ -166,6 +218,10 @@ class _BatchWrite:
             for target, key in _references(spec, record):
                 if key not in self.ids[target]:
                     wanted[target].add(key)
+        if not wanted:
+            return records  # as most are: their references were written or looked up before
+        if self.sender is not None:
+            self.sender.drain()  # the rows sought may be among those sent
         for target, keys in wanted.items():
             for chunk in chunks(keys, KEYS_PER_QUERY):
                 for key, row in rows_by_key(target, chunk, ["id"]).items():
@@ -184,6 +240,8 @@ class _BatchWrite:
         self.ids[spec][key] = pk
 
     def _existing(self, spec: ModelSpec, keys: list[Key]) -> dict[Key, dict[str, Any]]:
+        if spec in self.empty:
+            return {}
         fields = ["id", *spec.fields, *_reference_lookups(spec)]
         rows = rows_by_key(spec, keys, list(dict.fromkeys(fields)))
         for key, row in rows.items():
@@ -220,36 +278,58 @@ class _BatchWrite:
         }
         return spec.model(**record.values, **references, **extra)
 
-    def _create(self, spec: ModelSpec, records: list[Record]) -> None:
-        if not records:
-            return
-        connection = connections[DEFAULT_DB_ALIAS]
-        fields = list(spec.fields.values())
-        references = [(name, spec.targets[name]) for name in spec.foreign_keys]
+    def _layout(self, spec: ModelSpec) -> _Layout:
+        if spec not in self.layouts:
+            self.layouts[spec] = _Layout.of(spec)
+        return self.layouts[spec]
+
+    def _rows(self, spec: ModelSpec, records: list[Record]) -> list[list]:
+        """Each record's column values as the database stores them, in the layout's order."""
+        layout = self._layout(spec)
         rows = []
         for record in records:
-            row = [
-                field.get_db_prep_save(record.values[field.name], connection) for field in fields
-            ]
-            for name, target in references:
+            row = list(layout.values(record.values))
+            for index, prepare in layout.prepared:
+                row[index] = prepare(row[index])
+            for name, target in layout.references:
                 key = record.references[name]
                 row.append(self.ids[target][key] if key else None)  # ids need no preparing
             rows.append(row)
-        columns = [(f.column, f.db_type(connection)) for f in fields] + [
-            (spec.foreign_keys[name].column, spec.foreign_keys[name].rel_db_type(connection))
-            for name, _ in references
-        ]
-        # Every model needs the ids of its new rows, for their history rows.
+        return rows
+
+    def _create(self, spec: ModelSpec, records: list[Record]) -> list[tuple[int, list]]:
+        """Insert the records' rows; each new row's (id, values), for its history row."""
+        if not records:
+            return []
+        rows = self._rows(spec, records)
+        if self.sender is not None:
+            self._rows_copied(spec, records, rows)
+        else:
+            self._rows_inserted(spec, records, rows)
+        return [(self.ids[spec][r.key], row) for r, row in zip(records, rows, strict=True)]
+
+    def _rows_copied(self, spec: ModelSpec, records: list[Record], rows: list[list]) -> None:
+        ids = self.id_pools[spec].take(connections[DEFAULT_DB_ALIAS], len(rows))
+        self.sender.send(
+            spec.model._meta.db_table,
+            [spec.model._meta.pk.column, *self._layout(spec).columns],
+            [[pk, *row] for pk, row in zip(ids, rows, strict=True)],
+        )
+        for record, pk in zip(records, ids, strict=True):
+            self._id_note(spec, record.key, pk)
+
+    def _rows_inserted(self, spec: ModelSpec, records: list[Record], rows: list[list]) -> None:
+        layout, table = self._layout(spec), spec.model._meta.db_table
+        typed = list(zip(layout.columns, layout.types, strict=True))
         local_key = all(name in spec.fields for name in spec.key_fields)
-        if local_key and connection.features.can_return_rows_from_bulk_insert:
+        if local_key and connections[DEFAULT_DB_ALIAS].features.can_return_rows_from_bulk_insert:
             # Ask for each new row's id with its natural key: no query after, and no reliance
             # on the order rows come back in.
             key_columns = [spec.fields[name].column for name in spec.key_fields]
-            table = spec.model._meta.db_table
-            for pk, *key in _rows_insert(table, columns, rows, returning=["id", *key_columns]):
+            for pk, *key in _rows_insert(table, typed, rows, returning=["id", *key_columns]):
                 self._id_note(spec, tuple(str(part) for part in key), pk)
             return
-        _rows_insert(spec.model._meta.db_table, columns, rows)
+        _rows_insert(table, typed, rows)
         for chunk in chunks([record.key for record in records], KEYS_PER_QUERY):
             for key, row in rows_by_key(spec, chunk, ["id"]).items():
                 self._id_note(spec, key, row["id"])
@@ -262,34 +342,43 @@ class _BatchWrite:
             spec.model._default_manager.bulk_update(instances, list(fields))
 
     def _history_write(
-        self, spec: ModelSpec, created: list[Record], changed: list[tuple[Record, int]]
+        self, spec: ModelSpec, created: list[tuple[int, list]], changed: list[tuple[Record, int]]
     ) -> None:
         """One history row per record created or changed, as save() would have written: the
-        rows simple-history's bulk_history_create() builds, written by the loader's own
-        INSERT (its bulk_create made history most of a load's writing time)."""
-        historical = spec.model.history.model
-        now = timezone.now()
+        row simple-history's bulk_history_create() builds, made from the values the record's
+        own row got, and written with the other rows (its bulk_create made history most of a
+        load's writing time)."""
+        if not created and not changed:
+            return
+        layout = self._history_layout(spec)
+        now = layout.date_field.get_db_prep_save(timezone.now(), connections[DEFAULT_DB_ALIAS])
+        changed_rows = zip(
+            [pk for _, pk in changed],
+            self._rows(spec, [record for record, _ in changed]),
+            strict=True,
+        )
         rows = []
-        for history_type, pairs in (
-            ("+", [(record, self.ids[spec][record.key]) for record in created]),
-            ("~", changed),
-        ):
-            for record, pk in pairs:
-                instance = self._instance(spec, record, pk=pk)
-                tracked = {
-                    f.attname: getattr(instance, f.attname) for f in historical.tracked_fields
-                }
-                rows.append(
-                    historical(
-                        history_date=now,
-                        history_user=historical.get_default_history_user(instance),
-                        history_change_reason=self.reason,
-                        history_type=history_type,
-                        **tracked,
-                    )
-                )
-        if rows:
-            _instances_insert(historical, rows)
+        kept = layout.kept
+        for history_type, pairs in (("+", created), ("~", changed_rows)):
+            constants = {**layout.constants, "history_date": now, "history_type": history_type}
+            tail = [constants[name] for name in layout.tail]
+            for pk, row in pairs:
+                rows.append([pk, *(row if kept is None else kept(row)), *tail])
+        self._rows_write(layout.table, layout.typed, rows)
+
+    def _rows_write(self, table: str, columns: list[tuple[str, str]], rows: list) -> None:
+        """Write rows whose values are prepared already: COPY on PostgreSQL, else INSERTs."""
+        if self.sender is not None:
+            self.sender.send(table, [name for name, _ in columns], rows)
+        else:
+            _rows_insert(table, columns, rows)
+
+    def _history_layout(self, spec: ModelSpec) -> _HistoryLayout:
+        if spec not in self.history_layouts:
+            self.history_layouts[spec] = _HistoryLayout.of(
+                spec, self._layout(spec), reason=self.reason
+            )
+        return self.history_layouts[spec]
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
         additions: dict[str, list] = defaultdict(list)
@@ -319,11 +408,108 @@ class _BatchWrite:
                         through._meta.get_field(target_name),
                     )
                 ]
-                _rows_insert(
+                self._rows_write(
                     through._meta.db_table,
                     columns,
                     [(owner_id, self.ids[target][key]) for owner_id, key in additions[name]],
                 )
+
+
+# Field classes whose values, once to_python() has made them, are what the database stores:
+# their get_db_prep_save() would only check the type again (ints and text are the bulk of a load).
+_PLAIN_PREPARING = {
+    (models.CharField.get_prep_value, Field.get_db_prep_value),
+    (models.TextField.get_prep_value, Field.get_db_prep_value),
+    (models.IntegerField.get_prep_value, models.IntegerField.get_db_prep_value),
+}
+
+
+def _preparer(field: Field, connection) -> Callable[[Any], Any] | None:
+    """What turns the field's value into its column's, or None where the value is that."""
+    kind = type(field)
+    plain = (kind.get_prep_value, kind.get_db_prep_value) in _PLAIN_PREPARING
+    if plain and kind.get_db_prep_save is Field.get_db_prep_save:
+        return None
+    return partial(field.get_db_prep_save, connection=connection)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The columns of a model's new rows, but its id: its own fields, then its foreign keys."""
+
+    values: Callable[[dict], tuple]  # a record's values → its own fields' values, in order
+    prepared: list[tuple[int, Callable[[Any], Any]]]  # (index, preparer) where one is needed
+    references: list[tuple[str, ModelSpec]]  # foreign key and target, for each foreign key
+    columns: list[str]
+    types: list[str]
+    attnames: list[str]
+
+    @classmethod
+    def of(cls, spec: ModelSpec) -> _Layout:
+        connection = connections[DEFAULT_DB_ALIAS]
+        own = list(spec.fields.values())
+        references = list(spec.foreign_keys.values())
+        preparers = [_preparer(f, connection) for f in own]
+        return cls(
+            values=_picker([f.name for f in own]),
+            prepared=[(i, prepare) for i, prepare in enumerate(preparers) if prepare],
+            references=[(f.name, spec.targets[f.name]) for f in references],
+            columns=[f.column for f in own + references],
+            types=[f.db_type(connection) for f in own]
+            + [f.rel_db_type(connection) for f in references],
+            attnames=[f.attname for f in own + references],
+        )
+
+
+@dataclass(frozen=True)
+class _HistoryLayout:
+    """The columns of a model's history rows, in the order the loader writes them: the record's
+    id, the values of its row that history keeps, then the history's own (when, why, who, what),
+    the same for every row of a load but the kind of change."""
+
+    table: str
+    typed: list[tuple[str, str]]
+    kept: Callable[[list], tuple] | None  # a record's row → the values kept; None: all of them
+    tail: list[str]  # the names of the history's own columns, in order
+    constants: dict[str, Any]  # their values, but history_date's and history_type's
+    date_field: Field
+
+    @classmethod
+    def of(cls, spec: ModelSpec, layout: _Layout, *, reason: str) -> _HistoryLayout:
+        connection = connections[DEFAULT_DB_ALIAS]
+        historical = spec.model.history.model
+        fields = [f for f in historical._meta.concrete_fields if not f.primary_key]
+        by_attname = {f.attname: f for f in fields}
+        pk = by_attname[spec.model._meta.pk.attname]
+        kept = [i for i, attname in enumerate(layout.attnames) if attname in by_attname]
+        row_fields = [by_attname[layout.attnames[i]] for i in kept]
+        own = [f for f in fields if f is not pk and f not in row_fields]
+        # The same user for every row (the request's, on the upload page): asked once, not per
+        # row, as simple-history's get_user reads only the request for an unsaved instance.
+        user = historical.get_default_history_user(spec.model())
+        constants = {
+            "history_change_reason": reason,
+            "history_user": getattr(user, "pk", None),
+        }
+        for f in own:
+            if f.name not in (*constants, "history_date", "history_type"):
+                constants[f.name] = f.get_db_prep_save(f.get_default(), connection)
+        return cls(
+            table=historical._meta.db_table,
+            typed=[(f.column, f.db_type(connection)) for f in [pk, *row_fields, *own]],
+            kept=None if kept == list(range(len(layout.attnames))) else _picker(kept),
+            tail=[f.name for f in own],
+            constants=constants,
+            date_field=historical._meta.get_field("history_date"),
+        )
+
+
+def _picker(keys: list) -> Callable[[Any], tuple]:
+    """What picks these keys' items out of a row or a dict, as a tuple, in C."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda items: (items[key],)
+    return itemgetter(*keys)
 
 
 def _reason(files: list[FixtureFile]) -> str:
@@ -331,18 +517,6 @@ def _reason(files: list[FixtureFile]) -> str:
     if len(reason) > REASON_MAX_LENGTH:
         reason = reason[: REASON_MAX_LENGTH - 1] + "…"
     return reason
-
-
-def _instances_insert(model, instances: list) -> None:
-    """INSERT model instances through _rows_insert, every field but the automatic key."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = [(field.column, field.db_type(connection)) for field in fields]
-    rows = [
-        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
-        for instance in instances
-    ]
-    _rows_insert(model._meta.db_table, columns, rows)
 
 
 def _rows_insert(

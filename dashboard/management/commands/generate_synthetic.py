@@ -20,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fixture",
             metavar="FILE",
-            help="write the data as a JSON Lines fixture file instead of into the database "
-            "('-' for standard output)",
+            help="write the data as a fixture file instead of into the database: a JSON array "
+            "when FILE ends in .json, JSON Lines otherwise ('-' for standard output)",
         )
         parser.add_argument(
             "--replace",
@@ -48,9 +48,8 @@ class Command(BaseCommand):
                 scale=scale, seed=seed, sink=synthetic.FixtureSink(self.stdout)
             )
         with open(path, "w", encoding="utf-8") as stream:
-            return synthetic.synthetic_generate(
-                scale=scale, seed=seed, sink=synthetic.FixtureSink(stream)
-            )
+            sink = synthetic.FixtureSink(stream, array=path.lower().endswith(".json"))
+            return synthetic.synthetic_generate(scale=scale, seed=seed, sink=sink)
 
     def write_database(self, scale, seed, replace):
         if replace:
