@@ -232,7 +232,8 @@ class RecordDetailView(KeptContentMixin, DetailView):
     """A record's page, saying when the record was last changed (one query)."""
 
     def frame_context(self, **kwargs):
-        self.object = self.get_object()
+        # The title and breadcrumbs need the record alone, not the lists it prefetches.
+        self.object = self.get_object(self.get_queryset().prefetch_related(None))
         return SingleObjectMixin.get_context_data(self, **kwargs)
 
     def get_context_data(self, **kwargs):
