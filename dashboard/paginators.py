@@ -15,13 +15,22 @@ COUNT_CAP = 10_000
 
 
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
-    """The number of rows, or cap + 1 when there are more than `cap`. Counted without the
-    queryset's order and computed columns, which change no count and can cost a sort or a
-    subquery per row; cached for the data's version under the count's own SQL, since counting
-    ten thousand rows through a join costs more than the rest of a page, and every page and
-    every sort of a list asks the same count."""
-    limited = queryset.order_by().values("pk")[: cap + 1]
+    """`count_up_to()`, cached for the data's version under the count's own SQL, since
+    counting ten thousand rows through a join costs more than the rest of a page, and every
+    page and every sort of a list asks the same count."""
+    limited = _limited(queryset, cap)
     return cached(f"count:{query_key(limited)}", limited.count)
+
+
+def count_up_to(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """The number of rows, or cap + 1 when there are more than `cap`, counted now."""
+    return _limited(queryset, cap).count()
+
+
+def _limited(queryset: QuerySet, cap: int) -> QuerySet:
+    # Without the queryset's order and computed columns, which change no count and can cost
+    # a sort or a subquery per row.
+    return queryset.order_by().values("pk")[: cap + 1]
 
 
 class CappedPaginator(Paginator):

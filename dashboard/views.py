@@ -31,7 +31,7 @@ from dashboard.models import (
     Source,
     Statement,
 )
-from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count
+from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -59,13 +59,8 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
         key = "dashboard:export:" + sha256(page_variant(self.request).encode()).hexdigest()
         kept = cache.get(key) if seconds else None
         if kept is None:
-            exporter = self.export_class(
-                export_format=export_format,
-                table=self.get_table(**self.get_table_kwargs()),
-                exclude_columns=self.exclude_columns,
-                dataset_kwargs=self.get_dataset_kwargs(),
-            )
-            kept = (exporter.content_type(), exporter.export())
+            made = super().create_export(export_format)
+            kept = (made["Content-Type"], made.content)
             if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
                 cache.set(key, kept, seconds)
         content_type, body = kept
@@ -510,7 +505,7 @@ class SearchView(KeptContentMixin, TemplateView):
         found = cached(
             "search:" + sha256(query.encode()).hexdigest(),
             lambda: [
-                (capped_count(rows), list(rows.values_list("pk", flat=True)[: self.limit]))
+                (count_up_to(rows), list(rows.values_list("pk", flat=True)[: self.limit]))
                 for rows in matches
             ],
         )
