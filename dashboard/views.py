@@ -2,6 +2,8 @@
 figures from the selectors."""
 
 import datetime
+import gzip
+import re
 from hashlib import sha256
 
 from django.conf import settings
@@ -12,7 +14,9 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import compress_string
 from django.views.generic import DetailView, TemplateView
 from django.views.generic.base import ContextMixin
 from django.views.generic.detail import SingleObjectMixin
@@ -37,6 +41,15 @@ from dashboard.passages import context_around, highlight
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 # Larger export files are written anew each time rather than kept in the cache.
 EXPORT_CACHE_MAX_BYTES = 8 * 1024 * 1024
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def export_file(content_type, body):
+    """An export file as kept: (content type, body, encoding). Text is kept gzip-compressed,
+    a fifth of its size, so that less of it moves from the cache and over the network."""
+    if content_type.startswith(("text/", "application/json")):
+        return content_type, compress_string(body), "gzip"
+    return content_type, body, ""
 
 
 class RecordListView(ExportMixin, SingleTableMixin, FilterView):
@@ -52,20 +65,45 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
         name = self.model._meta.verbose_name_plural.replace(" ", "-")
         return f"{name}-{datetime.date.today().isoformat()}.{export_format}"
 
+    def get(self, request, *args, **kwargs):
+        # A kept export file answers before the filter form is even built.
+        if kept := self.kept_export():
+            return self.export_response(*kept)
+        return super().get(request, *args, **kwargs)
+
+    def export_key(self):
+        # Named apart from the plain files kept before: a deployment may find those still kept.
+        return "dashboard:export-file:" + sha256(page_variant(self.request).encode()).hexdigest()
+
+    def kept_export(self):
+        """The export file this address asked for before, on the same data, if kept."""
+        wanted = self.request.GET.get(self.export_trigger_param)
+        if not (wanted and settings.DASHBOARD_PAGE_CACHE_SECONDS):
+            return None
+        return cache.get(self.export_key())
+
     def create_export(self, export_format):
         """The export file, kept like the page's table: the same address and data give the
-        same file, and ten thousand rows take seconds to write out."""
+        same file, and ten thousand rows take seconds to write out. Text formats are kept
+        compressed."""
+        made = super().create_export(export_format)
+        kept = export_file(made["Content-Type"], made.content)
         seconds = settings.DASHBOARD_PAGE_CACHE_SECONDS
-        key = "dashboard:export:" + sha256(page_variant(self.request).encode()).hexdigest()
-        kept = cache.get(key) if seconds else None
-        if kept is None:
-            made = super().create_export(export_format)
-            kept = (made["Content-Type"], made.content)
-            if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
-                cache.set(key, kept, seconds)
-        content_type, body = kept
+        if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
+            cache.set(self.export_key(), kept, seconds)
+        return self.export_response(*kept)
+
+    def export_response(self, content_type, body, encoding):
+        """The file as a download, gzip-encoded for clients that accept it (browsers do)."""
+        accepted = ACCEPTS_GZIP.search(self.request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        if encoding and not accepted:
+            body = gzip.decompress(body)
         response = HttpResponse(body, content_type=content_type)
-        filename = self.get_export_filename(export_format)
+        if encoding:
+            patch_vary_headers(response, ["Accept-Encoding"])
+            if accepted:
+                response["Content-Encoding"] = encoding
+        filename = self.get_export_filename(self.request.GET[self.export_trigger_param])
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

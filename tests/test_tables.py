@@ -1,5 +1,7 @@
 """The tables' export rows and the list pages' kept (cached) pieces."""
 
+import gzip
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -160,3 +162,24 @@ def test_a_record_deleted_after_its_page_was_seen_is_not_found(client, india_rus
     person.statements.all().delete()
     person.delete()
     assert client.get("/people/denis-alipov/").status_code == 404
+
+
+def test_a_browser_gets_the_export_compressed_and_other_clients_plain(client, india_russia):
+    """Browsers accept gzip: the kept CSV goes to them as it is kept, compressed; a client
+    that does not say so gets the same file plain."""
+    url = "/contracts/?_export=csv"
+    for _ in range(2):  # written, then kept
+        plain = client.get(url)
+        packed = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+        assert "Content-Encoding" not in plain
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert "S-400" in plain.content.decode()
+        assert packed["Content-Disposition"] == plain["Content-Disposition"]
+        assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in packed["Vary"]
+
+
+def test_spreadsheets_are_not_compressed_again(client, india_russia):
+    response = client.get("/contracts/?_export=xlsx", headers={"accept-encoding": "gzip"})
+    assert "Content-Encoding" not in response
+    assert response.content.startswith(b"PK")  # an XLSX file is a zip archive
