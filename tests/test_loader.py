@@ -691,3 +691,94 @@ def test_the_generators_fixtures_load_as_loaddata_loads_them(db, tmp_path):
         model.objects.all().delete()
     call_command("loaddata", str(array), verbosity=0)
     assert snapshot() == loaded
+
+
+# --- writing while checking (PostgreSQL: a writer process, its own transaction) ---------------
+# These run outside a test transaction, as `load_fixtures` runs: only then can the writer's
+# connection see and commit. On SQLite the same loads go in two passes.
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def project_data(transactional_db):
+    call_command("loaddata", "india_russia", verbosity=0)
+
+
+def test_writing_while_checking_gives_what_two_passes_give(transactional_db, tmp_path):
+    path = tmp_path / "synthetic.jsonl"
+    call_command("generate_synthetic", scale=0.002, seed=5, fixture=str(path), stderr=StringIO())
+    streamed = fixture_load(paths=[path], write_while_checking=True)
+    assert streamed.ok and streamed.written_while_checking == ON_POSTGRESQL
+    loaded = snapshot()
+    assert Statement.objects.count() == 2000 and Statement.history.count() == 2000
+    for model in reversed(WRITE_ORDER):
+        model.objects.all().delete()
+    two_passes = fixture_load(paths=[path])
+    assert two_passes.ok and not two_passes.written_while_checking
+    assert snapshot() == loaded
+    assert streamed.counts == two_passes.counts
+
+
+def synthetic_records(tmp_path) -> list[dict]:
+    """About 2,500 generated records: more than the writer's batches, in several models."""
+    path = tmp_path / "generated.jsonl"
+    call_command("generate_synthetic", scale=0.002, seed=5, fixture=str(path), stderr=StringIO())
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_problem_after_the_last_record_leaves_nothing_written(transactional_db, tmp_path):
+    """The writer has written batches of records by the time the last record's reference is
+    found to lead nowhere: all of it is rolled back."""
+    records = synthetic_records(tmp_path)
+    bad = copy.deepcopy(next(r for r in records if r["model"] == "dashboard.statement"))
+    bad["fields"].update(slug="the-last-one", source=["no-such-source"])
+    path = write(tmp_path, [*records, bad], "batch.jsonl")
+    out, errors, failed = load(path)
+    assert failed and len(errors) == 1 and "No dashboard.source “no-such-source”" in errors[0]
+    assert snapshot() == [] and Statement.history.count() == 0
+
+
+def test_a_value_the_database_holds_already_is_named_while_writing(project_data, tmp_path):
+    """A country name already held in the database is reported as the checks find it, naming
+    the record, whatever the writer had begun; nothing is written."""
+    before = snapshot()
+    path = write(tmp_path, [country(name="India", iso2="FR", iso3="FRA")])
+    out, errors, failed = load(path)
+    assert failed and snapshot() == before
+    assert errors == [
+        f"{path}:record 1 (dashboard.country FR) name: "
+        "Country with this Name already exists (dashboard.country IN in the database)."
+    ]
+
+
+def test_a_new_source_text_is_checked_against_the_database_as_it_was(project_data, tmp_path):
+    """The writer updates the source in its own transaction while the checks read the
+    citations against the database as it was before the load."""
+    source = project_record("dashboard.source", "ians-alipov-interview-2025-05")
+    source["fields"]["text"] = "An article rewritten without any of its old sentences."
+    before = snapshot()
+    out, errors, failed = load(write(tmp_path, [source]))
+    assert failed and snapshot() == before
+    assert any(
+        "alipov-s-400-discussions-continuous, in the database, rests on it" in e for e in errors
+    )
+
+
+def test_files_out_of_order_beyond_what_the_writer_holds_load_in_two_passes(
+    transactional_db, tmp_path, monkeypatch
+):
+    """Statements first, their sources and speakers in a later file: the writer would hold
+    every statement until then, so past its limit it gives way to two passes."""
+    from dashboard.loading import streaming
+
+    monkeypatch.setattr(streaming, "WAITING_LIMIT", 100)
+    records = synthetic_records(tmp_path)
+    statements = [r for r in records if r["model"] == "dashboard.statement"]
+    others = [r for r in records if r["model"] != "dashboard.statement"]
+    result = fixture_load(
+        paths=[write(tmp_path, statements, "a.jsonl"), write(tmp_path, others, "b.jsonl")],
+        write_while_checking=True,
+    )
+    assert result.ok and not result.written_while_checking
+    assert Statement.objects.count() == len(statements) == Statement.history.count()

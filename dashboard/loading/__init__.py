@@ -3,8 +3,9 @@
 `fixture_load(paths=...)` reads Django's fixture format (JSON, YAML) and JSON Lines, with
 natural keys. Pass 1 (checking.py) streams every file, collects every problem and keeps the
 converted records on disk (spill.py); only when there are none does pass 2 (writing.py) stream
-those and write, inside one transaction, in batches. The `load_fixtures` command and the
-admin's "Load fixtures" page both call it.
+those and write, inside one transaction, in batches. On PostgreSQL pass 2 starts while pass 1
+goes on, in a transaction that commits only if pass 1 finds nothing (streaming.py). The
+`load_fixtures` command and the admin's "Load fixtures" page both call it.
 
 Loading follows loaddata's meaning of a record: it is the whole record, so a field left out
 gets its default; a many-to-many field left out is left as it is, and one given is set
@@ -24,6 +25,7 @@ from dashboard.loading.checking import batch_check
 from dashboard.loading.reading import FixtureFile, fixture_files
 from dashboard.loading.result import Change, FixtureError, LoadResult, ModelCounts
 from dashboard.loading.spill import RecordSpill
+from dashboard.loading.streaming import StreamWriter, streaming_possible
 from dashboard.loading.writing import LoadInterrupted, batch_write
 
 __all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load"]
@@ -36,29 +38,45 @@ def fixture_load(
     with_changes: bool = False,
     names: Mapping[str, str] | None = None,
     progress: Callable[[str, int], None] | None = None,
+    write_while_checking: bool = False,
 ) -> LoadResult:
     """Check the fixture files at `paths` (files or folders) and, unless there is a problem or
     this is a dry run, load them. `names` maps a path to the name messages give it;
-    `progress(stage, records)` is called every thousand records."""
+    `progress(stage, records)` is called every thousand records. With `write_while_checking`,
+    on PostgreSQL, a writer process writes while the files are checked (streaming.py)."""
     result = LoadResult(dry_run=dry_run)
     files, problems = fixture_files(paths=paths, names=names)
     result.errors = [FixtureError(path=path, message=message) for path, message in problems]
     if result.errors:
         return result
-    checked = batch_check(files=files, progress=progress)
+    stream = None
+    if write_while_checking and streaming_possible(dry_run=dry_run):
+        stream = StreamWriter(files=files, with_changes=with_changes)
+    try:
+        checked = batch_check(files=files, progress=progress, sink=stream.add if stream else None)
+    except BaseException:
+        if stream is not None:
+            stream.abandon()
+        raise
     result.records = checked.records
     result.errors = checked.errors
     if result.errors:
+        if stream is not None:
+            stream.abandon()
         return result
     try:
-        result.counts, result.changes = _write(
-            files=files,
-            spill=checked.spill,
-            file_ranks=checked.file_ranks,
-            dry_run=dry_run,
-            with_changes=with_changes,
-            progress=progress,
-        )
+        if stream is not None and (outcome := stream.finish()) is not None:
+            result.counts, result.changes = outcome
+            result.written_while_checking = True
+        else:
+            result.counts, result.changes = _write(
+                files=files,
+                spill=checked.spill,
+                file_ranks=checked.file_ranks,
+                dry_run=dry_run,
+                with_changes=with_changes,
+                progress=progress,
+            )
     except (LoadInterrupted, DatabaseError) as error:
         message = f"Nothing was written: {error}".rstrip(".") + "."
         result.errors = [FixtureError(path=", ".join(f.name for f in files), message=message)]

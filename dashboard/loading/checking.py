@@ -64,8 +64,15 @@ class CheckOutcome:
     spill: RecordSpill | None = None
 
 
-def batch_check(*, files: list[FixtureFile], progress: Progress | None = None) -> CheckOutcome:
-    return _BatchCheck(files=files, progress=progress).run()
+def batch_check(
+    *,
+    files: list[FixtureFile],
+    progress: Progress | None = None,
+    sink: Callable[[bytes], None] | None = None,
+) -> CheckOutcome:
+    """Check every record of the files. `sink`, if given, gets each record found valid, as the
+    spill keeps it, for as long as no record has a problem (streaming.py writes them)."""
+    return _BatchCheck(files=files, progress=progress, sink=sink).run()
 
 
 def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
@@ -77,9 +84,10 @@ def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
 
 
 class _BatchCheck:
-    def __init__(self, *, files: list[FixtureFile], progress: Progress | None):
+    def __init__(self, *, files: list[FixtureFile], progress: Progress | None, sink=None):
         self.files = files
         self.progress = progress
+        self.sink = sink
         self.records = 0
         self.errors: list[tuple[int, int, FixtureError]] = []
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
@@ -150,10 +158,13 @@ class _BatchCheck:
                 except RecordRejected as rejected:
                     self._error(base + number, rejected.message, label=rejected.label)
                     continue
+                kept = None
                 if not self.errors and not record.errors:
                     # As read, before the checks below could settle values differently.
-                    self.spill.add(index, record)
+                    kept = self.spill.add(index, record)
                 self._record_check(base + number, record)
+                if self.sink and kept is not None and not self.errors:
+                    self.sink(kept)
         except ReadError as error:
             self._error(base + (error.record or 0), error.message)
 

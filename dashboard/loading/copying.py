@@ -35,6 +35,8 @@ class CopySender:
 
     def __init__(self, connection):
         connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self._connection = connection  # Django's: for quoting, formatting and its exceptions
         self._jobs: queue.Queue = queue.Queue(maxsize=QUEUED)
         self._error: BaseException | None = None

@@ -80,6 +80,8 @@ class LoadResult:
     counts: dict[str, ModelCounts] = field(default_factory=dict)
     errors: list[FixtureError] = field(default_factory=list)
     changes: list[Change] | None = None  # None when the caller did not ask for them
+    # Written while pass 1 checked (PostgreSQL, streaming.py), not in a second pass after it.
+    written_while_checking: bool = False
 
     @property
     def ok(self) -> bool:

@@ -27,7 +27,8 @@ class RecordSpill:
         self._specs = list(model_specs().values())
         self.counts: Counter[ModelSpec] = Counter()  # records of each model
 
-    def add(self, file_index: int, record: Record) -> None:
+    def add(self, file_index: int, record: Record) -> bytes:
+        """Keep the record; its pickle, as kept, for anyone else who wants it."""
         stream = self._files[file_index]
         if stream is None:
             # Closed by close(), which the caller calls when pass 2 is done.
@@ -38,6 +39,7 @@ class RecordSpill:
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         stream.write(_SIZE.pack(len(data)))
         stream.write(data)
+        return data
 
     def records(self, file_index: int) -> Iterator[Record]:
         """The records of one file, in the order they were added."""

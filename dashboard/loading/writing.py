@@ -149,6 +149,10 @@ class _BatchWrite:
         if self.sender is not None:
             self.sender.abandon()
 
+    def waiting_count(self) -> int:
+        """Records waiting for the records they refer to."""
+        return sum(len(records) for records in self.waiting.values())
+
     def counts_in_order(self) -> dict[str, ModelCounts]:
         return {spec.label: self.counts[spec] for spec in self.specs if spec in self.counts}
 
