@@ -35,6 +35,8 @@ class CopySender:
 
     def __init__(self, connection):
         connection.ensure_connection()
+        # Foreign keys checked as each COPY ends, while the loader prepares the next, rather than
+        # all at commit, when nothing else is left to do. Rows are sent after those they refer to.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self._connection = connection  # Django's: for quoting, formatting and its exceptions

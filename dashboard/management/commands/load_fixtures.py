@@ -37,6 +37,7 @@ class Command(BaseCommand):
             dry_run=dry_run,
             with_changes=verbosity >= 2,
             progress=self._progress if show_progress else None,
+            write_while_checking=True,
         )
         if show_progress:
             sys.stderr.write("\r\033[K")
