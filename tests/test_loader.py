@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboard.loading import fixture_load
 from dashboard.loading.schema import KEY_FIELDS, WRITE_ORDER, model_specs, spec_for
-from dashboard.models import Contract, Country, Statement
+from dashboard.models import Contract, Country, Person, Statement
 from dashboard.passages import appears_in, find_passage
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
@@ -739,7 +739,19 @@ def test_a_problem_after_the_last_record_leaves_nothing_written(transactional_db
     assert snapshot() == [] and Statement.history.count() == 0
 
 
-def test_a_value_the_database_holds_already_is_named_while_writing(project_data, tmp_path):
+@pytest.fixture
+def eager_writer(monkeypatch):
+    """The writer gets each record as soon as it is accepted and writes it at once (the
+    forked writer inherits these)."""
+    from dashboard.loading import streaming, writing
+
+    monkeypatch.setattr(streaming, "HANDOVER", 1)
+    monkeypatch.setattr(writing, "BATCH", 1)
+
+
+def test_a_value_the_database_holds_already_is_named_while_writing(
+    project_data, eager_writer, tmp_path
+):
     """A country name already held in the database is reported as the checks find it, naming
     the record, whatever the writer had begun; nothing is written."""
     before = snapshot()
@@ -752,7 +764,9 @@ def test_a_value_the_database_holds_already_is_named_while_writing(project_data,
     ]
 
 
-def test_a_new_source_text_is_checked_against_the_database_as_it_was(project_data, tmp_path):
+def test_a_new_source_text_is_checked_against_the_database_as_it_was(
+    project_data, eager_writer, tmp_path
+):
     """The writer updates the source in its own transaction while the checks read the
     citations against the database as it was before the load."""
     source = project_record("dashboard.source", "ians-alipov-interview-2025-05")
@@ -782,3 +796,47 @@ def test_files_out_of_order_beyond_what_the_writer_holds_load_in_two_passes(
     )
     assert result.ok and not result.written_while_checking
     assert Statement.objects.count() == len(statements) == Statement.history.count()
+    if ON_POSTGRESQL:
+        assert "wait for others" in result.writer_error
+
+
+def test_a_changed_row_may_refer_to_a_row_the_same_load_creates(
+    project_data, eager_writer, tmp_path
+):
+    """Foreign keys are checked as each write ends: a person moved to a country the load
+    creates just before is written after it."""
+    person = next(
+        record
+        for record in json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+        if record["model"] == "dashboard.person" and record["fields"]["slug"] == "denis-alipov"
+    )
+    person["fields"]["country"] = ["FR"]
+    path = write(tmp_path, [country(name="France", iso2="FR", iso3="FRA"), person])
+    result = fixture_load(paths=[path], write_while_checking=True)
+    assert result.ok and result.written_while_checking == ON_POSTGRESQL, result.writer_error
+    assert Person.objects.get(slug="denis-alipov").country.iso2 == "FR"
+    assert result.counts["dashboard.person"].updated == 1
+
+
+def test_a_writer_that_dies_gives_way_to_two_passes(transactional_db, tmp_path, monkeypatch):
+    """The writer process ends abruptly after its first records (killed, out of memory): the
+    load is written in two passes all the same."""
+    import os
+
+    from dashboard.loading import streaming, writing
+
+    records_write, loader = writing._BatchWrite.records_write, os.getpid()
+
+    def die_in_the_writer(self, records):
+        if os.getpid() != loader:
+            os._exit(1)
+        return records_write(self, records)
+
+    monkeypatch.setattr(streaming, "HANDOVER", 1)
+    monkeypatch.setattr(writing._BatchWrite, "records_write", die_in_the_writer)
+    records = synthetic_records(tmp_path)
+    result = fixture_load(paths=[write(tmp_path, records, "a.jsonl")], write_while_checking=True)
+    assert result.ok and not result.written_while_checking
+    assert Statement.objects.count() == 2000 == Statement.history.count()
+    if ON_POSTGRESQL:
+        assert "writer process stopped" in result.writer_error

@@ -65,10 +65,12 @@ def fixture_load(
             stream.abandon()
         return result
     try:
-        if stream is not None and (outcome := stream.finish()) is not None:
+        outcome = stream.finish() if stream is not None else None
+        if outcome is not None:
             result.counts, result.changes = outcome
             result.written_while_checking = True
         else:
+            result.writer_error = stream.error if stream is not None else None
             result.counts, result.changes = _write(
                 files=files,
                 spill=checked.spill,

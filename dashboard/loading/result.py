@@ -82,6 +82,8 @@ class LoadResult:
     changes: list[Change] | None = None  # None when the caller did not ask for them
     # Written while pass 1 checked (PostgreSQL, streaming.py), not in a second pass after it.
     written_while_checking: bool = False
+    # Why a writer process that began gave way to two passes, if it did.
+    writer_error: str | None = None
 
     @property
     def ok(self) -> bool:

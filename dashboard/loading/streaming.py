@@ -18,8 +18,10 @@ goes on, and the load is written in two passes as before, or refused with pass 1
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
+import sys
 from collections.abc import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -34,7 +36,12 @@ HANDOVER = 500
 # order) before it gives way to two passes, whose spill keeps them on disk instead.
 WAITING_LIMIT = 20 * BATCH
 
-_RECORDS, _FINISH, _ABANDON = b"R", b"F", b"A"
+# Seconds a writer has to roll back and end once the pipe closes, before it is stopped.
+STOP_SECONDS = 60
+# The longest failure message sent back: a longer one could fill the pipe.
+MESSAGE_MAX = 2000
+
+_RECORDS, _FINISH = b"R", b"F"
 
 
 def streaming_possible(*, dry_run: bool) -> bool:
@@ -46,16 +53,20 @@ def streaming_possible(*, dry_run: bool) -> bool:
 
 class StreamWriter:
     """Pass 2 in a process: `add()` each record as pass 1 accepts it, then `finish()` (commit
-    and get the counts) or `abandon()` (roll back)."""
+    and get the counts) or `abandon()` (roll back). The writer commits only on the loader's
+    word: if the loader stops, is interrupted or dies, the pipe closes and it rolls back."""
 
     def __init__(self, *, files: list[FixtureFile], with_changes: bool):
-        # The writer makes its own connection; the loader's reconnects when next used.
+        # The writer makes its own connection; the loader's reconnects when next used. Output
+        # still buffered would be written twice, by each process.
         connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
         context = multiprocessing.get_context("fork")
         self._pipe, theirs = context.Pipe()
         self._process = context.Process(
             target=_writer_run,
-            args=(theirs, with_changes, _reason(files)),
+            args=(theirs, self._pipe, with_changes, _reason(files)),
             name="load_fixtures writer",
             daemon=True,
         )
@@ -79,66 +90,102 @@ class StreamWriter:
         """Write what is left and commit: the (counts, changes), or None if the writer gave
         way (then `error` says why, and it wrote nothing)."""
         self._hand_over()
-        self._pipe.send_bytes(_FINISH)
         outcome = None
-        if not self.failed:
-            status, value = self._pipe.recv()
-            if status == "failed":
-                self.error = value
-            else:
-                outcome = value
-        self._close()
+        try:
+            if not self.failed:
+                self._pipe.send_bytes(_FINISH)
+                status, value = self._pipe.recv()
+                if status == "failed":
+                    self.error = value
+                else:
+                    outcome = value
+        except (OSError, EOFError) as error:
+            self.error = f"the writer process stopped ({error or type(error).__name__})"
+        finally:
+            self._end()
         return outcome
 
     def abandon(self) -> None:
-        """Roll everything back: pass 1 found a problem."""
+        """Roll everything back: pass 1 found a problem, or was interrupted."""
         self._pending = []
-        self._pipe.send_bytes(_ABANDON)
-        self._close()
+        self._end()
 
     def _hand_over(self) -> None:
-        if self._pipe.poll():  # the writer only ever speaks early to say it failed
-            _, self.error = self._pipe.recv()
-        if self._pending and not self.failed:
-            self._pipe.send_bytes(_RECORDS + pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL))
+        try:
+            if self._pipe.poll():  # the writer only ever speaks early to say it failed
+                _, self.error = self._pipe.recv()
+            if self._pending and not self.failed:
+                payload = pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL)
+                self._pipe.send_bytes(_RECORDS + payload)
+        except (OSError, EOFError) as error:
+            self.error = f"the writer process stopped ({error or type(error).__name__})"
         self._pending = []
 
-    def _close(self) -> None:
-        self._process.join()
+    def _end(self) -> None:
+        """Close the pipe, which tells a writer not told to finish to roll back; wait for it."""
         self._pipe.close()
+        self._process.join(timeout=STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.terminate()  # its connection drops, and the server rolls back
+            self._process.join()
 
 
-def _writer_run(pipe, with_changes: bool, reason: str) -> None:
-    """The writer process: write what arrives until told to finish (commit) or abandon."""
-    message = b""
+def _writer_run(pipe, loaders_end, with_changes: bool, reason: str) -> None:
+    """The writer process: write what arrives until told to finish (commit), or roll back
+    when the pipe closes first. It reports "done" after committing, "failed" otherwise, and
+    nothing when the loader has gone."""
+    loaders_end.close()  # forked with it: kept open here, the loader's closing would go unseen
     try:
-        with transaction.atomic():
-            writer = _BatchWrite(
-                dry_run=False, with_changes=with_changes, progress=None, reason=reason
-            )
-            try:
-                while (message := pipe.recv_bytes())[:1] == _RECORDS:
-                    writer.records_write(_records(message[1:]))
-                    if writer.waiting_count() > WAITING_LIMIT:
-                        raise _GivingWay(f"more than {WAITING_LIMIT} records wait for others")
-                if message == _ABANDON:
-                    raise _Abandoned
-                writer.finish()
-            except BaseException:
-                writer.abandon()
-                raise
-            writer.close()
-            outcome = (writer.counts_in_order(), writer.changes)
-        pipe.send(("done", outcome))
-    except _Abandoned:
-        pass
+        outcome = _records_write(pipe, with_changes=with_changes, reason=reason)
+    except (_Abandoned, OSError, KeyboardInterrupt):
+        pass  # rolled back: the loader stopped, or went away
     except BaseException as error:  # noqa: BLE001 - the loader falls back to two passes
-        pipe.send(("failed", f"{type(error).__name__}: {error}"))
-        while message not in (_FINISH, _ABANDON):  # take what the loader still sends
-            message = pipe.recv_bytes()[:1]
+        _tell(pipe, ("failed", f"{type(error).__name__}: {error}"[:MESSAGE_MAX]))
+        _discard(pipe)
+    else:
+        _tell(pipe, ("done", outcome))
     finally:
         connections.close_all()
         pipe.close()
+
+
+def _records_write(pipe, *, with_changes: bool, reason: str):
+    with transaction.atomic():
+        writer = _BatchWrite(
+            dry_run=False, with_changes=with_changes, progress=None, reason=reason
+        )
+        try:
+            while (message := _receive(pipe))[:1] == _RECORDS:
+                writer.records_write(_records(message[1:]))
+                if writer.waiting_count() > WAITING_LIMIT:
+                    raise _GivingWay(f"more than {WAITING_LIMIT} records wait for others")
+            writer.finish()
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
+        return writer.counts_in_order(), writer.changes
+
+
+def _receive(pipe) -> bytes:
+    try:
+        return pipe.recv_bytes()
+    except EOFError:
+        raise _Abandoned from None
+
+
+def _tell(pipe, message) -> None:
+    with contextlib.suppress(OSError):  # the loader has gone
+        pipe.send(message)
+
+
+def _discard(pipe) -> None:
+    """After a failure, take what the loader still sends, until it closes the pipe."""
+    try:
+        while True:
+            pipe.recv_bytes()
+    except (EOFError, OSError):
+        pass
 
 
 def _records(payload: bytes) -> Iterator[Record]:

@@ -342,6 +342,10 @@ class _BatchWrite:
         by_fields: dict[tuple[str, ...], list] = defaultdict(list)
         for record, row, changed in updated:
             by_fields[tuple(changed)].append(self._instance(spec, record, pk=row["id"]))
+        if updated and self.sender is not None:
+            # A changed row may now refer to a row still waiting to be sent, and foreign keys
+            # are checked at once (copying.py).
+            self.sender.drain()
         for fields, instances in by_fields.items():
             spec.model._default_manager.bulk_update(instances, list(fields))
 

@@ -62,4 +62,8 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         if result.counts:
             self.stdout.write(result.table())
+        if result.writer_error and verbosity >= 2:
+            self.stdout.write(
+                f"Written in two passes: the writer gave way ({result.writer_error})."
+            )
         self.stdout.write(result.summary())
