@@ -88,3 +88,40 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
             path.unlink()
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.skipif(not postgres_answers(), reason="no PostgreSQL server on 127.0.0.1:5432")
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the benchmark makes its own PostgreSQL databases: one run, in the SQLite pass",
+)
+def test_loader_benchmark_smoke_run_compares_the_three_ways(tmp_path):
+    """bench/load.py at a few hundred records on PostgreSQL: load_fixtures (with its writer
+    process), loaddata and COPY leave the same rows, and each gets a time and a memory."""
+    out = tmp_path / "load.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/load.py",
+            "--records",
+            "300",
+            "600",
+            "--loaddata-up-to",
+            "300",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"{SERVER}/postgres"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = json.loads(out.read_text())["runs"]
+    sizes = sorted({run["records"] for run in runs})
+    small, large = ({run["command"] for run in runs if run["records"] == n} for n in sizes)
+    assert small == {"load_fixtures", "loaddata", "COPY"}
+    assert large == {"load_fixtures", "COPY"}  # loaddata only up to 300 records
+    assert all(run["seconds"] > 0 and run["peak_mb"] > 10 for run in runs)
+    assert "| load_fixtures |" in result.stdout and "| COPY |" in result.stdout
