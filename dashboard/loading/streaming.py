@@ -154,17 +154,15 @@ def _records_write(pipe, *, with_changes: bool, reason: str):
         writer = _BatchWrite(
             dry_run=False, with_changes=with_changes, progress=None, reason=reason
         )
-        try:
-            while (message := _receive(pipe))[:1] == _RECORDS:
-                writer.records_write(_records(message[1:]))
-                if writer.waiting_count() > WAITING_LIMIT:
-                    raise _GivingWay(f"more than {WAITING_LIMIT} records wait for others")
-            writer.finish()
-        except BaseException:
-            writer.abandon()
-            raise
-        writer.close()
-        return writer.counts_in_order(), writer.changes
+        return writer.write_all(_batches(pipe, writer))
+
+
+def _batches(pipe, writer: _BatchWrite) -> Iterator[Iterator[Record]]:
+    """The records the loader hands over, a hand-over at a time, until it says finish."""
+    while (message := _receive(pipe))[:1] == _RECORDS:
+        yield _records(message[1:])
+        if writer.waiting_count() > WAITING_LIMIT:
+            raise _GivingWay(f"more than {WAITING_LIMIT} records wait for others")
 
 
 def _receive(pipe) -> bytes:

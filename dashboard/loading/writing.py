@@ -69,15 +69,7 @@ def batch_write(
         range(len(files)),
         key=lambda i: (min(file_ranks.get(i) or {99}), max(file_ranks.get(i) or {99}), i),
     )
-    try:
-        for index in order:
-            writer.records_write(spill.records(index))
-        writer.finish()
-    except BaseException:
-        writer.abandon()
-        raise
-    writer.close()
-    return writer.counts_in_order(), writer.changes
+    return writer.write_all(spill.records(index) for index in order)
 
 
 class _BatchWrite:
@@ -116,6 +108,21 @@ class _BatchWrite:
         connection = connections[DEFAULT_DB_ALIAS]
         copying = connection.vendor == "postgresql" and not dry_run
         self.sender = CopySender(connection) if copying else None
+
+    def write_all(
+        self, batches: Iterable[Iterable[Record]]
+    ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
+        """Write every batch of records, then those that waited; the counts and changes. On
+        any error, stop sending and raise it: the caller rolls the transaction back."""
+        try:
+            for records in batches:
+                self.records_write(records)
+            self.finish()
+        except BaseException:
+            self.abandon()
+            raise
+        self.close()
+        return self.counts_in_order(), self.changes
 
     def records_write(self, records: Iterable[Record]) -> None:
         for record in records:
