@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # Records generate_synthetic writes at --scale 1 (dashboard/synthetic.py, Sizes): 200
-# countries, 2,000 platforms and 667 aliases, 10,000 people, 100,000 contracts and as many
+# parties, 2,000 platforms and 667 aliases, 10,000 people, 100,000 deals and as many
 # citations, 20,000 sources, 1,000,000 statements.
 RECORDS_AT_SCALE_1 = 1_232_867
 SEED = 1

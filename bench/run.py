@@ -130,14 +130,14 @@ def pages_choose(env) -> list[tuple[str, str]]:
     script = r"""
 import json
 from django.db.models import Count
-from dashboard.models import Contract, Platform, Statement
-from dashboard.selectors import country_pairs
-pair = country_pairs(contracts=Contract.objects.all())[0]
-platform = Platform.objects.annotate(n=Count("contracts")).order_by("-n").first()
-contract = Contract.objects.filter(platform=platform).order_by("pk").first()
+from dashboard.models import Deal, Platform, Statement
+from dashboard.selectors import party_pairs
+pair = party_pairs(deals=Deal.objects.all())[0]
+platform = Platform.objects.annotate(n=Count("deals")).order_by("-n").first()
+deal = Deal.objects.filter(platform=platform).order_by("pk").first()
 statement = Statement.objects.order_by("pk").first()
 years, total = [], 0
-rows = (Contract.objects.exclude(signed=None).values("signed__year").annotate(n=Count("id"))
+rows = (Deal.objects.exclude(signed=None).values("signed__year").annotate(n=Count("id"))
         .order_by("-signed__year"))
 for row in rows:
     years.append(row["signed__year"])
@@ -145,37 +145,37 @@ for row in rows:
     if total >= 10000:
         break
 print(json.dumps({"pair": [pair["first"], pair["second"]], "platform": platform.slug,
-                  "contract": contract.slug, "statement": statement.slug,
+                  "deal": deal.slug, "statement": statement.slug,
                   "year_min": min(years), "year_max": max(years), "export_rows": total,
                   "buyer": pair["first"]}))
 """
     out = manage(env, "shell", "-c", script, capture_output=True, text=True).stdout
     picked = json.loads(out.strip().splitlines()[-1])
     first, second = picked["pair"]
-    export = f"/contracts/?year_min={picked['year_min']}&year_max={picked['year_max']}"
+    export = f"/deals/?year_min={picked['year_min']}&year_max={picked['year_max']}"
     return [
         ("trivial view", "/health/"),
         ("overview", "/"),
-        ("contracts", "/contracts/"),
+        ("deals", "/deals/"),
         (
-            "contracts, filtered",
-            f"/contracts/?buyer={picked['buyer']}&phase=signed&sort=-value_amount",
+            "deals, filtered",
+            f"/deals/?buyer={picked['buyer']}&stage=signed&stage=in_delivery&stage=completed&sort=-value_amount",
         ),
         ("statements", "/statements/"),
         ("statements, filtered", f"/statements/?platform={picked['platform']}&year_min=2000"),
         ("platforms", "/platforms/"),
         ("platforms, filtered", "/platforms/?category=air_defence"),
-        ("countries", "/countries/"),
-        ("countries, filtered", "/countries/?q=an"),
+        ("parties", "/parties/"),
+        ("parties, filtered", "/parties/?q=an"),
         ("sources", "/sources/"),
         ("sources, filtered", "/sources/?q=progressing"),
         ("people", "/people/"),
-        ("people, filtered", f"/people/?country={picked['buyer']}"),
+        ("people, filtered", f"/people/?party={picked['buyer']}"),
         ("search", "/search/?q=Falcon"),
-        ("contract page", f"/contracts/{picked['contract']}/"),
+        ("deal page", f"/deals/{picked['deal']}/"),
         ("platform page", f"/platforms/{picked['platform']}/"),
         ("statement page", f"/statements/{picked['statement']}/"),
-        ("country pair", f"/ties/{first}/{second}/"),
+        ("party pair", f"/ties/{first}/{second}/"),
         (f"CSV export ({picked['export_rows']:,} rows)", export + "&_export=csv"),
     ]
 

@@ -12,9 +12,9 @@ from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     PlatformAlias,
@@ -48,8 +48,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-@admin.register(Country)
-class CountryAdmin(HistoryAdmin):
+@admin.register(Party)
+class PartyAdmin(HistoryAdmin):
     list_display = ["name", "iso2", "iso3"]
     search_fields = ["name", "iso2", "iso3"]
 
@@ -65,10 +65,10 @@ class SourceAdmin(HistoryAdmin):
 
 @admin.register(Person)
 class PersonAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "role", "country"]
-    list_filter = ["kind", "country"]
+    list_display = ["name", "kind", "role", "party"]
+    list_filter = ["kind", "party"]
     search_fields = ["name", "role", "slug"]
-    autocomplete_fields = ["country"]
+    autocomplete_fields = ["party"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -101,35 +101,35 @@ class PlatformAliasAdmin(HistoryAdmin):
     autocomplete_fields = ["platform"]
 
 
-class ContractSourceInline(admin.StackedInline):
-    model = ContractSource
+class DealCitationInline(admin.StackedInline):
+    model = DealCitation
     extra = 1
     autocomplete_fields = ["source"]
 
 
-@admin.register(Contract)
-class ContractAdmin(HistoryAdmin):
+@admin.register(Deal)
+class DealAdmin(HistoryAdmin):
     list_display = [
         "title",
         "buyer",
         "seller",
         "platform",
         "kind",
-        "status",
+        "stage",
         "quantity",
         "quantity_delivered",
         "value_amount",
         "value_currency",
         "signed",
     ]
-    list_filter = ["status", "kind", "buyer", "seller", "platform__category"]
+    list_filter = ["stage", "kind", "buyer", "seller", "platform__category"]
     search_fields = ["title", "slug", "notes", "platform__name", "platform__aliases__name"]
     autocomplete_fields = ["buyer", "seller", "platform"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["buyer", "seller", "platform"]
-    inlines = [ContractSourceInline]
+    inlines = [DealCitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "buyer", "seller", "platform", "kind", "status"]}),
+        (None, {"fields": ["title", "slug", "buyer", "seller", "platform", "kind", "stage"]}),
         (
             "Quantity and value",
             {"fields": ["quantity", "quantity_delivered", "value_amount", "value_currency"]},
@@ -140,12 +140,12 @@ class ContractAdmin(HistoryAdmin):
     ]
 
 
-@admin.register(ContractSource)
-class ContractSourceAdmin(HistoryAdmin):
-    list_display = ["contract", "source", "excerpt"]
-    search_fields = ["contract__title", "source__title", "excerpt"]
-    autocomplete_fields = ["contract", "source"]
-    list_select_related = ["contract", "source"]
+@admin.register(DealCitation)
+class DealCitationAdmin(HistoryAdmin):
+    list_display = ["deal", "source", "excerpt"]
+    search_fields = ["deal__title", "source__title", "excerpt"]
+    autocomplete_fields = ["deal", "source"]
+    list_select_related = ["deal", "source"]
 
 
 class StatementPlatformInline(admin.TabularInline):
@@ -156,18 +156,18 @@ class StatementPlatformInline(admin.TabularInline):
     verbose_name_plural = "platforms it concerns"
 
 
-class StatementContractInline(admin.TabularInline):
-    model = Statement.contracts.through
+class StatementDealInline(admin.TabularInline):
+    model = Statement.deals.through
     extra = 1
-    autocomplete_fields = ["contract"]
-    verbose_name = "contract it concerns"
-    verbose_name_plural = "contracts it concerns"
+    autocomplete_fields = ["deal"]
+    verbose_name = "deal it concerns"
+    verbose_name_plural = "deals it concerns"
 
 
 @admin.register(Statement)
 class StatementAdmin(HistoryAdmin):
     list_display = ["__str__", "speaker", "date", "kind", "source"]
-    list_filter = ["kind", "speaker__country", "speaker", "source"]
+    list_filter = ["kind", "speaker__party", "speaker", "source"]
     search_fields = [
         "text",
         "excerpt",
@@ -178,5 +178,5 @@ class StatementAdmin(HistoryAdmin):
     ]
     autocomplete_fields = ["speaker", "source"]
     list_select_related = ["speaker", "source"]
-    exclude = ["platforms", "contracts"]
-    inlines = [StatementPlatformInline, StatementContractInline]
+    exclude = ["platforms", "deals"]
+    inlines = [StatementPlatformInline, StatementDealInline]

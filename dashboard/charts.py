@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from dashboard.models import Deal
+
 
 @lru_cache(maxsize=64)
 def _list_path(name: str) -> str:
@@ -22,7 +24,7 @@ def deals_by_stage(rows: list[dict], **scope) -> dict:
     return {
         "labels": [row["label"] for row in rows],
         "datasets": [{"label": "Deals", "data": [row["count"] for row in rows]}],
-        "links": [list_url("contract-list", status=row["status"], **scope) for row in rows],
+        "links": [list_url("deal-list", stage=row["stage"], **scope) for row in rows],
     }
 
 
@@ -37,8 +39,8 @@ def value_by_year(rows: list[dict], **scope) -> dict:
             "data": [totals.get((year, currency), 0) for year in years],
             "links": [
                 list_url(
-                    "contract-list",
-                    phase="signed",
+                    "deal-list",
+                    stage=Deal.Stage.signed_stages(),
                     currency=currency,
                     year_min=year,
                     year_max=year,
@@ -64,7 +66,7 @@ def deals_by_category(rows: list[dict], **scope) -> dict:
     return {
         "labels": [row["label"] for row in rows],
         "datasets": [{"label": "Deals", "data": [row["count"] for row in rows]}],
-        "links": [list_url("contract-list", category=row["category"], **scope) for row in rows],
+        "links": [list_url("deal-list", category=row["category"], **scope) for row in rows],
     }
 
 
@@ -132,7 +134,7 @@ def overview_panels(rows: dict) -> list[dict]:
         for dataset in value["datasets"]
         for year, link in zip(value["labels"], dataset["links"], strict=True)
     }
-    stage = deals_by_stage(rows["by_status"])
+    stage = deals_by_stage(rows["by_stage"])
     category = platforms_by_category(rows["by_category"])
     over_time = statements_by_year(rows["statements_by_year"])
     discussed = most_discussed(rows["most_discussed"])
@@ -156,7 +158,7 @@ def overview_panels(rows: dict) -> list[dict]:
             kind="bar",
             chart=stage,
             headers=["Stage", "Deals"],
-            rows=_linked(rows["by_status"], stage["links"], _label_and_count),
+            rows=_linked(rows["by_stage"], stage["links"], _label_and_count),
             empty="No deals recorded yet.",
         ),
         panel(

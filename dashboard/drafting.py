@@ -668,7 +668,7 @@ def people_new(*, drafted: list[Drafted]) -> list[dict]:
         if not speaker.slug:
             speaker.slug = slug_free(base=slugify(speaker.name), taken=taken)
             fields = {"slug": speaker.slug, "name": speaker.name, "kind": speaker.kind}
-            fields |= {"role": speaker.role, "country": None}
+            fields |= {"role": speaker.role, "party": None}
             people.append({"model": "dashboard.person", "fields": fields})
     return people
 
@@ -745,7 +745,7 @@ def statement_objects(
                 "source": [source],
                 "excerpt": statement.excerpt,
                 "platforms": [[platform.slug] for platform in statement.platforms],
-                "contracts": [],
+                "deals": [],
             },
         }
         for number, statement in enumerate(drafted, start=1)

@@ -12,10 +12,10 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from dashboard.cache import cached
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 from dashboard.search import text_search
 
-# The largest value a contract can hold (18 digits, 2 of them decimals).
+# The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
 
 
@@ -58,32 +58,32 @@ class QuickSelect(forms.Select):
         )
 
 
-def country_choices():
-    """(ISO code, name) of every country, read once per change of the data."""
-    return cached("country-choices", lambda: list(Country.objects.values_list("iso2", "name")))
+def party_choices():
+    """(ISO code, name) of every party, read once per change of the data."""
+    return cached("party-choices", lambda: list(Party.objects.values_list("iso2", "name")))
 
 
-def country_id(iso2):
-    """The id of the country with this ISO code (None for none), read once per change of the
-    data. Filters compare ids: the database then knows which country it plans for (one buyer
-    holds a fifth of all deals), and needs no join to the countries."""
-    return cached("country-ids", lambda: dict(Country.objects.values_list("iso2", "pk"))).get(iso2)
+def party_id(iso2):
+    """The id of the party with this ISO code (None for none), read once per change of the
+    data. Filters compare ids: the database then knows which party it plans for (one buyer
+    holds a fifth of all deals), and needs no join to the parties."""
+    return cached("party-ids", lambda: dict(Party.objects.values_list("iso2", "pk"))).get(iso2)
 
 
-def _by_country(field_name):
+def _by_party(field_name):
     def apply(queryset, name, value):
-        country = country_id(value)
-        return queryset.filter(**{field_name: country}) if country else queryset.none()
+        party = party_id(value)
+        return queryset.filter(**{field_name: party}) if party else queryset.none()
 
     return apply
 
 
-def _country_filter(label, field_name, method=None, widget=QuickSelect):
+def _party_filter(label, field_name, method=None, widget=QuickSelect):
     return filters.ChoiceFilter(
         label=label,
         field_name=f"{field_name}__iso2",
-        method=method or _by_country(field_name),
-        choices=country_choices,
+        method=method or _by_party(field_name),
+        choices=party_choices,
         empty_label="Any",
         widget=widget,
     )
@@ -155,20 +155,14 @@ class YearRangeMixin(filters.FilterSet):
         return queryset.filter(**{f"{self.year_field}__lte": f"{int(value):04d}-12-31"})
 
 
-class ContractFilterSet(YearRangeMixin):
-    PHASES = [
-        ("before_signature", "Before signature"),
-        ("signed", "Signed or later"),
-        ("cancelled", "Cancelled"),
-    ]
-
+class DealFilterSet(YearRangeMixin):
     year_field = "signed"
     q = filters.CharFilter(label="Search", method="search")
-    buyer = _country_filter("Buyer", "buyer")
-    seller = _country_filter("Seller", "seller")
-    party = _country_filter("Either party", "party", method="filter_party")
-    # Set by the country-pair page's links; not a box of its own in the form.
-    counterpart = _country_filter(
+    buyer = _party_filter("Buyer", "buyer")
+    seller = _party_filter("Seller", "seller")
+    party = _party_filter("Either party", "party", method="filter_party")
+    # Set by the party-pair page's links; not a box of its own in the form.
+    counterpart = _party_filter(
         "And either party", "counterpart", method="filter_party", widget=forms.HiddenInput
     )
     platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platform")
@@ -178,12 +172,9 @@ class ContractFilterSet(YearRangeMixin):
         choices=Platform.Category.choices,
         empty_label="Any",
     )
-    kind = filters.ChoiceFilter(choices=Contract.Kind.choices, empty_label="Any")
-    status = filters.MultipleChoiceFilter(
-        label="Stage", choices=Contract.Status.choices, widget=forms.CheckboxSelectMultiple
-    )
-    phase = filters.ChoiceFilter(
-        label="Phase", choices=PHASES, method="filter_phase", empty_label="Any"
+    kind = filters.ChoiceFilter(choices=Deal.Kind.choices, empty_label="Any")
+    stage = filters.MultipleChoiceFilter(
+        choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
     currency = filters.CharFilter(
         label="Currency", field_name="value_currency", lookup_expr="iexact", max_length=3
@@ -204,7 +195,7 @@ class ContractFilterSet(YearRangeMixin):
     )
 
     class Meta:
-        model = Contract
+        model = Deal
         fields = []
 
     def search(self, queryset, name, value):
@@ -213,25 +204,18 @@ class ContractFilterSet(YearRangeMixin):
         )
 
     def filter_party(self, queryset, name, value):
-        country = country_id(value)
-        if not country:
+        party = party_id(value)
+        if not party:
             return queryset.none()
-        return queryset.filter(Q(buyer=country) | Q(seller=country))
-
-    def filter_phase(self, queryset, name, value):
-        if value == "signed":
-            return queryset.signed()
-        if value == "before_signature":
-            return queryset.before_signature()
-        return queryset.filter(status=Contract.Status.CANCELLED)
+        return queryset.filter(Q(buyer=party) | Q(seller=party))
 
 
 class StatementFilterSet(YearRangeMixin):
     q = filters.CharFilter(label="Words", method="search")
     speaker = _record_filter("Speaker", Person, ["name"], "speaker")
-    country = _country_filter("Speaker's country", field_name="speaker__country")
+    party = _party_filter("Speaker's party", field_name="speaker__party")
     platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platforms")
-    contract = _record_filter("Deal", Contract, ["title"], "contracts")
+    deal = _record_filter("Deal", Deal, ["title"], "deals")
     kind = filters.ChoiceFilter(choices=Statement.Kind.choices, empty_label="Any")
 
     class Meta:
@@ -245,7 +229,7 @@ class StatementFilterSet(YearRangeMixin):
 class PlatformFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or alias", method="search")
     category = filters.ChoiceFilter(choices=Platform.Category.choices, empty_label="Any")
-    maker = _country_filter("Maker", "makers")
+    maker = _party_filter("Maker", "makers")
 
     class Meta:
         model = Platform
@@ -255,11 +239,11 @@ class PlatformFilterSet(filters.FilterSet):
         return _search(queryset, ["name", "aliases__name", "description"], value)
 
 
-class CountryFilterSet(filters.FilterSet):
+class PartyFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or code", method="search")
 
     class Meta:
-        model = Country
+        model = Party
         fields = []
 
     def search(self, queryset, name, value):
@@ -282,7 +266,7 @@ class SourceFilterSet(YearRangeMixin):
 class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or role", method="search")
     kind = filters.ChoiceFilter(choices=Person.Kind.choices, empty_label="Any")
-    country = _country_filter("Country", "country")
+    party = _party_filter("Party", "party")
 
     class Meta:
         model = Person

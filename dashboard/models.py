@@ -1,4 +1,4 @@
-"""The data: countries, sources, people, platforms, contracts and statements, with provenance.
+"""The data: parties, sources, people, platforms, deals and statements, with provenance.
 
 Every record has a natural key (an ISO code or a slug), so fixtures never depend on database ids.
 Every model keeps its history (django-simple-history): who changed what, when, and why.
@@ -53,15 +53,17 @@ class SlugModel(models.Model):
         return (self.slug,)
 
 
-# --- Countries ---------------------------------------------------------------------------------
+# --- Parties ---------------------------------------------------------------------------------
 
 
-class CountryQuerySet(models.QuerySet):
+class PartyQuerySet(models.QuerySet):
     def get_by_natural_key(self, iso2):
         return self.get(iso2=iso2)
 
 
-class Country(models.Model):
+class Party(models.Model):
+    """A party to a deal: a state, today identified by its ISO 3166-1 code."""
+
     name = models.CharField(max_length=100, unique=True)
     iso2 = models.CharField(
         "ISO alpha-2",
@@ -76,18 +78,18 @@ class Country(models.Model):
         validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters, e.g. IND.")],
     )
 
-    objects = CountryQuerySet.as_manager()
+    objects = PartyQuerySet.as_manager()
     history = History()
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "countries"
+        verbose_name_plural = "parties"
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("dashboard:country-detail", kwargs={"iso2": self.iso2})
+        return reverse("dashboard:party-detail", kwargs={"iso2": self.iso2})
 
     def natural_key(self):
         return (self.iso2,)
@@ -140,6 +142,9 @@ class Source(SlugModel):
 
 
 class Person(SlugModel):
+    """Someone the sources quote: a person, or an institution speaking as one (a ministry, an
+    air force), as `kind` says."""
+
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         INSTITUTION = "institution", "Institution"
@@ -149,8 +154,8 @@ class Person(SlugModel):
     role = models.CharField(
         "role or title", max_length=300, blank=True, help_text="As the source states it."
     )
-    country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
     history = History()
 
@@ -193,10 +198,10 @@ class Platform(SlugModel):
     name = models.CharField(max_length=200, unique=True)
     category = models.CharField(max_length=30, choices=Category.choices)
     makers = models.ManyToManyField(
-        Country,
+        Party,
         blank=True,
         related_name="platforms_made",
-        help_text="The countries that make or co-develop it.",
+        help_text="The parties that make or co-develop it.",
     )
     description = models.TextField(blank=True)
     history = History()
@@ -241,21 +246,21 @@ class PlatformAlias(models.Model):
             raise ValidationError({"name": "An alias must differ from the platform's name."})
 
 
-# --- Contracts ---------------------------------------------------------------------------------
+# --- Deals ---------------------------------------------------------------------------------
 
 
-class ContractQuerySet(SlugQuerySet):
+class DealQuerySet(SlugQuerySet):
     def signed(self):
-        return self.filter(status__in=Contract.Status.signed_stages())
+        return self.filter(stage__in=Deal.Stage.signed_stages())
 
     def before_signature(self):
-        return self.filter(status__in=Contract.Status.pre_signature_stages())
+        return self.filter(stage__in=Deal.Stage.pre_signature_stages())
 
     def between(self, first, second):
         return self.filter(Q(buyer=first, seller=second) | Q(buyer=second, seller=first))
 
 
-class Contract(SlugModel):
+class Deal(SlugModel):
     class Kind(models.TextChoices):
         PURCHASE = "purchase", "Purchase"
         LICENSED_PRODUCTION = "licensed_production", "Licensed production"
@@ -263,7 +268,7 @@ class Contract(SlugModel):
         LEASE = "lease", "Lease"
         UPGRADE_SUPPORT = "upgrade_support", "Upgrade or support"
 
-    class Status(models.TextChoices):
+    class Stage(models.TextChoices):
         # In the order a deal moves through them.
         TALKS = "talks", "Talks"
         UNDER_CONSIDERATION = "under_consideration", "Under consideration"
@@ -282,19 +287,24 @@ class Contract(SlugModel):
             return [cls.SIGNED, cls.IN_DELIVERY, cls.COMPLETED]
 
     title = models.CharField(max_length=300)
-    buyer = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="contracts_as_buyer")
+    buyer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="deals_as_buyer")
     seller = models.ForeignKey(
-        Country,
+        Party,
         on_delete=models.PROTECT,
-        related_name="contracts_as_seller",
-        help_text="For co-development, the partner country that brings the technology.",
+        related_name="deals_as_seller",
+        help_text="For co-development, the partner party that brings the technology.",
     )
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="contracts")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="deals")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.PURCHASE)
-    status = models.CharField(max_length=30, choices=Status.choices)
-    quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Units ordered.")
+    stage = models.CharField(max_length=30, choices=Stage.choices)
+    quantity = models.PositiveIntegerField(
+        "units", null=True, blank=True, help_text="Units ordered."
+    )
     quantity_delivered = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Units delivered so far, where a source says."
+        "units delivered",
+        null=True,
+        blank=True,
+        help_text="Units delivered so far, where a source says.",
     )
     value_amount = models.DecimalField(
         "value",
@@ -310,45 +320,45 @@ class Contract(SlugModel):
     signed = PartialDateField("signed", null=True, blank=True)
     expected_completion = PartialDateField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    sources = models.ManyToManyField(Source, through="ContractSource", related_name="contracts")
+    sources = models.ManyToManyField(Source, through="DealCitation", related_name="deals")
 
-    objects = ContractQuerySet.as_manager()
+    objects = DealQuerySet.as_manager()
     history = History()
 
     class Meta:
         ordering = ["title"]
         indexes = [
-            models.Index(fields=["title"], name="contract_title_idx"),
-            models.Index(fields=["status"], name="contract_status_idx"),
-            models.Index(fields=["kind"], name="contract_kind_idx"),
-            models.Index(fields=["signed"], name="contract_signed_idx"),
-            models.Index(fields=["expected_completion"], name="contract_completion_idx"),
-            models.Index(fields=["value_amount"], name="contract_value_idx"),
-            models.Index(fields=["value_currency", "value_amount"], name="contract_currency_idx"),
-            models.Index(fields=["quantity"], name="contract_quantity_idx"),
+            models.Index(fields=["title"], name="deal_title_idx"),
+            models.Index(fields=["stage"], name="deal_stage_idx"),
+            models.Index(fields=["kind"], name="deal_kind_idx"),
+            models.Index(fields=["signed"], name="deal_signed_idx"),
+            models.Index(fields=["expected_completion"], name="deal_completion_idx"),
+            models.Index(fields=["value_amount"], name="deal_value_idx"),
+            models.Index(fields=["value_currency", "value_amount"], name="deal_currency_idx"),
+            models.Index(fields=["quantity"], name="deal_quantity_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(buyer=F("seller")),
-                name="contract_buyer_differs_from_seller",
-                violation_error_message="The buyer and the seller must be different countries.",
+                name="deal_buyer_differs_from_seller",
+                violation_error_message="The buyer and the seller must be different parties.",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True)
                 | Q(quantity_delivered__isnull=True)
                 | Q(quantity_delivered__lte=F("quantity")),
-                name="contract_delivered_within_quantity",
+                name="deal_delivered_within_quantity",
                 violation_error_message="The quantity delivered cannot exceed the quantity.",
             ),
             models.CheckConstraint(
                 condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0),
-                name="contract_value_not_negative",
+                name="deal_value_not_negative",
                 violation_error_message="The value cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(value_amount__isnull=True, value_currency="")
                 | (Q(value_amount__isnull=False) & ~Q(value_currency="")),
-                name="contract_value_has_currency",
+                name="deal_value_has_currency",
                 violation_error_message="A value needs its currency, and a currency its value.",
             ),
         ]
@@ -357,11 +367,7 @@ class Contract(SlugModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("dashboard:contract-detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_signed(self):
-        return self.status in self.Status.signed_stages()
+        return reverse("dashboard:deal-detail", kwargs={"slug": self.slug})
 
     @property
     def delivery_share(self):
@@ -379,35 +385,33 @@ class Contract(SlugModel):
                 )
 
 
-class ContractSourceQuerySet(models.QuerySet):
-    def get_by_natural_key(self, contract_slug, source_slug):
-        return self.get(contract__slug=contract_slug, source__slug=source_slug)
+class DealCitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, deal_slug, source_slug):
+        return self.get(deal__slug=deal_slug, source__slug=source_slug)
 
 
-class ContractSource(models.Model):
-    """A source a contract rests on, with the excerpt that supports it."""
+class DealCitation(models.Model):
+    """A source a deal rests on, with the excerpt that supports it."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="citations")
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     excerpt = models.TextField(help_text="The passage of the source, word for word.")
 
-    objects = ContractSourceQuerySet.as_manager()
+    objects = DealCitationQuerySet.as_manager()
     history = History()
 
     class Meta:
-        ordering = ["contract", "source"]
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "source"], name="contract_source_once")
-        ]
-        verbose_name = "contract source"
+        ordering = ["deal", "source"]
+        constraints = [models.UniqueConstraint(fields=["deal", "source"], name="deal_source_once")]
+        verbose_name = "citation"
 
     def __str__(self):
-        return f"{self.contract} — {self.source}"
+        return f"{self.deal} — {self.source}"
 
     def natural_key(self):
-        return (self.contract.slug, self.source.slug)
+        return (self.deal.slug, self.source.slug)
 
-    natural_key.dependencies = ["dashboard.contract", "dashboard.source"]
+    natural_key.dependencies = ["dashboard.deal", "dashboard.source"]
 
     def clean(self):
         if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
@@ -438,7 +442,7 @@ class Statement(SlugModel):
         "Required for reported speech.",
     )
     platforms = models.ManyToManyField(Platform, blank=True, related_name="statements")
-    contracts = models.ManyToManyField(Contract, blank=True, related_name="statements")
+    deals = models.ManyToManyField(Deal, blank=True, related_name="statements")
     history = History()
 
     class Meta:

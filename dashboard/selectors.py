@@ -1,7 +1,7 @@
 """The read side: figures and chart rows computed in the database, returned as JSON-safe data.
 
 Each function takes keyword-only arguments and a queryset to start from, so the overview and
-the country-pair page share them.
+the party-pair page share them.
 """
 
 import datetime
@@ -15,9 +15,9 @@ from django.db.models.query import ModelIterable
 
 from dashboard.cache import cached
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     Source,
@@ -104,19 +104,19 @@ def _number(value) -> float | int:
     return value or 0
 
 
-def contract_counts_by_status(*, contracts: QuerySet) -> list[dict]:
+def deal_counts_by_stage(*, deals: QuerySet) -> list[dict]:
     """Every stage in deal order, with how many deals stand at it (zero included)."""
-    counts = dict(contracts.order_by().values_list("status").annotate(n=Count("id")))
+    counts = dict(deals.order_by().values_list("stage").annotate(n=Count("id")))
     return [
-        {"status": status.value, "label": status.label, "count": counts.get(status.value, 0)}
-        for status in Contract.Status
+        {"stage": stage.value, "label": stage.label, "count": counts.get(stage.value, 0)}
+        for stage in Deal.Stage
     ]
 
 
-def contract_value_totals(*, contracts: QuerySet) -> list[dict]:
+def deal_value_totals(*, deals: QuerySet) -> list[dict]:
     """The total value of signed deals per currency, largest first."""
     rows = (
-        contracts.signed()
+        deals.signed()
         .exclude(value_amount=None)
         .order_by()
         .values("value_currency")
@@ -129,10 +129,10 @@ def contract_value_totals(*, contracts: QuerySet) -> list[dict]:
     ]
 
 
-def contract_value_by_year(*, contracts: QuerySet) -> list[dict]:
+def deal_value_by_year(*, deals: QuerySet) -> list[dict]:
     """The value of signed deals by the year they were signed, per currency, oldest first."""
     rows = (
-        contracts.signed()
+        deals.signed()
         .exclude(value_amount=None)
         .exclude(signed=None)
         .order_by()
@@ -166,11 +166,11 @@ def platform_counts_by_category(*, platforms: QuerySet) -> list[dict]:
     ]
 
 
-def contract_counts_by_category(*, contracts: QuerySet) -> list[dict]:
+def deal_counts_by_category(*, deals: QuerySet) -> list[dict]:
     """The platform mix of a set of deals."""
     labels = dict(Platform.Category.choices)
     rows = (
-        contracts.order_by()
+        deals.order_by()
         .values("platform__category")
         .annotate(n=Count("id"))
         .order_by("-n", "platform__category")
@@ -213,10 +213,10 @@ def platforms_most_discussed(*, statements: QuerySet | None = None, limit: int =
     return sorted(ranked, key=lambda row: (-row["count"], row["name"]))
 
 
-def country_pairs(*, contracts: QuerySet) -> list[dict]:
-    """Every pair of countries with deals between them, in either direction, busiest first."""
+def party_pairs(*, deals: QuerySet) -> list[dict]:
+    """Every pair of parties with deals between them, in either direction, busiest first."""
     rows = (
-        contracts.order_by()
+        deals.order_by()
         .values("buyer__iso2", "buyer__name", "seller__iso2", "seller__name")
         .annotate(n=Count("id"))
     )
@@ -242,21 +242,21 @@ def country_pairs(*, contracts: QuerySet) -> list[dict]:
 
 def overview_data() -> dict:
     """The overview's key figures and chart rows, over the whole data set."""
-    contracts, statements = Contract.objects.all(), Statement.objects.all()
-    by_status = contract_counts_by_status(contracts=contracts)
+    deals, statements = Deal.objects.all(), Statement.objects.all()
+    by_stage = deal_counts_by_stage(deals=deals)
     return {
         "figures": {
-            "countries": Country.objects.count(),
+            "parties": Party.objects.count(),
             "platforms": Platform.objects.count(),
-            "contracts": sum(row["count"] for row in by_status),
+            "deals": sum(row["count"] for row in by_stage),
             "statements": statements.count(),
             "sources": Source.objects.count(),
             "people": Person.objects.count(),
-            "signed_value": contract_value_totals(contracts=contracts),
+            "signed_value": deal_value_totals(deals=deals),
         },
         "rows": {
-            "by_status": by_status,
-            "value_by_year": contract_value_by_year(contracts=contracts),
+            "by_stage": by_stage,
+            "value_by_year": deal_value_by_year(deals=deals),
             "by_category": platform_counts_by_category(platforms=Platform.objects.all()),
             "statements_by_year": statement_counts_by_year(statements=statements),
             "most_discussed": platforms_most_discussed(),
@@ -264,17 +264,17 @@ def overview_data() -> dict:
     }
 
 
-def pair_contracts(*, first: Country, second: Country) -> QuerySet:
-    return Contract.objects.between(first, second)
+def pair_deals(*, first: Party, second: Party) -> QuerySet:
+    return Deal.objects.between(first, second)
 
 
-def pair_statements(*, first: Country, second: Country) -> QuerySet:
-    """Statements about the pair's deals, and statements by either country's officials in the
+def pair_statements(*, first: Party, second: Party) -> QuerySet:
+    """Statements about the pair's deals, and statements by either party's officials in the
     sources that report those deals."""
-    contracts = pair_contracts(first=first, second=second)
-    about_deals = Statement.contracts.through.objects.filter(contract__in=contracts)
-    sources = ContractSource.objects.filter(contract__in=contracts)
-    officials = Person.objects.filter(country__in=[first, second])
+    deals = pair_deals(first=first, second=second)
+    about_deals = Statement.deals.through.objects.filter(deal__in=deals)
+    sources = DealCitation.objects.filter(deal__in=deals)
+    officials = Person.objects.filter(party__in=[first, second])
     # Every condition is on the statement's own columns: an OR across a join to the speaker
     # would keep the database from reading the statements in date order.
     return Statement.objects.filter(
@@ -283,24 +283,24 @@ def pair_statements(*, first: Country, second: Country) -> QuerySet:
     )
 
 
-def pair_figures(*, first: Country, second: Country) -> dict:
+def pair_figures(*, first: Party, second: Party) -> dict:
     """A pair's counts and chart rows, JSON-safe so they can be cached."""
-    contracts = pair_contracts(first=first, second=second)
-    by_status = contract_counts_by_status(contracts=contracts)
+    deals = pair_deals(first=first, second=second)
+    by_stage = deal_counts_by_stage(deals=deals)
     return {
-        "contract_count": sum(row["count"] for row in by_status),
+        "deal_count": sum(row["count"] for row in by_stage),
         "statement_count": pair_statements(first=first, second=second).count(),
-        "by_status": by_status,
-        "value_totals": contract_value_totals(contracts=contracts),
-        "value_rows": contract_value_by_year(contracts=contracts),
-        "mix_rows": contract_counts_by_category(contracts=contracts),
+        "by_stage": by_stage,
+        "value_totals": deal_value_totals(deals=deals),
+        "value_rows": deal_value_by_year(deals=deals),
+        "mix_rows": deal_counts_by_category(deals=deals),
     }
 
 
-def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 100) -> dict:
+def pair_timeline(*, deals: QuerySet, statements: QuerySet, limit: int = 100) -> dict:
     """The latest deals (by the date they were signed) and statements, newest first; undated
     deals apart. At most `limit` of each are read."""
-    dated = first_records(contracts.exclude(signed=None).order_by("-signed", "pk"), limit)
+    dated = first_records(deals.exclude(signed=None).order_by("-signed", "pk"), limit)
     said = first_records(statements.order_by("-date", "slug"), limit)
     entries = [{"date": c.signed, "kind": "deal", "record": c} for c in dated] + [
         {"date": s.date, "kind": "statement", "record": s} for s in said
@@ -308,7 +308,7 @@ def pair_timeline(*, contracts: QuerySet, statements: QuerySet, limit: int = 100
     entries.sort(key=lambda e: e["date"], reverse=True)
     return {
         "entries": entries[:limit],
-        "undated": first_records(contracts.filter(signed=None).order_by("title"), limit),
+        "undated": first_records(deals.filter(signed=None).order_by("title"), limit),
         "truncated": len(dated) == limit or len(said) == limit,
     }
 

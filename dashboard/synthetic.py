@@ -1,7 +1,7 @@
 """Realistic, deterministic synthetic data for measuring the dashboard at scale.
 
-At scale 1: about 200 countries, 2,000 platforms, 100,000 contracts, 20,000 sources and
-1,000,000 statements over fifty years, skewed so that a few country pairs and platforms hold
+At scale 1: about 200 parties, 2,000 platforms, 100,000 deals, 20,000 sources and
+1,000,000 statements over fifty years, skewed so that a few party pairs and platforms hold
 most records. Every quote and excerpt appears word for word in its source, so the data obeys
 the same rules as real data.
 
@@ -47,10 +47,8 @@ NAME_WORDS = [
     "Tiger",
     "Orion",
 ]
-STAGES = [
-    (s.value, w) for s, w in zip(models.Contract.Status, [8, 6, 5, 30, 20, 26, 5], strict=True)
-]
-KINDS = [(k.value, w) for k, w in zip(models.Contract.Kind, [70, 12, 6, 4, 8], strict=True)]
+STAGES = [(s.value, w) for s, w in zip(models.Deal.Stage, [8, 6, 5, 30, 20, 26, 5], strict=True)]
+KINDS = [(k.value, w) for k, w in zip(models.Deal.Kind, [70, 12, 6, 4, 8], strict=True)]
 CURRENCIES = [("USD", 70), ("EUR", 12), ("RUB", 8), ("INR", 6), ("GBP", 4)]
 VERBS = [
     "is progressing well",
@@ -66,30 +64,30 @@ FIRST_YEAR, LAST_YEAR = 1976, 2025
 
 # model name -> {field: model it refers to}; lists are many-to-many fields.
 REFERENCES = {
-    "country": {},
-    "platform": {"makers": "country"},
+    "party": {},
+    "platform": {"makers": "party"},
     "platformalias": {"platform": "platform"},
-    "person": {"country": "country"},
-    "contract": {"buyer": "country", "seller": "country", "platform": "platform"},
+    "person": {"party": "party"},
+    "deal": {"buyer": "party", "seller": "party", "platform": "platform"},
     "source": {},
-    "contractsource": {"contract": "contract", "source": "source"},
+    "dealcitation": {"deal": "deal", "source": "source"},
     "statement": {
         "speaker": "person",
         "source": "source",
         "platforms": "platform",
-        "contracts": "contract",
+        "deals": "deal",
     },
 }
-MANY_TO_MANY = {"makers", "platforms", "contracts"}
+MANY_TO_MANY = {"makers", "platforms", "deals"}
 
 
 @dataclass(frozen=True)
 class Sizes:
-    countries: int
+    parties: int
     platforms: int
     people: int
     sources: int
-    contracts: int
+    deals: int
     statements: int
 
     @classmethod
@@ -98,11 +96,11 @@ class Sizes:
             return max(least, round(full * scale))
 
         return cls(
-            countries=min(len(pycountry.countries), size(200, 12)),
+            parties=min(len(pycountry.countries), size(200, 12)),
             platforms=size(2_000, 20),
             people=size(10_000, 30),
             sources=size(20_000, 10),
-            contracts=size(100_000, 50),
+            deals=size(100_000, 50),
             statements=size(1_000_000, 100),
         )
 
@@ -143,17 +141,17 @@ def synthetic_records(*, scale: float, seed: int) -> Iterator[tuple[str, int, di
     """Yield (model name, index, fields) in an order where references point backwards."""
     rng = random.Random(seed)
     sizes = Sizes.for_scale(scale)
-    countries = sorted(pycountry.countries, key=lambda c: c.alpha_2)
-    rng.shuffle(countries)
-    countries = countries[: sizes.countries]
-    for i, country in enumerate(countries):
+    parties = sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    rng.shuffle(parties)
+    parties = parties[: sizes.parties]
+    for i, party in enumerate(parties):
         yield (
-            "country",
+            "party",
             i,
-            {"name": country.name, "iso2": country.alpha_2, "iso3": country.alpha_3},
+            {"name": party.name, "iso2": party.alpha_2, "iso3": party.alpha_3},
         )
-    pick_country = Skewed(rng, sizes.countries)
-    yield from _platforms(rng, sizes, pick_country)
+    pick_party = Skewed(rng, sizes.parties)
+    yield from _platforms(rng, sizes, pick_party)
     for i in range(sizes.people):
         yield (
             "person",
@@ -163,21 +161,21 @@ def synthetic_records(*, scale: float, seed: int) -> Iterator[tuple[str, int, di
                 "name": f"Official {i}",
                 "kind": "person" if i % 10 else "institution",
                 "role": "Defence spokesperson",
-                "country": pick_country.draw(),
+                "party": pick_party.draw(),
             },
         )
-    contracts = list(_contracts(rng, sizes, pick_country))
+    deals = list(_deals(rng, sizes, pick_party))
     cited_by: dict[int, list[int]] = {}
-    for i, contract in enumerate(contracts):
-        cited_by.setdefault(contract.pop("source"), []).append(i)
-        yield "contract", i, contract
-    yield from _sources_and_statements(rng, sizes, contracts, countries, cited_by)
+    for i, deal in enumerate(deals):
+        cited_by.setdefault(deal.pop("source"), []).append(i)
+        yield "deal", i, deal
+    yield from _sources_and_statements(rng, sizes, deals, parties, cited_by)
 
 
-def _platforms(rng, sizes, pick_country):
+def _platforms(rng, sizes, pick_party):
     for i in range(sizes.platforms):
         name = platform_name(i)
-        makers = sorted({pick_country.draw() for _ in range(1 + (i % 7 == 0))})
+        makers = sorted({pick_party.draw() for _ in range(1 + (i % 7 == 0))})
         yield (
             "platform",
             i,
@@ -193,27 +191,27 @@ def _platforms(rng, sizes, pick_country):
             yield "platformalias", i, {"platform": i, "name": f"{name} export variant"}
 
 
-def _contracts(rng, sizes, pick_country):
+def _deals(rng, sizes, pick_party):
     pick_platform = Skewed(rng, sizes.platforms)
-    for i in range(sizes.contracts):
-        buyer = pick_country.draw()
-        seller = pick_country.draw()
+    for i in range(sizes.deals):
+        buyer = pick_party.draw()
+        seller = pick_party.draw()
         while seller == buyer:
-            seller = (seller + 1 + rng.randrange(sizes.countries - 1)) % sizes.countries
-        status = _weighted(rng, STAGES)
-        signed = status in models.Contract.Status.signed_stages() or status == "cancelled"
+            seller = (seller + 1 + rng.randrange(sizes.parties - 1)) % sizes.parties
+        stage = _weighted(rng, STAGES)
+        signed = stage in models.Deal.Stage.signed_stages() or stage == "cancelled"
         quantity = rng.randint(1, 200) if rng.random() < 0.7 else None
-        delivered = rng.randint(0, quantity) if quantity and status != "talks" else None
+        delivered = rng.randint(0, quantity) if quantity and stage != "talks" else None
         has_value = signed and rng.random() < 0.6
         platform = pick_platform.draw()
         yield {
-            "slug": f"contract-{i}",
+            "slug": f"deal-{i}",
             "title": f"{platform_name(platform)} deal {i}",
             "buyer": buyer,
             "seller": seller,
             "platform": platform,
             "kind": _weighted(rng, KINDS),
-            "status": status,
+            "stage": stage,
             "quantity": quantity,
             "quantity_delivered": delivered,
             "value_amount": Decimal(rng.randint(1, 5_000_000)) * 1000 if has_value else None,
@@ -225,27 +223,23 @@ def _contracts(rng, sizes, pick_country):
         }
 
 
-def _sources_and_statements(rng, sizes, contracts, countries, cited_by):
+def _sources_and_statements(rng, sizes, deals, parties, cited_by):
     pick_person = Skewed(rng, sizes.people)
-    pick_contract = Skewed(rng, sizes.contracts, exponent=0.8)
+    pick_deal = Skewed(rng, sizes.deals, exponent=0.8)
     per_source, extra = divmod(sizes.statements, sizes.sources)
     statement = 0
     for s in range(sizes.sources):
         sentences, statements = [], []
         for c in cited_by.get(s, []):
-            deal = contracts[c]
+            deal = deals[c]
             excerpt = (
-                f"{countries[deal['buyer']].name} and {countries[deal['seller']].name} "
+                f"{parties[deal['buyer']].name} and {parties[deal['seller']].name} "
                 f"agreed the {deal['title']}."
             )
             sentences.append(excerpt)
-            statements.append(
-                ("contractsource", c, {"contract": c, "source": s, "excerpt": excerpt})
-            )
+            statements.append(("dealcitation", c, {"deal": c, "source": s, "excerpt": excerpt}))
         for _ in range(per_source + (s < extra)):
-            fields, sentence = _statement(
-                rng, statement, s, pick_person, pick_contract, contracts, sizes
-            )
+            fields, sentence = _statement(rng, statement, s, pick_person, pick_deal, deals, sizes)
             sentences.append(sentence)
             statements.append(("statement", statement, fields))
             statement += 1
@@ -266,12 +260,10 @@ def _sources_and_statements(rng, sizes, contracts, countries, cited_by):
         yield from statements
 
 
-def _statement(rng, index, source, pick_person, pick_contract, contracts, sizes):
+def _statement(rng, index, source, pick_person, pick_deal, deals, sizes):
     speaker = pick_person.draw()
-    contract = pick_contract.draw() if rng.random() < 0.3 else None
-    platform = (
-        contracts[contract]["platform"] if contract is not None else rng.randrange(sizes.platforms)
-    )
+    deal = pick_deal.draw() if rng.random() < 0.3 else None
+    platform = deals[deal]["platform"] if deal is not None else rng.randrange(sizes.platforms)
     words = f"The {platform_name(platform)} programme {VERBS[index % len(VERBS)]} ({index})"
     quote = rng.random() < 0.7
     sentence = (
@@ -289,7 +281,7 @@ def _statement(rng, index, source, pick_person, pick_contract, contracts, sizes)
         "source": source,
         "excerpt": sentence,
         "platforms": [platform],
-        "contracts": [] if contract is None else [contract],
+        "deals": [] if deal is None else [deal],
     }
     return fields, sentence
 
@@ -297,13 +289,13 @@ def _statement(rng, index, source, pick_person, pick_contract, contracts, sizes)
 # --- Sinks -------------------------------------------------------------------------------------
 
 MODELS = {
-    "country": models.Country,
+    "party": models.Party,
     "platform": models.Platform,
     "platformalias": models.PlatformAlias,
     "person": models.Person,
-    "contract": models.Contract,
+    "deal": models.Deal,
     "source": models.Source,
-    "contractsource": models.ContractSource,
+    "dealcitation": models.DealCitation,
     "statement": models.Statement,
 }
 
@@ -403,8 +395,8 @@ class FixtureSink:
         self.counts[model_name] = self.counts.get(model_name, 0) + 1
 
     def _remember(self, model_name, index, fields):
-        key = [fields["iso2"]] if model_name == "country" else [fields.get("slug")]
-        if model_name in ("country", "platform", "person", "contract", "source"):
+        key = [fields["iso2"]] if model_name == "party" else [fields.get("slug")]
+        if model_name in ("party", "platform", "person", "deal", "source"):
             keys = self.keys[model_name]
             keys.extend([None] * (index + 1 - len(keys)))
             keys[index] = key
@@ -423,7 +415,7 @@ def dashboard_tables_clear() -> None:
     tables = [model._meta.db_table for model in MODELS.values()] + [
         models.Platform.makers.through._meta.db_table,
         models.Statement.platforms.through._meta.db_table,
-        models.Statement.contracts.through._meta.db_table,
+        models.Statement.deals.through._meta.db_table,
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

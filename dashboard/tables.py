@@ -10,7 +10,7 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 from django_tables2.utils import signature
 
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
 
 def _links(records):
@@ -129,14 +129,12 @@ class RecordTable(PagedTable):
     slug = tables.Column(visible=False)
 
 
-class ContractTable(RecordTable):
+class DealTable(RecordTable):
     title = tables.Column(linkify=True)
     buyer = tables.Column(linkify=True, order_by="buyer__name")
     seller = tables.Column(linkify=True, order_by="seller__name")
     platform = tables.Column(linkify=True, order_by="platform__name")
-    status = tables.Column(verbose_name="Stage")
-    quantity = tables.Column(verbose_name="Units")
-    quantity_delivered = tables.Column(verbose_name="Delivered")
+    stage = tables.Column()
     value_amount = tables.Column(verbose_name="Value")
     value_currency = tables.Column(verbose_name="Currency", visible=False)
     signed = DateColumn()
@@ -152,14 +150,14 @@ class ContractTable(RecordTable):
     notes = tables.Column(visible=False)
 
     class Meta:
-        model = Contract
+        model = Deal
         fields = [
             "title",
             "buyer",
             "seller",
             "platform",
             "kind",
-            "status",
+            "stage",
             "quantity",
             "quantity_delivered",
             "value_amount",
@@ -174,7 +172,7 @@ class ContractTable(RecordTable):
             "excerpts",
         ]
         exclude = ["id"]
-        attrs = {"class": "records contracts"}
+        attrs = {"class": "records deals"}
         empty_text = "No deals match these filters."
 
     order_quantity = nulls_last("quantity")
@@ -204,9 +202,7 @@ class StatementTable(RecordTable):
     kind = tables.Column()
     source = tables.Column(linkify=True, order_by="source__title")
     platforms = tables.Column(accessor="slug", verbose_name="Platforms", orderable=False)
-    contracts = tables.Column(
-        accessor="slug", verbose_name="Deals", orderable=False, visible=False
-    )
+    deals = tables.Column(accessor="slug", verbose_name="Deals", orderable=False, visible=False)
     excerpt = tables.Column(visible=False)
 
     class Meta:
@@ -219,7 +215,7 @@ class StatementTable(RecordTable):
             "kind",
             "source",
             "platforms",
-            "contracts",
+            "deals",
             "excerpt",
             "slug",
         ]
@@ -236,15 +232,15 @@ class StatementTable(RecordTable):
     def value_platforms(self, record):
         return _names(record.platforms.all())
 
-    def value_contracts(self, record):
-        return _names(record.contracts.all())
+    def value_deals(self, record):
+        return _names(record.deals.all())
 
 
 class PlatformTable(RecordTable):
     name = tables.Column(linkify=True)
     aliases = tables.Column(accessor="slug", verbose_name="Aliases", orderable=False)
     makers = tables.Column(accessor="slug", verbose_name="Makers", orderable=False)
-    contract_count = tables.Column(verbose_name="Deals")
+    deal_count = tables.Column(verbose_name="Deals")
     statement_count = tables.Column(verbose_name="Statements")
 
     class Meta:
@@ -254,7 +250,7 @@ class PlatformTable(RecordTable):
             "aliases",
             "category",
             "makers",
-            "contract_count",
+            "deal_count",
             "statement_count",
             "slug",
             "description",
@@ -276,18 +272,18 @@ class PlatformTable(RecordTable):
         return _names(record.makers.all())
 
 
-class CountryTable(PagedTable):
+class PartyTable(PagedTable):
     name = tables.Column(linkify=True)
     buyer_count = tables.Column(verbose_name="Deals as buyer")
     seller_count = tables.Column(verbose_name="Deals as seller")
     people_count = tables.Column(verbose_name="People quoted")
 
     class Meta:
-        model = Country
+        model = Party
         fields = ["name", "iso2", "iso3", "buyer_count", "seller_count", "people_count"]
         exclude = ["id"]
-        attrs = {"class": "records countries"}
-        empty_text = "No countries match these filters."
+        attrs = {"class": "records parties"}
+        empty_text = "No parties match these filters."
 
 
 class SourceTable(RecordTable):
@@ -295,7 +291,7 @@ class SourceTable(RecordTable):
     published = DateColumn()
     published_precision = PrecisionColumn("published")
     url = tables.Column(verbose_name="URL")
-    contract_count = tables.Column(verbose_name="Deals cited")
+    deal_count = tables.Column(verbose_name="Deals cited")
     statement_count = tables.Column(verbose_name="Statements")
     date_note = tables.Column(visible=False)
 
@@ -307,7 +303,7 @@ class SourceTable(RecordTable):
             "published",
             "published_precision",
             "url",
-            "contract_count",
+            "deal_count",
             "statement_count",
             "date_note",
             "slug",
@@ -327,12 +323,12 @@ class SourceTable(RecordTable):
 
 class PersonTable(RecordTable):
     name = tables.Column(linkify=True)
-    country = tables.Column(linkify=True, order_by="country__name")
+    party = tables.Column(linkify=True, order_by="party__name")
     statement_count = tables.Column(verbose_name="Statements")
 
     class Meta:
         model = Person
-        fields = ["name", "kind", "role", "country", "statement_count", "slug"]
+        fields = ["name", "kind", "role", "party", "statement_count", "slug"]
         exclude = ["id"]
         attrs = {"class": "records people"}
         empty_text = "No people match these filters."

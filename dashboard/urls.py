@@ -3,9 +3,9 @@
 from django.urls import path, register_converter
 
 from dashboard import views
-from dashboard.converters import CountryCodeConverter
+from dashboard.converters import PartyCodeConverter
 
-register_converter(CountryCodeConverter, "iso2")
+register_converter(PartyCodeConverter, "iso2")
 
 app_name = "dashboard"
 
@@ -15,16 +15,27 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("ties/", views.PairListView.as_view(), name="pair-list"),
     path("ties/<iso2:first>/<iso2:second>/", views.PairView.as_view(), name="pair"),
-    path("countries/", views.CountryListView.as_view(), name="country-list"),
-    path("countries/<iso2:iso2>/", views.CountryDetailView.as_view(), name="country-detail"),
+    path("parties/", views.PartyListView.as_view(), name="party-list"),
+    path("parties/<iso2:iso2>/", views.PartyDetailView.as_view(), name="party-detail"),
     path("platforms/", views.PlatformListView.as_view(), name="platform-list"),
     path("platforms/<slug:slug>/", views.PlatformDetailView.as_view(), name="platform-detail"),
-    path("contracts/", views.ContractListView.as_view(), name="contract-list"),
-    path("contracts/<slug:slug>/", views.ContractDetailView.as_view(), name="contract-detail"),
+    path("deals/", views.DealListView.as_view(), name="deal-list"),
+    path("deals/<slug:slug>/", views.DealDetailView.as_view(), name="deal-detail"),
     path("statements/", views.StatementListView.as_view(), name="statement-list"),
     path("statements/<slug:slug>/", views.StatementDetailView.as_view(), name="statement-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
+    # Addresses from before deals and parties had their names.
+    path("contracts/", views.RenamedAddressView.as_view(pattern_name="dashboard:deal-list")),
+    path(
+        "contracts/<slug:slug>/",
+        views.RenamedAddressView.as_view(pattern_name="dashboard:deal-detail"),
+    ),
+    path("countries/", views.RenamedAddressView.as_view(pattern_name="dashboard:party-list")),
+    path(
+        "countries/<iso2:iso2>/",
+        views.RenamedAddressView.as_view(pattern_name="dashboard:party-detail"),
+    ),
 ]

@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import compress_string
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.base import ContextMixin
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
@@ -27,9 +27,9 @@ from django_tables2.export import ExportMixin
 from dashboard import charts, filters, selectors, tables
 from dashboard.cache import cached, kept_content, page_variant
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     Source,
@@ -52,6 +52,42 @@ def export_file(content_type, body):
     return content_type, body, ""
 
 
+# Parameters renamed with their models (migration 0009): an old address redirects to the new.
+RENAMED_PARAMETERS = {"status": "stage", "contract": "deal", "country": "party"}
+OLD_PHASES = {
+    "signed": Deal.Stage.signed_stages(),
+    "before_signature": Deal.Stage.pre_signature_stages(),
+    "cancelled": [Deal.Stage.CANCELLED],
+}
+
+
+def renamed_query(query: QueryDict) -> QueryDict | None:
+    """`query` with the parameters of old addresses renamed, or None when it has none."""
+    if not any(name in query for name in [*RENAMED_PARAMETERS, "phase"]):
+        return None
+    renamed = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if name == "phase":
+            renamed.setlist("stage", [s for v in values for s in OLD_PHASES.get(v, [])])
+        else:
+            renamed.setlist(RENAMED_PARAMETERS.get(name, name), values)
+    return renamed
+
+
+def renamed_redirect(path: str, query: QueryDict) -> HttpResponsePermanentRedirect:
+    query = renamed_query(query) or query
+    return HttpResponsePermanentRedirect(f"{path}?{query.urlencode()}" if query else path)
+
+
+class RenamedAddressView(View):
+    """An address from before deals and parties had their names, sent on to today's."""
+
+    pattern_name = ""
+
+    def get(self, request, **kwargs):
+        return renamed_redirect(reverse(self.pattern_name, kwargs=kwargs), request.GET)
+
+
 class RecordListView(ExportMixin, SingleTableMixin, FilterView):
     """A filterable, sortable, paginated table that exports its filtered rows."""
 
@@ -66,6 +102,8 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
         return f"{name}-{datetime.date.today().isoformat()}.{export_format}"
 
     def get(self, request, *args, **kwargs):
+        if renamed_query(request.GET) is not None:
+            return renamed_redirect(request.path, request.GET)
         # A kept export file answers before the filter form is even built.
         if kept := self.kept_export():
             return self.export_response(*kept)
@@ -118,17 +156,15 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
         return context
 
 
-class ContractListView(RecordListView):
-    model = Contract
-    table_class = tables.ContractTable
-    filterset_class = filters.ContractFilterSet
+class DealListView(RecordListView):
+    model = Deal
+    table_class = tables.DealTable
+    filterset_class = filters.DealFilterSet
     title = "Deals"
     intro = "Deals at every stage, from talks to completed deliveries."
     # The table names each citation's source: its whole text stays in the database.
-    queryset = Contract.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch(
-            "citations", ContractSource.objects.select_related("source").defer("source__text")
-        )
+    queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
+        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text"))
     )
 
 
@@ -141,7 +177,7 @@ class StatementListView(RecordListView):
     queryset = (
         Statement.objects.select_related("speaker", "source")
         .defer("source__text")
-        .prefetch_related("platforms", "contracts")
+        .prefetch_related("platforms", "deals")
     )
 
 
@@ -152,20 +188,20 @@ class PlatformListView(RecordListView):
     intro = "Weapon systems, with the names they also go by."
     queryset = selectors.with_counts(
         Platform.objects.prefetch_related("aliases", "makers"),
-        contract_count=(Contract, "platform"),
+        deal_count=(Deal, "platform"),
         statement_count=(Statement.platforms.through, "platform"),
     )
 
 
-class CountryListView(RecordListView):
-    model = Country
-    table_class = tables.CountryTable
-    filterset_class = filters.CountryFilterSet
+class PartyListView(RecordListView):
+    model = Party
+    table_class = tables.PartyTable
+    filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Country.objects.all(),
-        buyer_count=(Contract, "buyer"),
-        seller_count=(Contract, "seller"),
-        people_count=(Person, "country"),
+        Party.objects.all(),
+        buyer_count=(Deal, "buyer"),
+        seller_count=(Deal, "seller"),
+        people_count=(Person, "party"),
     )
 
 
@@ -176,7 +212,7 @@ class SourceListView(RecordListView):
     intro = "The articles and documents every record cites."
     # Counted in the page's query: no source is cited by more than a few dozen records.
     queryset = Source.objects.defer("text").annotate(
-        contract_count=selectors.count_of(ContractSource, "source"),
+        deal_count=selectors.count_of(DealCitation, "source"),
         statement_count=selectors.count_of(Statement, "source"),
     )
 
@@ -187,7 +223,7 @@ class PersonListView(RecordListView):
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
     queryset = selectors.with_counts(
-        Person.objects.select_related("country"), statement_count=(Statement, "speaker")
+        Person.objects.select_related("party"), statement_count=(Statement, "speaker")
     )
 
 
@@ -223,13 +259,14 @@ class OverviewView(TemplateView):
             pairs=pairs["top"],
             pairs_count=pairs["count"],
             panels=data["panels"],
+            signed_deals_url=charts.list_url("deal-list", stage=Deal.Stage.signed_stages()),
             **kwargs,
         )
 
 
 # --- Detail pages ------------------------------------------------------------------------------
 
-CONTRACT_ROW = ("buyer", "seller", "platform")
+DEAL_ROW = ("buyer", "seller", "platform")
 # A statement's row shows its speaker only; its source would bring the source's whole text.
 STATEMENT_ROW = ("speaker",)
 SHOWN = 50  # rows a detail page lists before pointing to the full table
@@ -274,48 +311,48 @@ class RecordDetailView(KeptContentMixin, DetailView):
         return super().get_context_data(last_changed=last_changed, **kwargs)
 
 
-class CountryDetailView(RecordDetailView):
-    model = Country
+class PartyDetailView(RecordDetailView):
+    model = Party
     slug_field = "iso2"
     slug_url_kwarg = "iso2"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Country, iso2=self.kwargs["iso2"].upper())
+        return get_object_or_404(Party, iso2=self.kwargs["iso2"].upper())
 
     def get_context_data(self, **kwargs):
-        country = self.object
-        contracts = Contract.objects.select_related(*CONTRACT_ROW).order_by("-signed", "pk")
-        statements = Statement.objects.filter(speaker__country=country)
+        party = self.object
+        deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
+        statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
             **first_rows(
                 "as_buyer",
-                contracts.filter(buyer=country),
-                charts.list_url("contract-list", buyer=country.iso2),
+                deals.filter(buyer=party),
+                charts.list_url("deal-list", buyer=party.iso2),
             ),
             **first_rows(
                 "as_seller",
-                contracts.filter(seller=country),
-                charts.list_url("contract-list", seller=country.iso2),
+                deals.filter(seller=party),
+                charts.list_url("deal-list", seller=party.iso2),
             ),
             **first_rows(
                 "statements",
                 statements.select_related(*STATEMENT_ROW),
-                charts.list_url("statement-list", country=country.iso2),
+                charts.list_url("statement-list", party=party.iso2),
             ),
             **first_rows(
                 "people",
-                country.people.all(),
-                charts.list_url("person-list", country=country.iso2),
+                party.people.all(),
+                charts.list_url("person-list", party=party.iso2),
             ),
             **first_rows(
                 "platforms_made",
-                country.platforms_made.all(),
-                charts.list_url("platform-list", maker=country.iso2),
+                party.platforms_made.all(),
+                charts.list_url("platform-list", maker=party.iso2),
             ),
             partners=cached(
-                f"partners:{country.iso2}",
-                lambda: selectors.country_pairs(
-                    contracts=Contract.objects.filter(Q(buyer=country) | Q(seller=country))
+                f"partners:{party.iso2}",
+                lambda: selectors.party_pairs(
+                    deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
                 ),
             ),
             cap=COUNT_CAP,
@@ -330,9 +367,9 @@ class PlatformDetailView(RecordDetailView):
         platform = self.object
         return super().get_context_data(
             **first_rows(
-                "contracts",
-                platform.contracts.select_related(*CONTRACT_ROW).order_by("-signed", "pk"),
-                charts.list_url("contract-list", platform=platform.slug),
+                "deals",
+                platform.deals.select_related(*DEAL_ROW).order_by("-signed", "pk"),
+                charts.list_url("deal-list", platform=platform.slug),
             ),
             **first_rows(
                 "statements",
@@ -345,12 +382,12 @@ class PlatformDetailView(RecordDetailView):
         )
 
 
-class ContractDetailView(RecordDetailView):
-    queryset = Contract.objects.select_related(*CONTRACT_ROW)
+class DealDetailView(RecordDetailView):
+    queryset = Deal.objects.select_related(*DEAL_ROW)
 
     def get_context_data(self, **kwargs):
-        contract = self.object
-        citations = contract.citations.select_related("source")
+        deal = self.object
+        citations = deal.citations.select_related("source")
         return super().get_context_data(
             citations=[
                 {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
@@ -358,21 +395,19 @@ class ContractDetailView(RecordDetailView):
             ],
             **first_rows(
                 "statements",
-                contract.statements.select_related(*STATEMENT_ROW),
-                charts.list_url("statement-list", contract=contract.slug),
-                counted=Statement.contracts.through.objects.filter(contract=contract),
+                deal.statements.select_related(*STATEMENT_ROW),
+                charts.list_url("statement-list", deal=deal.slug),
+                counted=Statement.deals.through.objects.filter(deal=deal),
             ),
-            pair_url=reverse(
-                "dashboard:pair", args=sorted([contract.buyer.iso2, contract.seller.iso2])
-            ),
+            pair_url=reverse("dashboard:pair", args=sorted([deal.buyer.iso2, deal.seller.iso2])),
             cap=COUNT_CAP,
             **kwargs,
         )
 
 
 class StatementDetailView(RecordDetailView):
-    queryset = Statement.objects.select_related("speaker__country", "source").prefetch_related(
-        "platforms", "contracts"
+    queryset = Statement.objects.select_related("speaker__party", "source").prefetch_related(
+        "platforms", "deals"
     )
 
     def get_context_data(self, **kwargs):
@@ -391,11 +426,11 @@ class SourceDetailView(RecordDetailView):
         citations = [
             {
                 "passage": c.excerpt,
-                "url": c.contract.get_absolute_url(),
-                "label": str(c.contract),
+                "url": c.deal.get_absolute_url(),
+                "label": str(c.deal),
                 "kind": "deal",
             }
-            for c in source.citations.select_related("contract")
+            for c in source.citations.select_related("deal")
         ] + [
             {
                 "passage": s.evidence,
@@ -415,7 +450,7 @@ class SourceDetailView(RecordDetailView):
 
 
 class PersonDetailView(RecordDetailView):
-    queryset = Person.objects.select_related("country")
+    queryset = Person.objects.select_related("party")
 
     def get_context_data(self, **kwargs):
         person = self.object
@@ -432,11 +467,11 @@ class PersonDetailView(RecordDetailView):
         )
 
 
-# --- Country pairs -----------------------------------------------------------------------------
+# --- Party pairs -----------------------------------------------------------------------------
 
 
 def all_pairs() -> list[dict]:
-    return cached("pairs", lambda: selectors.country_pairs(contracts=Contract.objects.all()))
+    return cached("pairs", lambda: selectors.party_pairs(deals=Deal.objects.all()))
 
 
 class PairListView(TemplateView):
@@ -453,29 +488,29 @@ class PairView(KeptContentMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         first, second = kwargs["first"].upper(), kwargs["second"].upper()
         if first == second:
-            raise Http404("A country pair needs two different countries.")
+            raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
-            # One page per pair, whichever order the countries are given in.
+            # One page per pair, whichever order the parties are given in.
             return redirect("dashboard:pair", *sorted([first, second]), permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def countries(self, kwargs) -> tuple[Country, Country]:
-        first = get_object_or_404(Country, iso2=kwargs.pop("first"))
-        return first, get_object_or_404(Country, iso2=kwargs.pop("second"))
+    def parties(self, kwargs) -> tuple[Party, Party]:
+        first = get_object_or_404(Party, iso2=kwargs.pop("first"))
+        return first, get_object_or_404(Party, iso2=kwargs.pop("second"))
 
     def frame_context(self, **kwargs):
-        first, second = self.countries(kwargs)
+        first, second = self.parties(kwargs)
         return super().frame_context(first=first, second=second, **kwargs)
 
     def get_context_data(self, **kwargs):
-        first, second = self.countries(kwargs)
+        first, second = self.parties(kwargs)
         scope = {"party": first.iso2, "counterpart": second.iso2}
         figures = cached(
             f"pair:{first.iso2}:{second.iso2}",
             lambda: selectors.pair_figures(first=first, second=second),
         )
-        # The timeline shows a deal's title and stage only: no joins to its countries.
-        contracts = selectors.pair_contracts(first=first, second=second).order_by("-signed", "pk")
+        # The timeline shows a deal's title and stage only: no joins to its parties.
+        deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
@@ -484,11 +519,11 @@ class PairView(KeptContentMixin, TemplateView):
             second=second,
             **figures,
             **first_rows(
-                "contracts",
-                contracts.select_related(*CONTRACT_ROW),
-                charts.list_url("contract-list", **scope),
+                "deals",
+                deals.select_related(*DEAL_ROW),
+                charts.list_url("deal-list", **scope),
             ),
-            timeline=selectors.pair_timeline(contracts=contracts, statements=statements),
+            timeline=selectors.pair_timeline(deals=deals, statements=statements),
             chart_value_by_year=charts.value_by_year(figures["value_rows"], **scope),
             chart_mix=charts.deals_by_category(figures["mix_rows"], **scope),
             cap=COUNT_CAP,
@@ -524,7 +559,7 @@ class SearchView(KeptContentMixin, TemplateView):
     def groups(self, query: str) -> list[dict]:
         searched = [
             ("Platforms", "platform-list", filters.PlatformFilterSet, Platform.objects.all()),
-            ("Deals", "contract-list", filters.ContractFilterSet, Contract.objects.all()),
+            ("Deals", "deal-list", filters.DealFilterSet, Deal.objects.all()),
             (
                 "Statements",
                 "statement-list",

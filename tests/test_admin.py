@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     PlatformAlias,
@@ -15,7 +15,7 @@ from dashboard.models import (
     Statement,
 )
 
-MODELS = [Country, Source, Person, Platform, PlatformAlias, Contract, ContractSource, Statement]
+MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
 
 
 def admin_url(model, action, *args):
@@ -72,11 +72,11 @@ def test_every_changelist_lists_the_records(staff_client, india_russia, model):
     [
         (Platform, "SA-21", "S-400 Triumf"),
         (Platform, "Gorshkov", "INS Vikramaditya"),
-        (Contract, "Triumf", "S-400 Triumf purchase (2018)"),
+        (Deal, "Triumf", "S-400 Triumf purchase (2018)"),
         (Person, "Alipov", "Denis Alipov"),
         (Statement, "remarkably well", "Denis Alipov"),
         (Source, "IANS", "IANS"),
-        (Country, "RUS", "Russia"),
+        (Party, "RUS", "Russia"),
     ],
 )
 def test_search_finds_records_by_name_and_alias(
@@ -98,10 +98,10 @@ def test_every_change_page_saves_an_edit(staff_client, india_russia):
         )
 
 
-def test_changing_a_contract_updates_it(staff_client, india_russia):
-    deal = Contract.objects.get(slug="s-400-2018")
+def test_changing_a_deal_updates_it(staff_client, india_russia):
+    deal = Deal.objects.get(slug="s-400-2018")
     response = save_through_admin(
-        staff_client, admin_url(Contract, "change", deal.pk), quantity_delivered="3"
+        staff_client, admin_url(Deal, "change", deal.pk), quantity_delivered="3"
     )
     assert response.status_code == 302
     deal.refresh_from_db()
@@ -110,11 +110,11 @@ def test_changing_a_contract_updates_it(staff_client, india_russia):
 
 
 def test_adding_one_of_each_model(staff_client, india_russia):
-    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
     source = Source.objects.get(slug="ians-alipov-interview-2025-05")
     platform = Platform.objects.get(slug="brahmos")
     additions = [
-        (Country, {"name": "France", "iso2": "FR", "iso3": "FRA"}),
+        (Party, {"name": "France", "iso2": "FR", "iso3": "FRA"}),
         (
             Source,
             {
@@ -125,7 +125,7 @@ def test_adding_one_of_each_model(staff_client, india_russia):
                 "text": "Rafale talks continue.",
             },
         ),
-        (Person, {"slug": "someone", "name": "Someone", "kind": "person", "country": india.pk}),
+        (Person, {"slug": "someone", "name": "Someone", "kind": "person", "party": india.pk}),
         (
             Platform,
             {
@@ -138,7 +138,7 @@ def test_adding_one_of_each_model(staff_client, india_russia):
         ),
         (PlatformAlias, {"name": "BrahMos-A", "platform": platform.pk}),
         (
-            Contract,
+            Deal,
             {
                 "slug": "new-deal",
                 "title": "New deal",
@@ -146,7 +146,7 @@ def test_adding_one_of_each_model(staff_client, india_russia):
                 "seller": russia.pk,
                 "platform": platform.pk,
                 "kind": "purchase",
-                "status": "talks",
+                "stage": "talks",
                 "signed": "2024-03",
                 "citations-0-source": source.pk,
                 "citations-0-excerpt": "jointly developed by India and Russia",
@@ -171,15 +171,15 @@ def test_adding_one_of_each_model(staff_client, india_russia):
         assert response.status_code == 302, (model, error_text(response)[:3000])
         assert model.objects.count() == before + 1
     assert Platform.objects.get(slug="rafale").aliases.get().name == "Dassault Rafale"
-    assert Contract.objects.get(slug="new-deal").citations.get().source == source
-    assert str(Contract.objects.get(slug="new-deal").signed) == "March 2024"
+    assert Deal.objects.get(slug="new-deal").citations.get().source == source
+    assert str(Deal.objects.get(slug="new-deal").signed) == "March 2024"
     assert list(Statement.objects.get(slug="new-statement").platforms.all()) == [platform]
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"seller": "IN"}, "The buyer and the seller must be different countries."),
+        ({"seller": "IN"}, "The buyer and the seller must be different parties."),
         ({"quantity": "5", "quantity_delivered": "7"}, "The quantity delivered cannot exceed"),
         ({"value_amount": "-5"}, "greater than or equal to 0"),
         ({"value_currency": "ZZZ"}, "is not an ISO 4217 code"),
@@ -190,11 +190,11 @@ def test_adding_one_of_each_model(staff_client, india_russia):
         ),
     ],
 )
-def test_broken_contract_edits_show_form_errors(staff_client, india_russia, changes, message):
-    deal = Contract.objects.get(slug="s-400-2018")
+def test_broken_deal_edits_show_form_errors(staff_client, india_russia, changes, message):
+    deal = Deal.objects.get(slug="s-400-2018")
     if "seller" in changes:
-        changes["seller"] = Country.objects.get(iso2=changes["seller"]).pk
-    response = save_through_admin(staff_client, admin_url(Contract, "change", deal.pk), **changes)
+        changes["seller"] = Party.objects.get(iso2=changes["seller"]).pk
+    response = save_through_admin(staff_client, admin_url(Deal, "change", deal.pk), **changes)
     assert response.status_code == 200
     assert message in error_text(response)
     deal.refresh_from_db()

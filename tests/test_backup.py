@@ -125,7 +125,7 @@ def test_a_backup_moves_from_sqlite_to_postgresql_and_back(tmp_path, scratch_pos
     )
 
     models = {record["model"] for record in from_sqlite}
-    assert {"dashboard.contract", "dashboard.statement", "dashboard.source"} <= models
+    assert {"dashboard.deal", "dashboard.statement", "dashboard.source"} <= models
     assert len(from_sqlite) > 50
     assert comparable(from_postgres) == comparable(from_sqlite)
     assert comparable(back_in_sqlite) == comparable(from_sqlite)

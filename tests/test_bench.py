@@ -70,11 +70,11 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
         for page in [
             "trivial view",
             "overview",
-            "contracts, filtered",
+            "deals, filtered",
             "statements",
             "search",
-            "contract page",
-            "country pair",
+            "deal page",
+            "party pair",
             "CSV export",
         ]:
             assert f"| {page}" in table

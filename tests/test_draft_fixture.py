@@ -163,7 +163,7 @@ def test_new_speakers_get_the_role_the_article_gives_them(db):
             "name": "Denis Alipov",
             "kind": "person",
             "role": "Russian Ambassador to India",
-            "country": None,
+            "party": None,
         }
     ]
     people = {person["name"]: person for person in of_model(agencies, "person")}
@@ -232,7 +232,7 @@ def test_an_unattributable_quote_gets_the_placeholder_speaker(db, tmp_path):
             "name": PLACEHOLDER_NAME,
             "kind": "person",
             "role": of_model(objects, "person")[0]["role"],
-            "country": None,
+            "party": None,
         }
     ]
     statements = of_model(objects, "statement")
@@ -266,9 +266,7 @@ def test_without_a_date_the_statements_carry_a_placeholder_year(db, tmp_path):
 @pytest.mark.parametrize("value", ["2025-13", "soon", "31 February 2025"])
 def test_a_bad_published_date_is_a_clear_error(db, tmp_path, value):
     article = tmp_path / "article.txt"
-    article.write_text(
-        "“We will sign the contract next week,” Ivan Petrov said.\n", encoding="utf-8"
-    )
+    article.write_text("“We will sign the deal next week,” Ivan Petrov said.\n", encoding="utf-8")
     with pytest.raises(CommandError, match=f"--published: “{value}” is not"):
         draft(article, "--publisher", "Example News", "--published", value)
 
@@ -285,9 +283,7 @@ def test_a_missing_or_unreadable_article_is_a_clear_error(db, tmp_path):
 
 def test_a_bad_url_is_a_clear_error(db, tmp_path):
     article = tmp_path / "article.txt"
-    article.write_text(
-        "“We will sign the contract next week,” Ivan Petrov said.\n", encoding="utf-8"
-    )
+    article.write_text("“We will sign the deal next week,” Ivan Petrov said.\n", encoding="utf-8")
     with pytest.raises(CommandError, match="--url"):
         draft(article, "--publisher", "Example News", "--url", "not a url")
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     PlatformAlias,
@@ -18,7 +18,7 @@ from dashboard.models import (
     Statement,
 )
 
-MODELS = [Country, Source, Person, Platform, PlatformAlias, Contract, ContractSource, Statement]
+MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
 
 
@@ -45,28 +45,28 @@ def test_every_record_obeys_the_model_rules(india_russia):
             instance.full_clean()
 
 
-def test_every_contract_rests_on_a_source_with_an_excerpt(india_russia):
-    for deal in Contract.objects.prefetch_related("citations"):
+def test_every_deal_rests_on_a_source_with_an_excerpt(india_russia):
+    for deal in Deal.objects.prefetch_related("citations"):
         assert deal.citations.exists(), deal
         assert all(citation.excerpt.strip() for citation in deal.citations.all())
 
 
 def test_the_s400_deal_is_recorded_as_the_article_gives_it(india_russia):
-    deal = Contract.objects.get(slug="s-400-2018")
+    deal = Deal.objects.get(slug="s-400-2018")
     assert (deal.buyer.iso2, deal.seller.iso2) == ("IN", "RU")
     assert deal.platform.name == "S-400 Triumf"
     assert deal.quantity == 5
     assert (deal.value_amount, deal.value_currency) == (Decimal("5430000000"), "USD")
     assert str(deal.signed) == "2018" and deal.signed.precision == "year"
     assert str(deal.expected_completion) == "September 2026"
-    assert deal.status == Contract.Status.IN_DELIVERY
+    assert deal.stage == Deal.Stage.IN_DELIVERY
     assert deal.sources.count() == 2
 
 
 def test_deals_before_signature_are_recorded_at_their_stage(india_russia):
     stages = dict(
-        Contract.objects.values_list("platform__name", "status").filter(
-            status__in=Contract.Status.pre_signature_stages()
+        Deal.objects.values_list("platform__name", "stage").filter(
+            stage__in=Deal.Stage.pre_signature_stages()
         )
     )
     assert stages == {"S-400 Triumf": "talks", "S-500": "under_consideration", "Su-57": "talks"}

@@ -24,7 +24,7 @@ LINKS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>"
 LINK_ATTRIBUTE = re.compile(r"""\b(?:href|src|action)\s*=\s*["']?\s*(?:javascript|data):""", re.I)
 SQL = [
     "' OR 1=1 --",
-    "1; DROP TABLE dashboard_contract",
+    "1; DROP TABLE dashboard_deal",
     '" OR ""="',
     "1' UNION SELECT username, password FROM auth_user --",
     "%",
@@ -137,7 +137,7 @@ def test_search_survives_any_query(client, india_russia):
     fuzz()
 
 
-# Country codes in the address: mostly two characters, near misses of real codes.
+# Party codes in the address: mostly two characters, near misses of real codes.
 segments = st.one_of(
     values,
     st.text(st.sampled_from("INRUinru\x00%<>.'\u00e9\ud800"), min_size=1, max_size=3).map(
@@ -146,7 +146,7 @@ segments = st.one_of(
 )
 
 
-def test_pair_and_country_pages_survive_any_codes(client, india_russia):
+def test_pair_and_party_pages_survive_any_codes(client, india_russia):
     @FUZZ
     @given(segments, segments)
     def fuzz(first, second):
@@ -154,7 +154,7 @@ def test_pair_and_country_pages_survive_any_codes(client, india_russia):
         second_segment = quote_from_bytes(second, safe="") or "RU"
         url = f"/ties/{first_segment}/{second_segment}/"
         assert_answers_safely(client, url, [("first", first), ("second", second)])
-        assert_answers_safely(client, f"/countries/{first_segment}/", [("iso2", first)])
+        assert_answers_safely(client, f"/parties/{first_segment}/", [("iso2", first)])
 
     fuzz()
 
@@ -180,15 +180,15 @@ NONSENSE = [
 ]
 
 
-def test_a_nul_in_a_country_code_is_not_found(client, india_russia):
+def test_a_nul_in_a_party_code_is_not_found(client, india_russia):
     # PostgreSQL refuses NUL in a string: the query must never be made.
-    for url in ["/countries/%00/", "/countries/I%00/", "/ties/IN/R%00/", "/ties/%00/IN/"]:
+    for url in ["/parties/%00/", "/parties/I%00/", "/ties/IN/R%00/", "/ties/%00/IN/"]:
         assert client.get(url).status_code == 404, url
 
 
 def test_paging_and_sorting_nonsense_shows_a_page(client, india_russia):
     for query in NONSENSE:
-        for url in ["/contracts/", "/countries/"]:
+        for url in ["/deals/", "/parties/"]:
             response = client.get(f"{url}?{query}")
             assert response.status_code == 200, f"{url}?{query}"
 
@@ -203,13 +203,13 @@ BAD_FILTERS = [
     ("buyer=I%00", "Select a valid choice"),
     ("platform=%00", "Null characters are not allowed"),
     ("buyer=XX", "Select a valid choice"),
-    ("status=nonsense", "Select a valid choice"),
+    ("stage=nonsense", "Select a valid choice"),
 ]
 
 
 def test_a_bad_filter_is_shown_as_a_form_error(client, india_russia):
     for query, message in BAD_FILTERS:
-        response = client.get(f"/contracts/?{query}")
+        response = client.get(f"/deals/?{query}")
         assert response.status_code == 200, query
         html = response.content.decode()
         assert "Some filters could not be read" in html, query

@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 from dashboard.loading import fixture_load
 from dashboard.loading.schema import WRITE_ORDER
-from dashboard.models import Contract, ContractSource, Source, Statement
+from dashboard.models import Deal, DealCitation, Source, Statement
 from tests.test_admin import admin_url, form_values, save_through_admin
 from tests.test_loader import batch, write
 
@@ -45,17 +45,17 @@ def india_russia(india_russia):
 
 
 def test_an_admin_change_records_who_when_what_and_why(staff_client, editor, india_russia):
-    contract = Contract.objects.get(slug=S400)
+    deal = Deal.objects.get(slug=S400)
     before = timezone.now()
     response = save_through_admin(
         staff_client,
-        admin_url(Contract, "change", contract.pk),
+        admin_url(Deal, "change", deal.pk),
         notes="Deliveries confirmed.",
         change_reason="Ministry statement of May 2025",
     )
     assert response.status_code == 302
 
-    latest, previous = contract.history.all()[:2]
+    latest, previous = deal.history.all()[:2]
     assert latest.history_type == "~"
     assert latest.history_user == editor
     assert latest.history_date >= before
@@ -65,11 +65,11 @@ def test_an_admin_change_records_who_when_what_and_why(staff_client, editor, ind
 
 
 def test_the_reason_is_optional(staff_client, editor, india_russia):
-    contract = Contract.objects.get(slug=S400)
-    url = admin_url(Contract, "change", contract.pk)
+    deal = Deal.objects.get(slug=S400)
+    url = admin_url(Deal, "change", deal.pk)
     assert "Reason for this change" in staff_client.get(url).content.decode()
     assert save_through_admin(staff_client, url, notes="No reason.").status_code == 302
-    latest = contract.history.first()
+    latest = deal.history.first()
     assert latest.history_user == editor
     assert latest.history_change_reason is None
 
@@ -86,20 +86,20 @@ def test_an_admin_delete_records_a_deletion(staff_client, editor, india_russia):
 
 
 def test_the_history_page_lists_every_version(staff_client, india_russia):
-    contract = Contract.objects.get(slug=S400)
-    url = admin_url(Contract, "change", contract.pk)
+    deal = Deal.objects.get(slug=S400)
+    url = admin_url(Deal, "change", deal.pk)
     save_through_admin(staff_client, url, notes="First edit.", change_reason="Reason one")
     save_through_admin(staff_client, url, notes="Second edit.", change_reason="Reason two")
 
-    page = staff_client.get(admin_url(Contract, "history", contract.pk))
+    page = staff_client.get(admin_url(Deal, "history", deal.pk))
     assert page.status_code == 200
     html = page.content.decode()
     assert "Reason one" in html and "Reason two" in html
-    versions = list(contract.history.all())
+    versions = list(deal.history.all())
     assert len(versions) == 3  # loaded, then two edits
     for version in versions:
         revert_url = reverse(
-            "admin:dashboard_contract_simple_history", args=[contract.pk, version.history_id]
+            "admin:dashboard_deal_simple_history", args=[deal.pk, version.history_id]
         )
         assert revert_url in html
 
@@ -107,22 +107,20 @@ def test_the_history_page_lists_every_version(staff_client, india_russia):
 def test_reverting_through_the_admin_restores_the_earlier_version(
     staff_client, editor, india_russia
 ):
-    contract = Contract.objects.get(slug=S400)
-    original_notes = contract.notes
-    save_through_admin(
-        staff_client, admin_url(Contract, "change", contract.pk), notes="A mistaken edit."
-    )
-    assert Contract.objects.get(pk=contract.pk).notes == "A mistaken edit."
+    deal = Deal.objects.get(slug=S400)
+    original_notes = deal.notes
+    save_through_admin(staff_client, admin_url(Deal, "change", deal.pk), notes="A mistaken edit.")
+    assert Deal.objects.get(pk=deal.pk).notes == "A mistaken edit."
 
-    first = contract.history.earliest()
-    url = reverse("admin:dashboard_contract_simple_history", args=[contract.pk, first.history_id])
+    first = deal.history.earliest()
+    url = reverse("admin:dashboard_deal_simple_history", args=[deal.pk, first.history_id])
     page = staff_client.get(url)
     assert page.status_code == 200
     data = {**form_values(page.context["adminform"].form), "change_reason": "Undo the mistake"}
     assert staff_client.post(url, data).status_code == 302
 
-    assert Contract.objects.get(pk=contract.pk).notes == original_notes
-    latest = contract.history.first()
+    assert Deal.objects.get(pk=deal.pk).notes == original_notes
+    latest = deal.history.first()
     assert (latest.history_type, latest.history_user) == ("~", editor)
     assert latest.history_change_reason == "Undo the mistake"
 
@@ -131,16 +129,16 @@ def test_a_viewer_may_read_the_history_but_not_revert(client, django_user_model,
     viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.groups.add(Group.objects.get(name="Viewers"))
     client.force_login(viewer)
-    contract = Contract.objects.get(slug=S400)
-    first = contract.history.earliest()
-    url = reverse("admin:dashboard_contract_simple_history", args=[contract.pk, first.history_id])
+    deal = Deal.objects.get(slug=S400)
+    first = deal.history.earliest()
+    url = reverse("admin:dashboard_deal_simple_history", args=[deal.pk, first.history_id])
 
-    assert client.get(admin_url(Contract, "history", contract.pk)).status_code == 200
+    assert client.get(admin_url(Deal, "history", deal.pk)).status_code == 200
     assert client.get(url).status_code == 200
     data = {**form_values(client.get(url).context["adminform"].form), "notes": "Hijacked."}
     assert client.post(url, data).status_code == 403
-    assert Contract.objects.get(pk=contract.pk).notes == contract.notes
-    assert contract.history.count() == 1
+    assert Deal.objects.get(pk=deal.pk).notes == deal.notes
+    assert deal.history.count() == 1
 
 
 # --- The loader --------------------------------------------------------------------------------
@@ -166,19 +164,19 @@ def test_a_load_records_one_history_row_per_created_or_changed_record(db, tmp_pa
     assert history_counts() == created
 
     # One field changed, and one record's links only: one row each, nothing for the rest.
-    contract = next(r for r in records if r["model"] == "dashboard.contract")
-    contract["fields"]["quantity"] = 30
-    records[-1]["fields"]["contracts"] = []
+    deal = next(r for r in records if r["model"] == "dashboard.deal")
+    deal["fields"]["quantity"] = 30
+    records[-1]["fields"]["deals"] = []
     assert fixture_load(paths=[write(tmp_path, records, "deals.json")]).ok
     after = history_counts()
-    assert after[Contract] == created[Contract] + 1
+    assert after[Deal] == created[Deal] + 1
     assert after[Statement] == created[Statement] + 1
-    assert {m: n for m, n in after.items() if m not in (Contract, Statement)} == {
-        m: n for m, n in created.items() if m not in (Contract, Statement)
+    assert {m: n for m, n in after.items() if m not in (Deal, Statement)} == {
+        m: n for m, n in created.items() if m not in (Deal, Statement)
     }
-    latest = Contract.history.first()
+    latest = Deal.history.first()
     assert (latest.history_type, latest.quantity, latest.slug) == ("~", 30, "rafale-de-2025")
-    assert latest.diff_against(Contract.history.all()[1]).changed_fields == ["quantity"]
+    assert latest.diff_against(Deal.history.all()[1]).changed_fields == ["quantity"]
 
 
 def test_a_dry_run_records_nothing(db, tmp_path):
@@ -193,7 +191,7 @@ def test_a_load_through_the_admin_records_the_user(staff_client, editor, db):
     )
     assert checked.status_code == 200
     assert staff_client.post(UPLOAD_PAGE, {"confirm": "1"}).status_code == 200
-    rows = list(Contract.history.all())
+    rows = list(Deal.history.all())
     assert len(rows) == 1
     assert rows[0].history_user == editor
     assert rows[0].history_change_reason == "load_fixtures new-deals.json"
@@ -205,11 +203,11 @@ def test_a_load_through_the_admin_records_the_user(staff_client, editor, db):
 @pytest.mark.parametrize(
     "url",
     [
-        f"/contracts/{S400}/",
+        f"/deals/{S400}/",
         f"/sources/{IANS}/",
         "/platforms/s-400-triumf/",
         "/people/denis-alipov/",
-        "/countries/IN/",
+        "/parties/IN/",
     ],
 )
 def test_a_record_page_says_when_it_was_last_changed(client, url, india_russia):
@@ -233,7 +231,7 @@ def test_the_statement_page_shows_its_last_change(client, india_russia):
 
 def test_a_cited_source_cannot_be_deleted(staff_client, india_russia):
     source = Source.objects.get(slug=IANS)
-    citing = [str(c) for c in ContractSource.objects.filter(source=source)]
+    citing = [str(c) for c in DealCitation.objects.filter(source=source)]
     stating = [str(s) for s in Statement.objects.filter(source=source)]
     assert citing or stating
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dashboard.admin_loading import UPLOAD_DIR
-from dashboard.models import Contract, Country, Statement
+from dashboard.models import Deal, Party, Statement
 
 PAGE = "/admin/dashboard/load-fixtures/"
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
@@ -41,9 +41,9 @@ def test_a_good_file_is_checked_then_loaded_on_confirmation(staff_client):
     assert "Dry run of india_russia.json" in html
     assert '<th scope="row">dashboard.statement</th><td>16</td><td>0</td><td>0</td>' in html
     assert "Dry run: 67 would be created, 0 updated; nothing was written." in html
-    assert "dashboard.contract s-400-2018: created" in html
+    assert "dashboard.deal s-400-2018: created" in html
     assert 'name="confirm"' in html
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
     assert len(set(kept_uploads()) - before) == 1
 
     loaded = staff_client.post(PAGE, {"confirm": "1"})
@@ -52,7 +52,7 @@ def test_a_good_file_is_checked_then_loaded_on_confirmation(staff_client):
     assert "Loaded india_russia.json" in html
     assert '<p id="fixture-summary">67 created, 0 updated.</p>' in html
     assert 'name="confirm"' not in html
-    assert Contract.objects.count() == 11 and Statement.objects.count() == 16
+    assert Deal.objects.count() == 11 and Statement.objects.count() == 16
     assert set(kept_uploads()) == before
 
     again = upload(staff_client, PROJECT_FIXTURE.read_bytes())
@@ -70,17 +70,17 @@ def test_a_bad_file_shows_every_error_and_writes_nothing(staff_client):
     html = response.content.decode()
     assert "bad.json: 2 problems found; nothing was written." in html
     assert (
-        "<li>bad.json:record 28 (dashboard.contract s-400-2018) value_currency: "
+        "<li>bad.json:record 28 (dashboard.deal s-400-2018) value_currency: "
         "“XYZ” is not an ISO 4217 code.</li>"
     ) in html
     assert (
-        "<li>bad.json:record 28 (dashboard.contract s-400-2018) -: "
+        "<li>bad.json:record 28 (dashboard.deal s-400-2018) -: "
         "The quantity delivered cannot exceed the quantity.</li>"
     ) in html
     assert 'name="confirm"' not in html
     assert set(kept_uploads()) == before
     assert staff_client.post(PAGE, {"confirm": "1"}).status_code == 302
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_a_file_of_another_kind_is_refused(staff_client):
@@ -95,13 +95,13 @@ def test_a_file_over_the_limit_points_to_the_command(staff_client, settings):
     assert "This file is 3 KB; this page takes files up to 1 KB." in html
     assert "python manage.py load_fixtures PATH" in html
     assert 'name="confirm"' not in html
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_confirming_without_a_checked_file_loads_nothing(staff_client):
     response = staff_client.post(PAGE, {"confirm": "1"}, follow=True)
     assert "There is no checked file to load: upload it again." in response.content.decode()
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 @pytest.mark.parametrize("perms", ["none", "view only", "add and change but one"])
@@ -119,7 +119,7 @@ def test_staff_without_add_and_change_permission_are_refused(client, django_user
     client.force_login(user)
     assert client.get(PAGE).status_code == 403
     assert upload(client, PROJECT_FIXTURE.read_bytes()).status_code == 403
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_staff_with_add_and_change_permission_may_load(client, django_user_model):

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboard.loading import fixture_load
 from dashboard.loading.schema import KEY_FIELDS, WRITE_ORDER, model_specs, spec_for
-from dashboard.models import Contract, Country, Person, Statement
+from dashboard.models import Deal, Party, Person, Statement
 from dashboard.passages import appears_in, find_passage
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
@@ -32,8 +32,8 @@ SOURCE_TEXT = (
 def batch():
     """A small, valid batch of one of each model, with keys the project's fixture lacks."""
     return [
-        {"model": "dashboard.country", "fields": {"name": "France", "iso2": "FR", "iso3": "FRA"}},
-        {"model": "dashboard.country", "fields": {"name": "Germany", "iso2": "DE", "iso3": "DEU"}},
+        {"model": "dashboard.party", "fields": {"name": "France", "iso2": "FR", "iso3": "FRA"}},
+        {"model": "dashboard.party", "fields": {"name": "Germany", "iso2": "DE", "iso3": "DEU"}},
         {
             "model": "dashboard.source",
             "fields": {
@@ -46,7 +46,7 @@ def batch():
         },
         {
             "model": "dashboard.person",
-            "fields": {"slug": "minister-fr", "name": "The minister", "country": ["FR"]},
+            "fields": {"slug": "minister-fr", "name": "The minister", "party": ["FR"]},
         },
         {
             "model": "dashboard.platform",
@@ -62,14 +62,14 @@ def batch():
             "fields": {"name": "Dassault Rafale", "platform": ["rafale"]},
         },
         {
-            "model": "dashboard.contract",
+            "model": "dashboard.deal",
             "fields": {
                 "slug": "rafale-de-2025",
                 "title": "Rafale sale to Germany (2025)",
                 "buyer": ["DE"],
                 "seller": ["FR"],
                 "platform": ["rafale"],
-                "status": "signed",
+                "stage": "signed",
                 "quantity": 26,
                 "value_amount": "7000000000.00",
                 "value_currency": "EUR",
@@ -77,9 +77,9 @@ def batch():
             },
         },
         {
-            "model": "dashboard.contractsource",
+            "model": "dashboard.dealcitation",
             "fields": {
-                "contract": ["rafale-de-2025"],
+                "deal": ["rafale-de-2025"],
                 "source": ["rafale-sale"],
                 "excerpt": "the sale of 26 Rafale jets to Germany",
             },
@@ -94,7 +94,7 @@ def batch():
                 "text": "We are proud of this partnership",
                 "source": ["rafale-sale"],
                 "platforms": [["rafale"]],
-                "contracts": [["rafale-de-2025"]],
+                "deals": [["rafale-de-2025"]],
             },
         },
     ]
@@ -172,15 +172,15 @@ def without(index, name):
     return mutate
 
 
-def country(**fields):
-    return {"model": "dashboard.country", "fields": fields}
+def party(**fields):
+    return {"model": "dashboard.party", "fields": fields}
 
 
 def with_pk(records):
     records[6]["pk"] = 5
 
 
-CONTRACT = "record 7 (dashboard.contract rafale-de-2025)"
+DEAL = "record 7 (dashboard.deal rafale-de-2025)"
 STATEMENT = "record 9 (dashboard.statement minister-proud)"
 BAD_RECORDS = [
     ("unknown model", append({"model": "dashboard.tank", "fields": {}}),
@@ -190,68 +190,68 @@ BAD_RECORDS = [
      "this loader loads only the dashboard's records."),
     ("no model", append({"fields": {"name": "Spain"}}),
      "record 10 (?) -: The record has no “model”."),
-    ("no fields", append({"model": "dashboard.country"}),
-     "record 10 (dashboard.country ?) -: The record has no “fields” object."),
+    ("no fields", append({"model": "dashboard.party"}),
+     "record 10 (dashboard.party ?) -: The record has no “fields” object."),
     ("pk instead of natural key", with_pk,
-     f"{CONTRACT} pk: Records are matched on their natural keys; leave out “pk” "
+     f"{DEAL} pk: Records are matched on their natural keys; leave out “pk” "
      "(dumpdata --natural-primary --natural-foreign writes them so)."),
     ("unknown field", change(6, colour="red"),
-     f"{CONTRACT} colour: dashboard.contract has no field “colour”."),
+     f"{DEAL} colour: dashboard.deal has no field “colour”."),
     ("wrong type", change(6, quantity="many"),
-     f"{CONTRACT} quantity: “many” value must be an integer."),
-    ("choice not allowed", change(6, status="done"),
-     f"{CONTRACT} status: Value 'done' is not a valid choice."),
+     f"{DEAL} quantity: “many” value must be an integer."),
+    ("choice not allowed", change(6, stage="done"),
+     f"{DEAL} stage: Value 'done' is not a valid choice."),
     ("impossible date", change(6, signed="2025-02-30"),
-     f"{CONTRACT} signed: “2025-02-30” is not a real date: day is out of range for month."),
+     f"{DEAL} signed: “2025-02-30” is not a real date: day is out of range for month."),
     ("date without a year", change(6, signed="May"),
-     f"{CONTRACT} signed: “May” is not a date. "
+     f"{DEAL} signed: “May” is not a date. "
      "A year (2025), a month (2025-05) or a day (2025-05-07)."),
     ("date more precise than a day", change(6, signed="2025-05-07T10:00"),
-     f"{CONTRACT} signed: “2025-05-07T10:00” is not a date. "
+     f"{DEAL} signed: “2025-05-07T10:00” is not a date. "
      "A year (2025), a month (2025-05) or a day (2025-05-07)."),
     ("unknown currency", change(6, value_currency="XYZ"),
-     f"{CONTRACT} value_currency: “XYZ” is not an ISO 4217 code."),
+     f"{DEAL} value_currency: “XYZ” is not an ISO 4217 code."),
     ("negative amount", change(6, value_amount="-5.00"),
-     f"{CONTRACT} value_amount: Ensure this value is greater than or equal to 0."),
+     f"{DEAL} value_amount: Ensure this value is greater than or equal to 0."),
     ("amount without currency", change(6, value_currency=""),
-     f"{CONTRACT} -: A value needs its currency, and a currency its value."),
+     f"{DEAL} -: A value needs its currency, and a currency its value."),
     ("more delivered than ordered", change(6, quantity_delivered=30),
-     f"{CONTRACT} -: The quantity delivered cannot exceed the quantity."),
+     f"{DEAL} -: The quantity delivered cannot exceed the quantity."),
     ("buyer is seller", change(6, seller=["DE"]),
-     f"{CONTRACT} -: The buyer and the seller must be different countries."),
+     f"{DEAL} -: The buyer and the seller must be different parties."),
     ("text too long", change(6, title="x" * 301),
-     f"{CONTRACT} title: Ensure this value has at most 300 characters (it has 301)."),
+     f"{DEAL} title: Ensure this value has at most 300 characters (it has 301)."),
     ("required field blank", change(2, title=""),
      "record 3 (dashboard.source rafale-sale) title: This field cannot be blank."),
     ("required reference missing", without(6, "buyer"),
-     f"{CONTRACT} buyer: This field cannot be null."),
+     f"{DEAL} buyer: This field cannot be null."),
     ("reference that resolves nowhere", change(6, platform=["gripen"]),
-     f"{CONTRACT} platform: No dashboard.platform “gripen” in the files or the database."),
+     f"{DEAL} platform: No dashboard.platform “gripen” in the files or the database."),
     ("reference not a natural key", change(6, buyer="DE"),
-     f'{CONTRACT} buyer: Expected the natural key of a dashboard.country such as ["…"], '
+     f'{DEAL} buyer: Expected the natural key of a dashboard.party such as ["…"], '
      'got "DE".'),
     ("many-to-many not a list", change(8, platforms="rafale"),
      f'{STATEMENT} platforms: Expected a list of natural keys, got "rafale".'),
     ("many-to-many with its own model", change(6, sources=[["rafale-sale"]]),
-     f"{CONTRACT} sources: Load these as dashboard.contractsource records, "
+     f"{DEAL} sources: Load these as dashboard.dealcitation records, "
      "each with its own fields."),
     ("duplicate in the batch", append(batch()[0]),
-     "record 10 (dashboard.country FR) -: Duplicate: record 1 has the same natural key."),
+     "record 10 (dashboard.party FR) -: Duplicate: record 1 has the same natural key."),
     ("unique value twice in the batch", change(1, name="France"),
-     "record 2 (dashboard.country DE) name: Country with this Name already exists (record 1)."),
+     "record 2 (dashboard.party DE) name: Party with this Name already exists (record 1)."),
     ("unique value held in the database",
-     append(country(name="India", iso2="BE", iso3="BEL")),
-     "record 10 (dashboard.country BE) name: Country with this Name already exists "
-     "(dashboard.country IN in the database)."),
+     append(party(name="India", iso2="BE", iso3="BEL")),
+     "record 10 (dashboard.party BE) name: Party with this Name already exists "
+     "(dashboard.party IN in the database)."),
     ("null character in a text", change(8, text="We are proud\x00 of this partnership"),
      f"{STATEMENT} text: Null characters are not allowed."),
-    ("not an ISO country",
-     append(country(name="Nowhere", iso2="QQ", iso3="QQQ")),
-     "record 10 (dashboard.country QQ) iso2: “QQ” is not an ISO 3166-1 alpha-2 code."),
+    ("not an ISO party",
+     append(party(name="Nowhere", iso2="QQ", iso3="QQQ")),
+     "record 10 (dashboard.party QQ) iso2: “QQ” is not an ISO 3166-1 alpha-2 code."),
     ("misquote", change(8, text="We never said this"),
      f"{STATEMENT} text: A direct quote must appear word for word in its source."),
     ("excerpt not in the source", change(7, excerpt="a sentence never printed"),
-     "record 8 (dashboard.contractsource rafale-de-2025 rafale-sale) excerpt: "
+     "record 8 (dashboard.dealcitation rafale-de-2025 rafale-sale) excerpt: "
      "This passage does not appear word for word in the source “Rafale sale confirmed”."),
     ("reported speech without its passage", change(8, kind="report"),
      f"{STATEMENT} excerpt: Reported speech needs the passage of the source that reports it."),
@@ -277,15 +277,15 @@ def test_a_bad_record_is_named_and_nothing_is_written(india_russia, tmp_path, mu
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("broken.json", '[{"model": "dashboard.country", "fields": {}}, {"model": ',
+        ("broken.json", '[{"model": "dashboard.party", "fields": {}}, {"model": ',
          "record 2 (?) -: Not valid JSON: "),
         ("broken.jsonl", '{"model": "dashboard.tank", "fields": {}}\n{not json\n',
          "record 2 (?) -: Line 2 is not valid JSON: "),
-        ("object.json", '{"model": "dashboard.country", "fields": {}}',
+        ("object.json", '{"model": "dashboard.party", "fields": {}}',
          " A JSON fixture file holds a list of records: it must start with “[”."),
-        ("broken.yaml", "- model: dashboard.country\n  fields: {name: [}\n",
+        ("broken.yaml", "- model: dashboard.party\n  fields: {name: [}\n",
          " Not valid YAML: did not find expected node content (line 2, column 19)."),
-        ("object.yaml", "model: dashboard.country\n",
+        ("object.yaml", "model: dashboard.party\n",
          " A YAML fixture file holds a list of records."),
         ("notes.txt", "[]", " Not a fixture file: the name must end in .json, .jsonl, .yaml or "
          ".yml, optionally compressed (.gz, .bz2, .xz)."),
@@ -297,7 +297,7 @@ def test_a_file_that_is_not_a_fixture_is_refused(db, tmp_path, name, content, ex
     out, errors, failed = load(path)
     assert failed
     assert errors[-1].startswith(f"{path}:{expected}")
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_a_missing_path_is_refused(db, tmp_path):
@@ -316,9 +316,9 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
     out, errors, failed = load(first, second)
     assert failed
     assert errors == [
-        f"{second}:record 2 (dashboard.contract rafale-de-2025) value_currency: "
+        f"{second}:record 2 (dashboard.deal rafale-de-2025) value_currency: "
         "“XYZ” is not an ISO 4217 code.",
-        f"{second}:record 2 (dashboard.contract rafale-de-2025) -: "
+        f"{second}:record 2 (dashboard.deal rafale-de-2025) -: "
         "The quantity delivered cannot exceed the quantity.",
         f"{second}:record 4 (dashboard.statement minister-proud) text: "
         "A direct quote must appear word for word in its source.",
@@ -332,7 +332,7 @@ def test_problems_against_records_in_the_database_are_found(india_russia, tmp_pa
     quote["fields"].update(
         speaker=["denis-alipov"],
         source=["ians-alipov-interview-2025-05"],
-        contracts=[["s-400-2018"]],
+        deals=[["s-400-2018"]],
         platforms=[["s-400-triumf"]],
         text="these weapons systems performed remarkably well",
     )
@@ -378,7 +378,7 @@ def test_a_new_source_text_is_checked_against_the_citations_in_the_database(
         in errors
     )
     assert any(
-        "dashboard.contractsource s-400-2018 ians-alipov-interview-2025-05, in the database" in e
+        "dashboard.dealcitation s-400-2018 ians-alipov-interview-2025-05, in the database" in e
         and "its excerpt would fail" in e
         for e in errors
     )
@@ -438,10 +438,10 @@ def test_a_one_field_change_updates_one_record(db, tmp_path):
     deal["fields"]["quantity_delivered"] = 3
     out, errors, failed = load(write(tmp_path, records), verbosity=2)
     assert not failed
-    assert counts(out)["dashboard.contract"] == (0, 1, 10)
+    assert counts(out)["dashboard.deal"] == (0, 1, 10)
     assert sum(updated for _, updated, _ in counts(out).values()) == 1
-    assert "dashboard.contract s-400-2018: quantity_delivered None → 3" in out.splitlines()
-    assert Contract.objects.get(slug="s-400-2018").quantity_delivered == 3
+    assert "dashboard.deal s-400-2018: quantity_delivered None → 3" in out.splitlines()
+    assert Deal.objects.get(slug="s-400-2018").quantity_delivered == 3
 
 
 def test_many_to_many_links_are_set_exactly(db, tmp_path):
@@ -454,7 +454,7 @@ def test_many_to_many_links_are_set_exactly(db, tmp_path):
     assert "dashboard.statement minister-proud: platforms [rafale] → []" in out
     assert "dashboard.platform rafale: makers [FR] → [DE, FR]" in out
     assert not Statement.objects.get(slug="minister-proud").platforms.exists()
-    assert Country.objects.filter(platforms_made__slug="rafale").count() == 2
+    assert Party.objects.filter(platforms_made__slug="rafale").count() == 2
 
 
 def test_a_dry_run_shows_the_changes_and_writes_nothing(db):
@@ -462,7 +462,7 @@ def test_a_dry_run_shows_the_changes_and_writes_nothing(db):
     assert not failed
     assert counts(out)["dashboard.statement"] == (16, 0, 0)
     assert out.splitlines()[-1] == "Dry run: 67 would be created, 0 updated; nothing was written."
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 @pytest.mark.parametrize("order", ["forward", "backward"])
@@ -532,7 +532,7 @@ def test_json_output_is_one_document(india_russia, tmp_path):
     records = batch()
     out, errors, failed = load(write(tmp_path, records), format="json")
     document = json.loads(out)
-    assert document["ok"] and document["counts"]["dashboard.country"] == {
+    assert document["ok"] and document["counts"]["dashboard.party"] == {
         "created": 2,
         "updated": 0,
         "unchanged": 0,
@@ -555,7 +555,7 @@ def test_json_output_lists_changes_field_by_field(india_russia, tmp_path):
     document = json.loads(out)
     assert document["changes"] == [
         {
-            "label": "dashboard.contract s-400-2018",
+            "label": "dashboard.deal s-400-2018",
             "action": "updated",
             "fields": {"value_currency": {"old": "USD", "new": "EUR"}},
         }
@@ -581,7 +581,7 @@ def test_every_model_is_written_after_the_models_it_refers_to(db):
 
 
 def test_queries_do_not_grow_with_the_records(db, tmp_path):
-    def contracts(first, n):
+    def deals(first, n):
         records = batch()[:5]
         for i in range(first, first + n):
             deal = copy.deepcopy(batch()[6])
@@ -590,12 +590,12 @@ def test_queries_do_not_grow_with_the_records(db, tmp_path):
         return write(tmp_path, records, f"{first}.json")
 
     # Both measured loads find every table in the same state: holding rows, none of theirs.
-    fixture_load(paths=[contracts(0, 1)])
+    fixture_load(paths=[deals(0, 1)])
     with CaptureQueriesContext(connection) as few:
-        fixture_load(paths=[contracts(1, 5)])
+        fixture_load(paths=[deals(1, 5)])
     with CaptureQueriesContext(connection) as many:
-        fixture_load(paths=[contracts(6, 500)])
-    assert Contract.objects.count() == 506
+        fixture_load(paths=[deals(6, 500)])
+    assert Deal.objects.count() == 506
 
     def counted(queries):
         # SQLite takes at most 999 values a statement, so more rows need more INSERTs there.
@@ -624,10 +624,10 @@ def test_a_duplicate_in_another_file_names_that_file(db, tmp_path):
     out, errors, failed = load(first, second)
     assert failed
     assert errors == [
-        f"{second}:record 1 (dashboard.country DE) -: "
+        f"{second}:record 1 (dashboard.party DE) -: "
         f"Duplicate: record 2 of {first} has the same natural key."
     ]
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_every_reference_that_resolves_nowhere_is_reported_in_record_order(db, tmp_path):
@@ -638,12 +638,12 @@ def test_every_reference_that_resolves_nowhere_is_reported_in_record_order(db, t
     out, errors, failed = load(path)
     nowhere = "in the files or the database."
     assert errors == [
-        f"{path}:{CONTRACT} buyer: No dashboard.country “XX” {nowhere}",
-        f"{path}:{CONTRACT} platform: No dashboard.platform “gripen” {nowhere}",
+        f"{path}:{DEAL} buyer: No dashboard.party “XX” {nowhere}",
+        f"{path}:{DEAL} platform: No dashboard.platform “gripen” {nowhere}",
         f"{path}:{STATEMENT} speaker: No dashboard.person “nobody” {nowhere}",
         f"{path}:{STATEMENT} platforms: No dashboard.platform “gripen” {nowhere}",
     ]
-    assert not Country.objects.exists()
+    assert not Party.objects.exists()
 
 
 def test_a_value_found_valid_for_one_field_is_still_checked_for_another(db, tmp_path):
@@ -660,8 +660,8 @@ def test_a_value_found_valid_for_one_field_is_still_checked_for_another(db, tmp_
 
 def test_new_rows_take_their_ids_from_the_tables_own_sequence(db, tmp_path):
     assert not load(write(tmp_path, batch()))[2]
-    loaded = max(Country.objects.values_list("id", flat=True))
-    later = Country.objects.create(name="Spain", iso2="ES", iso3="ESP")
+    loaded = max(Party.objects.values_list("id", flat=True))
+    later = Party.objects.create(name="Spain", iso2="ES", iso3="ESP")
     assert later.id == loaded + 1  # no id taken twice, and none left unused
 
 
@@ -752,15 +752,15 @@ def eager_writer(monkeypatch):
 def test_a_value_the_database_holds_already_is_named_while_writing(
     project_data, eager_writer, tmp_path
 ):
-    """A country name already held in the database is reported as the checks find it, naming
+    """A party name already held in the database is reported as the checks find it, naming
     the record, whatever the writer had begun; nothing is written."""
     before = snapshot()
-    path = write(tmp_path, [country(name="India", iso2="FR", iso3="FRA")])
+    path = write(tmp_path, [party(name="India", iso2="FR", iso3="FRA")])
     out, errors, failed = load(path)
     assert failed and snapshot() == before
     assert errors == [
-        f"{path}:record 1 (dashboard.country FR) name: "
-        "Country with this Name already exists (dashboard.country IN in the database)."
+        f"{path}:record 1 (dashboard.party FR) name: "
+        "Party with this Name already exists (dashboard.party IN in the database)."
     ]
 
 
@@ -803,18 +803,18 @@ def test_files_out_of_order_beyond_what_the_writer_holds_load_in_two_passes(
 def test_a_changed_row_may_refer_to_a_row_the_same_load_creates(
     project_data, eager_writer, tmp_path
 ):
-    """Foreign keys are checked as each write ends: a person moved to a country the load
+    """Foreign keys are checked as each write ends: a person moved to a party the load
     creates just before is written after it."""
     person = next(
         record
         for record in json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
         if record["model"] == "dashboard.person" and record["fields"]["slug"] == "denis-alipov"
     )
-    person["fields"]["country"] = ["FR"]
-    path = write(tmp_path, [country(name="France", iso2="FR", iso3="FRA"), person])
+    person["fields"]["party"] = ["FR"]
+    path = write(tmp_path, [party(name="France", iso2="FR", iso3="FRA"), person])
     result = fixture_load(paths=[path], write_while_checking=True)
     assert result.ok and result.written_while_checking == ON_POSTGRESQL, result.writer_error
-    assert Person.objects.get(slug="denis-alipov").country.iso2 == "FR"
+    assert Person.objects.get(slug="denis-alipov").party.iso2 == "FR"
     assert result.counts["dashboard.person"].updated == 1
 
 

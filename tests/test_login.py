@@ -66,13 +66,13 @@ def test_a_wrong_password_is_a_form_error(client, db, editor):
 
 def test_with_login_required_signing_in_returns_to_the_page_asked_for(client, settings, editor):
     require_login(settings)
-    asked = client.get("/contracts/?status=signed")
+    asked = client.get("/deals/?stage=signed")
     assert asked.status_code == 302
     response = client.post(
-        asked.url, {"username": "editor", "password": "right-password", "next": "/contracts/"}
+        asked.url, {"username": "editor", "password": "right-password", "next": "/deals/"}
     )
-    assert response.status_code == 302 and response.url == "/contracts/"
-    assert client.get("/contracts/").status_code == 200
+    assert response.status_code == 302 and response.url == "/deals/"
+    assert client.get("/deals/").status_code == 200
 
 
 # --- The lock-out ------------------------------------------------------------------------------

@@ -9,15 +9,15 @@ import pytest
 
 from dashboard import filters, selectors, views
 from dashboard.filters import PersonFilterSet, PlatformFilterSet, StatementFilterSet
-from dashboard.models import Country, Person, Platform, Source, Statement
+from dashboard.models import Party, Person, Platform, Source, Statement
 from dashboard.paginators import capped_count
 
 
 @pytest.fixture
 def falcons(db):
     """Two platforms named alike, one known by an alias, and statements about them."""
-    fr = Country.objects.create(name="France", iso2="FR", iso3="FRA")
-    us = Country.objects.create(name="United States", iso2="US", iso3="USA")
+    fr = Party.objects.create(name="France", iso2="FR", iso3="FRA")
+    us = Party.objects.create(name="United States", iso2="US", iso3="USA")
     one = Platform.objects.create(slug="f-16", name="F-16 Fighting Falcon", category="other")
     two = Platform.objects.create(slug="falcon-9", name="Falcon 9", category="other")
     other = Platform.objects.create(slug="rafale", name="Rafale", category="other")
@@ -25,8 +25,8 @@ def falcons(db):
     one.makers.add(us)
     other.makers.add(fr)
     source = Source.objects.create(slug="src", title="Source", publisher="P", text="Falcon")
-    speaker = Person.objects.create(slug="spokesman", name="Spokesman", country=us)
-    quiet = Person.objects.create(slug="quiet", name="Quiet", country=fr)
+    speaker = Person.objects.create(slug="spokesman", name="Spokesman", party=us)
+    quiet = Person.objects.create(slug="quiet", name="Quiet", party=fr)
 
     def said(slug, date, *platforms, by=speaker):
         statement = Statement.objects.create(
@@ -64,12 +64,12 @@ def test_a_platform_filter_finds_each_statement_once(falcons, monkeypatch, value
     assert slugs(StatementFilterSet({"platform": value}, queryset=statements).qs) == expected
 
 
-def test_filters_by_country_compare_its_id(falcons):
-    people = PersonFilterSet({"country": "FR"}, queryset=Person.objects.all()).qs
+def test_filters_by_party_compare_its_id(falcons):
+    people = PersonFilterSet({"party": "FR"}, queryset=Person.objects.all()).qs
     assert slugs(people) == ["quiet"]
     makers = PlatformFilterSet({"maker": "US"}, queryset=Platform.objects.all()).qs
     assert slugs(makers) == ["f-16"]
-    said = StatementFilterSet({"country": "US"}, queryset=Statement.objects.all()).qs
+    said = StatementFilterSet({"party": "US"}, queryset=Statement.objects.all()).qs
     assert slugs(said) == ["none", "both", "one"]
 
 

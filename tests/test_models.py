@@ -6,9 +6,9 @@ from django.db import IntegrityError, transaction
 from django.urls import resolve
 
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     PlatformAlias,
@@ -22,11 +22,11 @@ TEXT = "“Our discussions on this matter—as with many others—are continuous
 
 @pytest.fixture
 def world(db):
-    india = Country.objects.create(name="India", iso2="IN", iso3="IND")
-    russia = Country.objects.create(name="Russia", iso2="RU", iso3="RUS")
+    india = Party.objects.create(name="India", iso2="IN", iso3="IND")
+    russia = Party.objects.create(name="Russia", iso2="RU", iso3="RUS")
     platform = Platform.objects.create(slug="s-400", name="S-400 Triumf", category="air_defence")
     source = Source.objects.create(slug="src", title="An article", publisher="IANS", text=TEXT)
-    speaker = Person.objects.create(slug="alipov", name="Denis Alipov", country=russia)
+    speaker = Person.objects.create(slug="alipov", name="Denis Alipov", party=russia)
     return {
         "india": india,
         "russia": russia,
@@ -36,16 +36,16 @@ def world(db):
     }
 
 
-def contract(world, **fields):
+def new_deal(world, **fields):
     values = {
         "slug": "deal",
         "title": "Deal",
         "buyer": world["india"],
         "seller": world["russia"],
         "platform": world["platform"],
-        "status": Contract.Status.SIGNED,
+        "stage": Deal.Stage.SIGNED,
     }
-    return Contract(**{**values, **fields})
+    return Deal(**{**values, **fields})
 
 
 def errors_of(instance):
@@ -54,8 +54,8 @@ def errors_of(instance):
     return error.value.message_dict
 
 
-def test_a_valid_contract_passes_and_shows_its_title(world):
-    deal = contract(
+def test_a_valid_deal_passes_and_shows_its_title(world):
+    deal = new_deal(
         world,
         quantity=5,
         quantity_delivered=3,
@@ -68,13 +68,13 @@ def test_a_valid_contract_passes_and_shows_its_title(world):
     assert deal.value_currency == "USD"
     assert str(deal) == "Deal"
     assert deal.delivery_share == 0.6
-    assert resolve(deal.get_absolute_url()).url_name == "contract-detail"
+    assert resolve(deal.get_absolute_url()).url_name == "deal-detail"
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"seller": "india"}, "The buyer and the seller must be different countries."),
+        ({"seller": "india"}, "The buyer and the seller must be different parties."),
         ({"quantity": 5, "quantity_delivered": 6}, "The quantity delivered cannot exceed"),
         ({"value_amount": Decimal("-1"), "value_currency": "USD"}, "greater than or equal to 0"),
         ({"value_amount": Decimal("10")}, "A value needs its currency"),
@@ -82,12 +82,12 @@ def test_a_valid_contract_passes_and_shows_its_title(world):
         ({"value_amount": Decimal("10"), "value_currency": "XYZ"}, "not an ISO 4217 code"),
     ],
 )
-def test_contract_rules_are_clear_validation_errors(world, fields, message):
+def test_deal_rules_are_clear_validation_errors(world, fields, message):
     fields = {
         key: world.get(value, value) if isinstance(value, str) else value
         for key, value in fields.items()
     }
-    problems = errors_of(contract(world, **fields))
+    problems = errors_of(new_deal(world, **fields))
     assert message in " ".join(sum(problems.values(), []))
 
 
@@ -100,14 +100,14 @@ def test_contract_rules_are_clear_validation_errors(world, fields, message):
         {"value_amount": Decimal("10")},
     ],
 )
-def test_the_database_itself_refuses_broken_contracts(world, fields):
+def test_the_database_itself_refuses_broken_deals(world, fields):
     fields = {
         key: world.get(value, value) if isinstance(value, str) else value
         for key, value in fields.items()
     }
     with pytest.raises(IntegrityError), transaction.atomic():
-        contract(world, **fields).save()
-    assert not Contract.objects.exists()
+        new_deal(world, **fields).save()
+    assert not Deal.objects.exists()
 
 
 def test_a_direct_quote_must_be_in_its_source_word_for_word(world):
@@ -141,28 +141,26 @@ def test_reported_speech_needs_an_excerpt_from_the_source(world):
     report.full_clean()
 
 
-def test_a_contract_excerpt_must_be_in_its_source(world):
-    deal = contract(world)
+def test_a_deal_excerpt_must_be_in_its_source(world):
+    deal = new_deal(world)
     deal.save()
-    citation = ContractSource(contract=deal, source=world["source"], excerpt="a treaty was signed")
+    citation = DealCitation(deal=deal, source=world["source"], excerpt="a treaty was signed")
     assert "An article" in errors_of(citation)["excerpt"][0]
     citation.excerpt = "as with many others"
     citation.full_clean()
 
 
-def test_country_codes_are_checked_against_iso_3166(db):
+def test_party_codes_are_checked_against_iso_3166(db):
     assert (
-        "not an ISO 3166-1" in errors_of(Country(name="Nowhere", iso2="QQ", iso3="QQQ"))["iso2"][0]
+        "not an ISO 3166-1" in errors_of(Party(name="Nowhere", iso2="QQ", iso3="QQQ"))["iso2"][0]
     )
-    assert "is IND, not INR" in errors_of(Country(name="India", iso2="IN", iso3="INR"))["iso3"][0]
+    assert "is IND, not INR" in errors_of(Party(name="India", iso2="IN", iso3="INR"))["iso3"][0]
 
 
 def test_natural_keys_round_trip(world):
-    deal = contract(world)
+    deal = new_deal(world)
     deal.save()
-    citation = ContractSource.objects.create(
-        contract=deal, source=world["source"], excerpt="continuous"
-    )
+    citation = DealCitation.objects.create(deal=deal, source=world["source"], excerpt="continuous")
     alias = PlatformAlias.objects.create(platform=world["platform"], name="SA-21 Growler")
     for instance in [world["india"], world["platform"], deal, citation, alias, world["speaker"]]:
         model = type(instance)
@@ -177,9 +175,9 @@ def test_find_passage_locates_the_words_in_the_original_text():
 
 
 def test_signed_and_pre_signature_stages_split_the_deals(world):
-    contract(world, slug="a", status="talks").save()
-    contract(world, slug="b", status="in_delivery").save()
-    contract(world, slug="c", status="cancelled").save()
-    assert [c.slug for c in Contract.objects.signed()] == ["b"]
-    assert [c.slug for c in Contract.objects.before_signature()] == ["a"]
-    assert Contract.objects.between(world["russia"], world["india"]).count() == 3
+    new_deal(world, slug="a", stage="talks").save()
+    new_deal(world, slug="b", stage="in_delivery").save()
+    new_deal(world, slug="c", stage="cancelled").save()
+    assert [c.slug for c in Deal.objects.signed()] == ["b"]
+    assert [c.slug for c in Deal.objects.before_signature()] == ["a"]
+    assert Deal.objects.between(world["russia"], world["india"]).count() == 3

@@ -4,7 +4,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from dashboard.models import Contract, Source
+from dashboard.models import Deal, Source
 from dashboard.partial_dates import DAY, MONTH, YEAR, PartialDate
 
 
@@ -71,6 +71,6 @@ def test_model_validation_names_a_bad_date():
 
 
 def test_signed_field_is_a_partial_date_field():
-    assert Contract._meta.get_field("signed").formfield().prepare_value(
+    assert Deal._meta.get_field("signed").formfield().prepare_value(
         PartialDate.parse("2018-10")
     ) == ("2018-10")

@@ -4,22 +4,22 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
 PAGES = [
     "/",
-    "/contracts/",
+    "/deals/",
     "/statements/",
     "/platforms/",
-    "/countries/",
+    "/parties/",
     "/sources/",
     "/people/",
-    "/contracts/?_export=csv",
+    "/deals/?_export=csv",
     "/statements/?_export=csv",
     "/platforms/?_export=json",
-    "/countries/IN/",
+    "/parties/IN/",
     "/platforms/s-400-triumf/",
-    "/contracts/s-400-2018/",
+    "/deals/s-400-2018/",
     "/people/denis-alipov/",
     "/sources/ians-alipov-interview-2025-05/",
     "/ties/IN/RU/",
@@ -30,7 +30,7 @@ PAGES = [
 
 def grow(start, count):
     """Add `count` more of every kind of row the pages above show."""
-    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
     s400 = Platform.objects.get(slug="s-400-triumf")
     alipov = Person.objects.get(slug="denis-alipov")
     source = Source.objects.get(slug="ians-alipov-interview-2025-05")
@@ -40,13 +40,13 @@ def grow(start, count):
         )
         platform.aliases.create(name=f"alias {i}")
         platform.makers.add(russia)
-        deal = Contract.objects.create(
+        deal = Deal.objects.create(
             slug=f"c{i}",
             title=f"S-400 deal {i}",
             buyer=india,
             seller=russia,
             platform=s400,
-            status="signed",
+            stage="signed",
             value_amount=i,
             value_currency="USD",
             signed=f"{2000 + i}",
@@ -56,8 +56,8 @@ def grow(start, count):
             slug=f"s{i}", speaker=alipov, date="2025", kind="quote", text="S-400", source=source
         )
         statement.platforms.add(s400, platform)
-        statement.contracts.add(deal)
-        Person.objects.create(slug=f"person{i}", name=f"Person {i}", country=india)
+        statement.deals.add(deal)
+        Person.objects.create(slug=f"person{i}", name=f"Person {i}", party=india)
         Source.objects.create(slug=f"src{i}", title=f"Source {i}", publisher="P", text="S-400")
 
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from dashboard.models import Contract, ContractSource, Platform, Statement
+from dashboard.models import Deal, DealCitation, Platform, Statement
 from dashboard.search import uses_full_text
 
 
@@ -24,23 +24,23 @@ def test_synthetic_data_is_deterministic_for_a_seed(db):
     assert first == fixture_text(scale=0.001, seed=7)
     assert first != fixture_text(scale=0.001, seed=8)
     models = {json.loads(line)["model"] for line in first.splitlines()}
-    assert "dashboard.statement" in models and "dashboard.contractsource" in models
+    assert "dashboard.statement" in models and "dashboard.dealcitation" in models
 
 
 def test_synthetic_data_in_the_database_obeys_every_rule(db):
     call_command("generate_synthetic", scale=0.001, seed=3, stderr=io.StringIO())
-    assert Statement.objects.count() == 1000 and Contract.objects.count() == 100
-    for model in (Statement, ContractSource, Contract, Platform):
+    assert Statement.objects.count() == 1000 and Deal.objects.count() == 100
+    for model in (Statement, DealCitation, Deal, Platform):
         for instance in model.objects.all()[:200]:
             instance.full_clean()
     # A few platforms and pairs hold most deals.
     top = (
-        Contract.objects.values("platform")
+        Deal.objects.values("platform")
         .order_by()
         .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
         .order_by("-n")
     )
-    assert top[0]["n"] > 5 * (Contract.objects.count() / Platform.objects.count())
+    assert top[0]["n"] > 5 * (Deal.objects.count() / Platform.objects.count())
     # New rows get fresh ids after the generator wrote its own.
     Platform.objects.create(slug="after", name="After", category="other")
 
@@ -49,7 +49,7 @@ def test_synthetic_refuses_to_mix_with_existing_data(india_russia):
     with pytest.raises(CommandError, match="already hold records"):
         call_command("generate_synthetic", scale=0.001, stderr=io.StringIO())
     call_command("generate_synthetic", scale=0.001, replace=True, stderr=io.StringIO())
-    assert not Contract.objects.filter(slug="s-400-2018").exists()
+    assert not Deal.objects.filter(slug="s-400-2018").exists()
 
 
 def test_fixture_written_by_the_generator_loads(db, tmp_path):
@@ -69,8 +69,8 @@ def overview_talks(client):
 
 def test_an_admin_edit_invalidates_the_cached_overview(admin_client, india_russia):
     before = overview_talks(admin_client)
-    deal = Contract.objects.get(slug="s-500-consideration")
-    page = admin_client.get(reverse("admin:dashboard_contract_change", args=[deal.pk]))
+    deal = Deal.objects.get(slug="s-500-consideration")
+    page = admin_client.get(reverse("admin:dashboard_deal_change", args=[deal.pk]))
     form = page.context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
     for inline in page.context["inline_admin_formsets"]:
@@ -78,7 +78,7 @@ def test_an_admin_edit_invalidates_the_cached_overview(admin_client, india_russi
         data.update({management.add_prefix(n): management[n].value() for n in management.fields})
         for f in inline.formset.forms:
             data.update({f.add_prefix(n): f[n].value() or "" for n in f.fields if n != "DELETE"})
-    data["status"] = "talks"
+    data["stage"] = "talks"
     response = admin_client.post(page.request["PATH_INFO"], data)
     assert response.status_code == 302
     assert overview_talks(admin_client) == before + 1
@@ -100,9 +100,9 @@ def test_a_load_invalidates_the_cached_overview(client, india_russia, tmp_path):
     deal = next(
         o
         for o in source
-        if o["model"] == "dashboard.contract" and o["fields"]["slug"] == "s-500-consideration"
+        if o["model"] == "dashboard.deal" and o["fields"]["slug"] == "s-500-consideration"
     )
-    deal["fields"]["status"] = "talks"
+    deal["fields"]["stage"] = "talks"
     fixture.write_text(json.dumps([deal]), encoding="utf-8")
     call_command("loaddata", str(fixture), verbosity=0)
     assert overview_talks(client) == before + 1

@@ -157,7 +157,7 @@ def test_plain_http_is_redirected_and_https_carries_hsts():
     process = python(
         "from django.test import Client\n"
         "client = Client()\n"
-        "plain = client.get('/contracts/?q=x', HTTP_HOST='dashboard.example.org')\n"
+        "plain = client.get('/deals/?q=x', HTTP_HOST='dashboard.example.org')\n"
         # The admin sends an anonymous visitor to its login page: a response with no
         # template, so this works before any collectstatic.
         "secure = client.get('/admin/', secure=True)\n"
@@ -168,7 +168,7 @@ def test_plain_http_is_redirected_and_https_carries_hsts():
     )
     assert process.returncode == 0, process.stderr
     status, location, hsts, probe = json.loads(process.stdout)
-    assert status == 301 and location == "https://dashboard.example.org/contracts/?q=x"
+    assert status == 301 and location == "https://dashboard.example.org/deals/?q=x"
     assert hsts == "max-age=31536000; includeSubDomains; preload"
     # The load balancer's health probe answers over plain HTTP.
     assert probe == 200
@@ -288,7 +288,7 @@ def test_every_dashboard_page_keeps_to_the_policy(client, india_russia):
     urls = [url for url in routes() if not url.startswith("/admin/")]
     urls += [f"{reverse(f'dashboard:{name}')}?q=S-400&sort=-title&page=1" for name in LISTS]
     urls += detail_urls()
-    urls += ["/contracts/no-such-deal/", "/search/?q=nothing-at-all"]
+    urls += ["/deals/no-such-deal/", "/search/?q=nothing-at-all"]
     for url in urls:
         assert_keeps_to_the_policy(client.get(url), url)
 
@@ -374,7 +374,7 @@ def test_an_unreachable_database_shows_service_unavailable(database):
     process = python(
         "from django.test import Client\n"
         "client = Client()\n"
-        "for url in ['/', '/contracts/', '/contracts/s-400-2018/', '/search/?q=S-400']:\n"
+        "for url in ['/', '/deals/', '/deals/s-400-2018/', '/search/?q=S-400']:\n"
         "    response = client.get(url, secure=True)\n"
         "    print(json.dumps({'url': url, 'status': response.status_code,"
         " 'retry_after': response.get('Retry-After'),"
@@ -394,4 +394,4 @@ def test_an_unreachable_database_shows_service_unavailable(database):
         for leak in LEAKS:
             assert leak not in page["body"], (page["url"], leak)
     # The details go to the log instead.
-    assert "Database unavailable while serving GET /contracts/" in process.stderr
+    assert "Database unavailable while serving GET /deals/" in process.stderr

@@ -5,13 +5,13 @@ from decimal import Decimal
 import pytest
 
 from dashboard import selectors
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
 
 @pytest.fixture
 def data(db):
     c = {
-        iso: Country.objects.create(name=name, iso2=iso, iso3=iso3)
+        iso: Party.objects.create(name=name, iso2=iso, iso3=iso3)
         for iso, name, iso3 in [
             ("IN", "India", "IND"),
             ("RU", "Russia", "RUS"),
@@ -22,14 +22,14 @@ def data(db):
     sam = Platform.objects.create(slug="sam", name="SAM", category="air_defence")
     tank = Platform.objects.create(slug="tank", name="Tank", category="tank")
 
-    def deal(slug, buyer, seller, platform, status, amount=None, currency="", signed=None):
-        return Contract.objects.create(
+    def deal(slug, buyer, seller, platform, stage, amount=None, currency="", signed=None):
+        return Deal.objects.create(
             slug=slug,
             title=slug,
             buyer=c[buyer],
             seller=c[seller],
             platform=platform,
-            status=status,
+            stage=stage,
             value_amount=amount,
             value_currency=currency,
             signed=signed,
@@ -47,28 +47,28 @@ def data(db):
     source = Source.objects.create(slug="s", title="S", publisher="P", text=text)
     other = Source.objects.create(slug="o", title="O", publisher="P", text=text)
     deals[0].citations.create(source=source, excerpt="the SAM works")
-    ru = Person.objects.create(slug="ru", name="Ru", country=c["RU"])
-    fr = Person.objects.create(slug="fr", name="Fr", country=c["FR"])
+    ru = Person.objects.create(slug="ru", name="Ru", party=c["RU"])
+    fr = Person.objects.create(slug="fr", name="Fr", party=c["FR"])
 
-    def said(slug, who, date, platforms, src=source, contracts=()):
+    def said(slug, who, date, platforms, src=source, deals=()):
         s = Statement.objects.create(
             slug=slug, speaker=who, date=date, kind="quote", text="the SAM works", source=src
         )
         s.platforms.set(platforms)
-        s.contracts.set(contracts)
+        s.deals.set(deals)
         return s
 
-    said("s1", ru, "2025-05", [sam, jet], contracts=[deals[0]])
+    said("s1", ru, "2025-05", [sam, jet], deals=[deals[0]])
     said("s2", ru, "2025", [sam])
     said("s3", fr, "2024-01-02", [jet], src=other)
     said("s4", ru, "2024", [], src=other)
     return c
 
 
-def test_counts_by_status_list_every_stage_in_deal_order(data):
-    rows = selectors.contract_counts_by_status(contracts=Contract.objects.all())
-    assert [r["status"] for r in rows] == list(Contract.Status.values)
-    assert {r["status"]: r["count"] for r in rows if r["count"]} == {
+def test_counts_by_stage_list_every_stage_in_deal_order(data):
+    rows = selectors.deal_counts_by_stage(deals=Deal.objects.all())
+    assert [r["stage"] for r in rows] == list(Deal.Stage.values)
+    assert {r["stage"]: r["count"] for r in rows if r["count"]} == {
         "in_delivery": 1,
         "talks": 1,
         "signed": 2,
@@ -78,7 +78,7 @@ def test_counts_by_status_list_every_stage_in_deal_order(data):
 
 
 def test_signed_value_is_totalled_per_currency_and_never_mixed(data):
-    totals = selectors.contract_value_totals(contracts=Contract.objects.all())
+    totals = selectors.deal_value_totals(deals=Deal.objects.all())
     # The cancelled deal's value and the unsigned talks are left out.
     assert totals == [
         {"currency": "USD", "total": 5430000070, "deals": 2},
@@ -87,7 +87,7 @@ def test_signed_value_is_totalled_per_currency_and_never_mixed(data):
 
 
 def test_value_by_year_groups_dates_of_any_precision_by_year(data):
-    rows = selectors.contract_value_by_year(contracts=Contract.objects.all())
+    rows = selectors.deal_value_by_year(deals=Deal.objects.all())
     assert rows == [
         {"year": 2016, "currency": "EUR", "total": 100, "deals": 1},
         {"year": 2018, "currency": "USD", "total": 5430000070, "deals": 2},
@@ -116,8 +116,8 @@ def test_platforms_by_category(data):
     }
 
 
-def test_country_pairs_join_both_directions(data):
-    pairs = selectors.country_pairs(contracts=Contract.objects.all())
+def test_party_pairs_join_both_directions(data):
+    pairs = selectors.party_pairs(deals=Deal.objects.all())
     assert [(p["first"], p["second"], p["deals"]) for p in pairs] == [
         ("IN", "RU", 4),
         ("FR", "IN", 2),
@@ -133,9 +133,9 @@ def test_pair_statements_are_about_the_pair(data):
 
 
 def test_pair_timeline_orders_by_date_and_keeps_undated_deals_apart(data):
-    contracts = selectors.pair_contracts(first=data["IN"], second=data["RU"])
+    deals = selectors.pair_deals(first=data["IN"], second=data["RU"])
     statements = selectors.pair_statements(first=data["IN"], second=data["RU"])
-    timeline = selectors.pair_timeline(contracts=contracts, statements=statements)
+    timeline = selectors.pair_timeline(deals=deals, statements=statements)
     dates = [entry["date"] for entry in timeline["entries"]]
     assert dates == sorted(dates, reverse=True)
     assert [c.slug for c in timeline["undated"]] == ["b"]

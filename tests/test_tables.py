@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django_tables2 import Table
 
 from dashboard import views
-from dashboard.models import Contract, Person
+from dashboard.models import Deal, Person
 from tests.test_admin import save_through_admin
 
 LIST_VIEWS = [
-    views.ContractListView,
+    views.DealListView,
     views.StatementListView,
     views.PlatformListView,
-    views.CountryListView,
+    views.PartyListView,
     views.SourceListView,
     views.PersonListView,
 ]
@@ -60,7 +60,7 @@ def test_shown_cells_are_those_django_tables2_renders(db, view_class, data):
 
 
 def test_a_repeat_view_of_a_list_reads_nothing_from_the_database(client, india_russia):
-    url = "/contracts/?buyer=IN&sort=-value_amount"
+    url = "/deals/?buyer=IN&sort=-value_amount"
     first = client.get(url)
     with CaptureQueriesContext(connection) as repeat:
         second = client.get(url)
@@ -69,21 +69,21 @@ def test_a_repeat_view_of_a_list_reads_nothing_from_the_database(client, india_r
 
 
 def test_an_edit_shows_at_once_on_a_page_seen_before(client, india_russia):
-    assert b"S-400 Triumf deal" not in client.get("/contracts/").content
-    deal = Contract.objects.order_by("pk").first()
+    assert b"S-400 Triumf deal" not in client.get("/deals/").content
+    deal = Deal.objects.order_by("pk").first()
     deal.title = "S-400 Triumf deal"
     deal.save()
-    assert b"S-400 Triumf deal" in client.get("/contracts/").content
+    assert b"S-400 Triumf deal" in client.get("/deals/").content
 
 
 def test_pages_differing_only_in_parameters_are_kept_apart(client, india_russia):
-    by_value = client.get("/contracts/?sort=-value_amount").content
-    by_title = client.get("/contracts/?sort=title").content
+    by_value = client.get("/deals/?sort=-value_amount").content
+    by_title = client.get("/deals/?sort=title").content
     assert by_value != by_title
-    assert client.get("/contracts/?sort=-value_amount").content == by_value
+    assert client.get("/deals/?sort=-value_amount").content == by_value
 
 
-@pytest.mark.parametrize("url", ["/contracts/", "/ties/IN/RU/", "/contracts/?_export=csv"])
+@pytest.mark.parametrize("url", ["/deals/", "/ties/IN/RU/", "/deals/?_export=csv"])
 def test_the_page_cache_can_be_turned_off(client, india_russia, settings, url):
     client.get(url)  # kept while the setting was on
     settings.DASHBOARD_PAGE_CACHE_SECONDS = 0
@@ -95,13 +95,13 @@ def test_the_page_cache_can_be_turned_off(client, india_russia, settings, url):
 
 
 def test_a_repeat_export_is_the_same_file_and_an_edit_shows_at_once(client, india_russia):
-    url = "/contracts/?buyer=IN&_export=csv"
+    url = "/deals/?buyer=IN&_export=csv"
     first = client.get(url)
     with CaptureQueriesContext(connection) as repeat:
         second = client.get(url)
     assert second.content == first.content and len(repeat) == 0
     assert second["Content-Disposition"] == first["Content-Disposition"]
-    deal = Contract.objects.filter(buyer__iso2="IN").order_by("pk").first()
+    deal = Deal.objects.filter(buyer__iso2="IN").order_by("pk").first()
     deal.title = "Renamed in the admin"
     deal.save()
     assert "Renamed in the admin" in client.get(url).content.decode()
@@ -110,10 +110,10 @@ def test_a_repeat_export_is_the_same_file_and_an_edit_shows_at_once(client, indi
 @pytest.mark.parametrize(
     "url",
     [
-        "/contracts/",
-        "/contracts/s-400-2018/",
+        "/deals/",
+        "/deals/s-400-2018/",
         "/platforms/s-400-triumf/",
-        "/countries/IN/",
+        "/parties/IN/",
         "/ties/IN/RU/",
         "/search/?q=S-400",
         "/sources/ians-alipov-interview-2025-05/",
@@ -122,11 +122,11 @@ def test_a_repeat_export_is_the_same_file_and_an_edit_shows_at_once(client, indi
 def test_every_page_shows_an_admin_edit_at_once(staff_client, india_russia, url):
     """Pages keep their rendered content; an edit in the admin still shows on the next view
     of a page seen before it."""
-    deal = Contract.objects.get(slug="s-400-2018")
+    deal = Deal.objects.get(slug="s-400-2018")
     changed = "S-400 Triumf, renamed in the admin"
     assert changed not in staff_client.get(url).content.decode()
     response = save_through_admin(
-        staff_client, f"/admin/dashboard/contract/{deal.pk}/change/", title=changed
+        staff_client, f"/admin/dashboard/deal/{deal.pk}/change/", title=changed
     )
     assert response.status_code == 302
     assert changed in staff_client.get(url).content.decode()
@@ -135,9 +135,9 @@ def test_every_page_shows_an_admin_edit_at_once(staff_client, india_russia, url)
 @pytest.mark.parametrize(
     "url",
     [
-        "/contracts/s-400-2018/",
+        "/deals/s-400-2018/",
         "/platforms/s-400-triumf/",
-        "/countries/IN/",
+        "/parties/IN/",
         "/people/denis-alipov/",
         "/sources/ians-alipov-interview-2025-05/",
         "/ties/IN/RU/",
@@ -146,7 +146,7 @@ def test_every_page_shows_an_admin_edit_at_once(staff_client, india_russia, url)
 )
 def test_a_repeat_view_of_a_page_is_the_same_page_from_fewer_queries(client, india_russia, url):
     """The kept content skips the page's own queries; only the record (or the pair's two
-    countries) behind the title and breadcrumbs is read again."""
+    parties) behind the title and breadcrumbs is read again."""
     with CaptureQueriesContext(connection) as first_view:
         first = client.get(url)
     with CaptureQueriesContext(connection) as repeat:
@@ -167,7 +167,7 @@ def test_a_record_deleted_after_its_page_was_seen_is_not_found(client, india_rus
 def test_a_browser_gets_the_export_compressed_and_other_clients_plain(client, india_russia):
     """Browsers accept gzip: the kept CSV goes to them as it is kept, compressed; a client
     that does not say so gets the same file plain."""
-    url = "/contracts/?_export=csv"
+    url = "/deals/?_export=csv"
     for _ in range(2):  # written, then kept
         plain = client.get(url)
         packed = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
@@ -180,6 +180,6 @@ def test_a_browser_gets_the_export_compressed_and_other_clients_plain(client, in
 
 
 def test_spreadsheets_are_not_compressed_again(client, india_russia):
-    response = client.get("/contracts/?_export=xlsx", headers={"accept-encoding": "gzip"})
+    response = client.get("/deals/?_export=xlsx", headers={"accept-encoding": "gzip"})
     assert "Content-Encoding" not in response
     assert response.content.startswith(b"PK")  # an XLSX file is a zip archive

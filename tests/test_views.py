@@ -10,14 +10,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from dashboard import charts, selectors
-from dashboard.filters import ContractFilterSet
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
 LISTS = [
-    "contract-list",
+    "deal-list",
     "statement-list",
     "platform-list",
-    "country-list",
+    "party-list",
     "source-list",
     "person-list",
 ]
@@ -48,10 +47,10 @@ def csv_rows(client, url):
 
 def detail_urls():
     return [
-        reverse("dashboard:contract-detail", args=["s-400-2018"]),
+        reverse("dashboard:deal-detail", args=["s-400-2018"]),
         reverse("dashboard:platform-detail", args=["s-400-triumf"]),
-        reverse("dashboard:country-detail", args=["IN"]),
-        reverse("dashboard:country-detail", args=["PK"]),
+        reverse("dashboard:party-detail", args=["IN"]),
+        reverse("dashboard:party-detail", args=["PK"]),
         reverse("dashboard:person-detail", args=["denis-alipov"]),
         reverse("dashboard:source-detail", args=["ians-alipov-interview-2025-05"]),
         Statement.objects.first().get_absolute_url(),
@@ -71,8 +70,8 @@ def test_every_page_answers(client, india_russia):
 @pytest.mark.parametrize(
     "url",
     [
-        "/contracts/no-such-deal/",
-        "/countries/XX/",
+        "/deals/no-such-deal/",
+        "/parties/XX/",
         "/platforms/nothing/",
         "/people/nobody/",
         "/sources/none/",
@@ -91,15 +90,18 @@ def test_a_pair_reached_in_either_order_is_the_same_page(client, india_russia):
     assert response.status_code == 301 and response.url == "/ties/IN/RU/"
     assert client.get("/ties/ru/in/").url == "/ties/IN/RU/"
     html = page(client, "/ties/IN/RU/")
-    for deal in Contract.objects.all():
+    for deal in Deal.objects.all():
         assert escape(deal.title) in html
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("status=talks", {"s-400-additional", "su-57-talks"}),
-        ("phase=before_signature", {"s-400-additional", "su-57-talks", "s-500-consideration"}),
+        ("stage=talks", {"s-400-additional", "su-57-talks"}),
+        (
+            "stage=talks&stage=under_consideration&stage=negotiating",
+            {"s-400-additional", "su-57-talks", "s-500-consideration"},
+        ),
         ("category=air_defence", {"s-400-2018", "s-400-additional", "s-500-consideration"}),
         ("platform=s-400-triumf", {"s-400-2018", "s-400-additional"}),
         ("year_min=2018&year_max=2018", {"s-400-2018"}),
@@ -108,10 +110,10 @@ def test_a_pair_reached_in_either_order_is_the_same_page(client, india_russia):
         ("q=Growler", {"s-400-2018", "s-400-additional"}),
     ],
 )
-def test_contract_filters_leave_the_right_rows(client, india_russia, query, expected):
-    html = page(client, f"/contracts/?{query}")
+def test_deal_filters_leave_the_right_rows(client, india_russia, query, expected):
+    html = page(client, f"/deals/?{query}")
     shown = {
-        deal.slug for deal in Contract.objects.all() if f'href="{deal.get_absolute_url()}"' in html
+        deal.slug for deal in Deal.objects.all() if f'href="{deal.get_absolute_url()}"' in html
     }
     assert shown == expected
     if not expected:
@@ -119,16 +121,16 @@ def test_contract_filters_leave_the_right_rows(client, india_russia, query, expe
 
 
 def test_either_party_filters_select_the_pair(client, india_russia):
-    html = page(client, "/contracts/?party=RU&counterpart=IN")
-    assert len(table_rows(html)) == Contract.objects.count()
-    assert len(table_rows(page(client, "/contracts/?party=RU&counterpart=PK"))) == 0
+    html = page(client, "/deals/?party=RU&counterpart=IN")
+    assert len(table_rows(html)) == Deal.objects.count()
+    assert len(table_rows(page(client, "/deals/?party=RU&counterpart=PK"))) == 0
 
 
 @pytest.mark.parametrize(
     ("query", "speaker_slugs"),
     [
         ("speaker=indian-air-force", {"indian-air-force"}),
-        ("country=IN", {"indian-air-force", "hq-integrated-defence-staff"}),
+        ("party=IN", {"indian-air-force", "hq-integrated-defence-staff"}),
         ("q=game+changer", {"indian-air-force"}),
     ],
 )
@@ -147,19 +149,18 @@ def test_statements_about_a_platform(client, india_russia):
 
 
 def test_a_bad_filter_value_is_shown_as_a_form_error(client, india_russia):
-    html = page(client, "/contracts/?buyer=XX&year_min=abc")
+    html = page(client, "/deals/?buyer=XX&year_min=abc")
     assert "Some filters could not be read" in html
     assert "Select a valid choice" in html
     assert "Enter a number" in html
 
 
 def test_sorting_orders_the_rows(client, india_russia):
-    html = page(client, "/contracts/?sort=-value_amount")
+    html = page(client, "/deals/?sort=-value_amount")
     assert "s-400-2018" in table_rows(html)[0]
-    html = page(client, "/contracts/?sort=title")
+    html = page(client, "/deals/?sort=title")
     titles = [
-        re.search(r'<a href="/contracts/[^"]+/">([^<]+)</a>', row).group(1)
-        for row in table_rows(html)
+        re.search(r'<a href="/deals/[^"]+/">([^<]+)</a>', row).group(1) for row in table_rows(html)
     ]
     assert titles == sorted(titles)
     html = page(client, "/statements/?sort=date")
@@ -168,9 +169,10 @@ def test_sorting_orders_the_rows(client, india_russia):
 
 
 def test_csv_export_has_exactly_the_filtered_rows(client, india_russia):
-    query = {"phase": "signed"}
-    rows = csv_rows(client, "/contracts/?phase=signed&_export=csv")
-    expected = ContractFilterSet(query, queryset=Contract.objects.all()).qs
+    stages = ["signed", "in_delivery", "completed"]
+    query = "&".join(f"stage={stage}" for stage in stages)
+    rows = csv_rows(client, f"/deals/?{query}&_export=csv")
+    expected = Deal.objects.filter(stage__in=stages)
     assert sorted(r["Slug"] for r in rows) == sorted(c.slug for c in expected)
     assert len(rows) == 8
     s400 = next(r for r in rows if r["Slug"] == "s-400-2018")
@@ -203,14 +205,12 @@ def test_every_table_exports_csv_xlsx_and_json(client, india_russia, name):
 
 def test_overview_charts_carry_the_selector_figures(client, india_russia):
     html = page(client, "/")
-    contracts, statements = Contract.objects.all(), Statement.objects.all()
+    deals, statements = Deal.objects.all(), Statement.objects.all()
     by_stage = chart_data(html, "chart-deals-by-stage")
-    assert by_stage == charts.deals_by_stage(
-        selectors.contract_counts_by_status(contracts=contracts)
-    )
+    assert by_stage == charts.deals_by_stage(selectors.deal_counts_by_stage(deals=deals))
     assert (
         dict(zip(by_stage["labels"], by_stage["datasets"][0]["data"], strict=True))["Talks"]
-        == Contract.objects.filter(status="talks").count()
+        == Deal.objects.filter(stage="talks").count()
     )
     value = chart_data(html, "chart-value-by-year")
     assert value["labels"] == ["2018"] and value["datasets"][0]["data"] == [5430000000]
@@ -231,7 +231,7 @@ def test_overview_charts_carry_the_selector_figures(client, india_russia):
 def test_chart_links_open_the_filtered_table(client, india_russia):
     html = page(client, "/")
     link = chart_data(html, "chart-deals-by-stage")["links"][0]
-    assert len(table_rows(page(client, link))) == Contract.objects.filter(status="talks").count()
+    assert len(table_rows(page(client, link))) == Deal.objects.filter(stage="talks").count()
     platform_link = chart_data(html, "chart-most-discussed")["links"][0]
     assert (
         len(table_rows(page(client, platform_link)))
@@ -240,11 +240,11 @@ def test_chart_links_open_the_filtered_table(client, india_russia):
 
 
 def test_the_s400_deal_page_answers_the_analysts_questions(client, india_russia):
-    html = page(client, "/contracts/s-400-2018/")
+    html = page(client, "/deals/s-400-2018/")
     assert "5,430,000,000" in html and "USD" in html
     assert "September 2026" in html
     assert "not stated" in html.lower()
-    for citation in Contract.objects.get(slug="s-400-2018").citations.all():
+    for citation in Deal.objects.get(slug="s-400-2018").citations.all():
         assert escape(citation.source.title) in html
     assert "<mark" in html
 
@@ -267,7 +267,7 @@ def test_source_page_marks_every_cited_passage(client, india_russia):
     for statement in source.statements.all():
         assert statement.get_absolute_url() in html
     for citation in source.citations.all():
-        assert citation.contract.get_absolute_url() in html
+        assert citation.deal.get_absolute_url() in html
     assert html.count("<mark") >= source.statements.count()
 
 
@@ -282,10 +282,10 @@ def test_search_finds_platforms_by_alias_and_other_records(client, india_russia)
     )
 
 
-def test_country_page_shows_partners_and_deals(client, india_russia):
-    html = page(client, "/countries/RU/")
+def test_party_page_shows_partners_and_deals(client, india_russia):
+    html = page(client, "/parties/RU/")
     assert "/ties/IN/RU/" in html
-    assert "/contracts/s-400-2018/" in html
+    assert "/deals/s-400-2018/" in html
     assert "/people/denis-alipov/" in html
 
 
@@ -293,16 +293,16 @@ HOSTILE = "</script><script>alert(1)</script>"
 
 
 def test_hostile_names_are_shown_as_text_everywhere(client, india_russia):
-    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
     platform = Platform.objects.create(slug="hostile", name=HOSTILE, category="other")
     platform.aliases.create(name=HOSTILE + "alias")
-    deal = Contract.objects.create(
+    deal = Deal.objects.create(
         slug="hostile-deal",
         title=HOSTILE,
         buyer=india,
         seller=russia,
         platform=platform,
-        status="talks",
+        stage="talks",
     )
     source = Source.objects.first()
     deal.citations.create(source=source, excerpt="S-400")
@@ -312,13 +312,13 @@ def test_hostile_names_are_shown_as_text_everywhere(client, india_russia):
         "/",
         "/platforms/",
         "/platforms/hostile/",
-        "/contracts/",
-        "/contracts/hostile-deal/",
+        "/deals/",
+        "/deals/hostile-deal/",
         "/statements/",
         statement.get_absolute_url(),
         "/ties/IN/RU/",
         "/search/?q=alert",
-        "/countries/IN/",
+        "/parties/IN/",
         source.get_absolute_url(),
         f"/search/?q={HOSTILE}",
     ]
@@ -327,3 +327,27 @@ def test_hostile_names_are_shown_as_text_everywhere(client, india_russia):
         assert "<script>alert(1)" not in html, url
     assert escape(HOSTILE) in page(client, "/platforms/hostile/")
     assert HOSTILE in json.dumps(chart_data(page(client, "/"), "chart-most-discussed"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/contracts/", "/deals/"),
+        ("/contracts/?status=talks&sort=title", "/deals/?stage=talks&sort=title"),
+        (
+            "/contracts/?phase=signed",
+            "/deals/?stage=signed&stage=in_delivery&stage=completed",
+        ),
+        ("/deals/?status=talks", "/deals/?stage=talks"),
+        ("/contracts/s-400-2018/", "/deals/s-400-2018/"),
+        ("/countries/", "/parties/"),
+        ("/countries/IN/", "/parties/IN/"),
+        ("/statements/?contract=s-400-2018", "/statements/?deal=s-400-2018"),
+        ("/people/?country=RU", "/people/?party=RU"),
+    ],
+)
+def test_addresses_from_before_the_renames_redirect_to_todays(client, india_russia, old, new):
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
+    assert client.get(new).status_code == 200

@@ -50,7 +50,7 @@ class ModelCounts:
 class Change:
     """A record created, or updated with (field, old, new) for each field that differs."""
 
-    label: str  # "dashboard.contract s-400-2018"
+    label: str  # "dashboard.deal s-400-2018"
     action: str  # "created" or "updated"
     fields: tuple[tuple[str, Any, Any], ...] = ()
 

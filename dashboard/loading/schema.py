@@ -20,9 +20,9 @@ from django.db.models import F, Q, signals
 from django.db.models.base import ModelState
 
 from dashboard.models import (
-    Contract,
-    ContractSource,
-    Country,
+    Deal,
+    DealCitation,
+    Party,
     Person,
     Platform,
     PlatformAlias,
@@ -35,26 +35,26 @@ Key = tuple[str, ...]
 # The order records are written in: every model after the models its natural key and its
 # references depend on (checked by a test against the models' foreign keys).
 WRITE_ORDER: list[type[models.Model]] = [
-    Country,
+    Party,
     Source,
     Person,
     Platform,
     PlatformAlias,
-    Contract,
-    ContractSource,
+    Deal,
+    DealCitation,
     Statement,
 ]
 
 # The record fields whose values make up each model's `natural_key()`; a foreign key contributes
 # its target's natural key. A test checks these against `natural_key()` on real rows.
 KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Country: ("iso2",),
+    Party: ("iso2",),
     Source: ("slug",),
     Person: ("slug",),
     Platform: ("slug",),
     PlatformAlias: ("name",),
-    Contract: ("slug",),
-    ContractSource: ("contract", "source"),
+    Deal: ("slug",),
+    DealCitation: ("deal", "source"),
     Statement: ("slug",),
 }
 
@@ -62,7 +62,7 @@ KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 # values are known (from the batch or the database), with an unsaved stand-in holding them.
 CLEAN_NEEDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     PlatformAlias: ("platform", ("name",)),
-    ContractSource: ("source", ("title", "text")),
+    DealCitation: ("source", ("title", "text")),
     Statement: ("source", ("title", "text")),
 }
 
@@ -82,7 +82,7 @@ class ModelSpec:
 
     @cached_property
     def key_lookups(self) -> tuple[str, ...]:
-        """ORM paths to the natural key's parts, e.g. ("contract__slug", "source__slug")."""
+        """ORM paths to the natural key's parts, e.g. ("deal__slug", "source__slug")."""
         lookups: list[str] = []
         for name in self.key_fields:
             if name in self.foreign_keys:

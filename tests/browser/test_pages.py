@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.models import Contract, Country, Person, Platform, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 from dashboard.partial_dates import PartialDate
 from tests.browser.conftest import DESKTOP, PHONE
 
@@ -20,28 +20,26 @@ FIRST_STATEMENT = "<first statement>"
 # (path, what the page's main heading says, expected status)
 PAGES = [
     pytest.param("/", "Defence ties at a glance", 200, id="overview"),
-    pytest.param("/contracts/", "Deals", 200, id="contract-list"),
+    pytest.param("/deals/", "Deals", 200, id="deal-list"),
     pytest.param("/statements/", "Statements", 200, id="statement-list"),
     pytest.param("/platforms/", "Platforms", 200, id="platform-list"),
-    pytest.param("/countries/", "Countries", 200, id="country-list"),
+    pytest.param("/parties/", "Parties", 200, id="party-list"),
     pytest.param("/sources/", "Sources", 200, id="source-list"),
     pytest.param("/people/", "People", 200, id="person-list"),
-    pytest.param("/contracts/s-400-2018/", "S-400 Triumf purchase", 200, id="contract-detail"),
+    pytest.param("/deals/s-400-2018/", "S-400 Triumf purchase", 200, id="deal-detail"),
     pytest.param(f"/statements/{FIRST_STATEMENT}/", "Statement by", 200, id="statement-detail"),
     pytest.param(
         "/sources/ians-alipov-interview-2025-05/", "Russian envoy Alipov", 200, id="source-detail"
     ),
-    pytest.param("/countries/IN/", "India", 200, id="country-detail"),
+    pytest.param("/parties/IN/", "India", 200, id="party-detail"),
     pytest.param("/platforms/s-400-triumf/", "S-400 Triumf", 200, id="platform-detail"),
     pytest.param("/people/denis-alipov/", "Denis Alipov", 200, id="person-detail"),
     pytest.param("/ties/IN/RU/", "India – Russia", 200, id="pair"),
     pytest.param("/search/?q=S-400", "S-400", 200, id="search"),
-    pytest.param(
-        "/contracts/no-such-deal/", re.compile("not found", re.I), 404, id="unknown-contract"
-    ),
+    pytest.param("/deals/no-such-deal/", re.compile("not found", re.I), 404, id="unknown-deal"),
 ]
 # Pages also photographed at a phone's width.
-PHONE_PAGES = {"/", "/contracts/"}
+PHONE_PAGES = {"/", "/deals/"}
 
 HOSTILE = "</script><script>alert(1)</script>"
 
@@ -121,8 +119,8 @@ def test_page_loads_without_errors(visitor, path, heading, status):
     ("path", "viewport"),
     [
         pytest.param("/", PHONE, id="overview-phone"),
-        pytest.param("/contracts/", PHONE, id="contract-list-phone"),
-        pytest.param("/contracts/", DESKTOP, id="contract-list-desktop"),
+        pytest.param("/deals/", PHONE, id="deal-list-phone"),
+        pytest.param("/deals/", DESKTOP, id="deal-list-desktop"),
     ],
 )
 def test_page_fits_the_screen(visitor, path, viewport):
@@ -166,12 +164,12 @@ def test_pair_page_draws_its_charts(visitor):
 
 def test_stage_filter_narrows_the_table(visitor):
     page = visitor.page
-    visitor.goto("/contracts/")
+    visitor.goto("/deals/")
     before = table_rows(page).count()
 
     page.get_by_role("checkbox", name="Talks", exact=True).check()
     page.get_by_role("button", name="Apply filters").click()
-    page.wait_for_url("**/contracts/?*status=talks*")
+    page.wait_for_url("**/deals/?*stage=talks*")
     visitor.screenshot("filtered")
 
     stages = column(page, "Stage")
@@ -183,7 +181,7 @@ def test_stage_filter_narrows_the_table(visitor):
 
 def test_stage_checkboxes_sit_beside_their_labels(visitor):
     page = visitor.page
-    visitor.goto("/contracts/", screenshot=False)
+    visitor.goto("/deals/", screenshot=False)
     offsets = page.locator("#id_status input[type=checkbox]").evaluate_all(
         """boxes => boxes.map(box => {
             const text = document.createRange();
@@ -208,7 +206,7 @@ def test_stage_checkboxes_sit_beside_their_labels(visitor):
 @pytest.mark.parametrize("export_format", ["csv", "json"])
 def test_export_downloads_the_filtered_rows(visitor, export_format):
     page = visitor.page
-    visitor.goto("/contracts/?phase=signed")
+    visitor.goto("/deals/?stage=signed&stage=in_delivery&stage=completed")
     titles = column(page, "Title")
     assert titles, "the signed deals table is empty"
 
@@ -252,7 +250,7 @@ def test_clicking_a_bar_opens_its_filtered_table(visitor):
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
-    page.wait_for_url("**/contracts/?status=talks")
+    page.wait_for_url("**/deals/?stage=talks")
     visitor.wait_for_charts()
     visitor.screenshot("after-click")
     stages = column(page, "Stage")
@@ -265,18 +263,18 @@ def test_clicking_a_bar_opens_its_filtered_table(visitor):
 
 @pytest.fixture
 def hostile_platform(browser_data):
-    india, russia = Country.objects.get(iso2="IN"), Country.objects.get(iso2="RU")
+    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
     platform = Platform.objects.create(
         name=HOSTILE, slug="hostile-platform", category=Platform.Category.OTHER
     )
     platform.makers.add(russia)
-    contract = Contract.objects.create(
+    deal = Deal.objects.create(
         title="Hostile platform deal",
         slug="hostile-platform-deal",
         buyer=india,
         seller=russia,
         platform=platform,
-        status=Contract.Status.TALKS,
+        stage=Deal.Stage.TALKS,
     )
     source = Source.objects.create(
         title="A test article",
@@ -295,7 +293,7 @@ def hostile_platform(browser_data):
     )
     statement.full_clean()
     statement.platforms.add(platform)
-    statement.contracts.add(contract)
+    statement.deals.add(deal)
     return platform
 
 
@@ -317,7 +315,7 @@ def test_hostile_platform_name_is_shown_as_text(visitor, hostile_platform):
         ("platform-detail", hostile_platform.get_absolute_url()),
         ("overview", "/"),
         ("search", "/search/?q=alert"),
-        ("contract-detail", "/contracts/hostile-platform-deal/"),
+        ("deal-detail", "/deals/hostile-platform-deal/"),
         ("statement-detail", "/statements/hostile-platform-statement/"),
     ):
         visitor.goto(path, label=label)

@@ -10,8 +10,8 @@ from dashboard.cache import data_changed
 
 class Command(BaseCommand):
     help = (
-        "Generate realistic synthetic data: at --scale 1 about 200 countries, 2,000 platforms, "
-        "100,000 contracts, 20,000 sources and 1,000,000 statements."
+        "Generate realistic synthetic data: at --scale 1 about 200 parties, 2,000 platforms, "
+        "100,000 deals, 20,000 sources and 1,000,000 statements."
     )
 
     def add_arguments(self, parser):
