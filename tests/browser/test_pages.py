@@ -182,7 +182,7 @@ def test_stage_filter_narrows_the_table(visitor):
 def test_stage_checkboxes_sit_beside_their_labels(visitor):
     page = visitor.page
     visitor.goto("/deals/", screenshot=False)
-    offsets = page.locator("#id_status input[type=checkbox]").evaluate_all(
+    offsets = page.locator("#id_stage input[type=checkbox]").evaluate_all(
         """boxes => boxes.map(box => {
             const text = document.createRange();
             text.selectNodeContents(box.labels[0]);
