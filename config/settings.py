@@ -8,6 +8,7 @@ DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is o
 DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
 DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
+DASHBOARD_API_*     the web API's throttling (README, "Web API").
 """
 
 import os
@@ -58,6 +59,11 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    "rest_framework",
+    # Before the dashboard, whose admin replaces authtoken's token admin.
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "dashboard",
 ]
 
@@ -228,3 +234,57 @@ AXES_COOLOFF_TIME = timedelta(minutes=axes_cooloff_minutes)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+
+# --- The web API (dashboard/api/, README "Web API") -----------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is answered 401 with
+        # `WWW-Authenticate: Token`.
+        "dashboard.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dashboard.api.permissions.AdminRules"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DASHBOARD_API_ANON_RATE", "120/minute"),
+        "failed_authentication": os.environ.get("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
+    },
+    # Throttles count the address the request comes from. DRF would otherwise believe any
+    # X-Forwarded-For header, so that a client could name a new address with every request.
+    "NUM_PROXIES": int(os.environ.get("DASHBOARD_API_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "dashboard.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Defence Ties Dashboard API",
+    "DESCRIPTION": (
+        "Every record and every analysis of the dashboard as JSON, with the same filters as "
+        "the pages. Reading is open unless the site asks for a login; writing takes a token "
+        "(or a signed-in session) of a user whose group allows it, as in the admin."
+    ),
+    "VERSION": "1",
+    # References are written as a record's key and read as a short object.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI's files come from this site's own static files: no CDN, as the CSP asks.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DealKind": "dashboard.models.Deal.Kind",
+        "PersonKind": "dashboard.models.Person.Kind",
+        "StatementKind": "dashboard.models.Statement.Kind",
+        "DealStage": "dashboard.models.Deal.Stage",
+        "PlatformCategory": "dashboard.models.Platform.Category",
+        "DatePrecision": "dashboard.partial_dates.PRECISION_CHOICES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dashboard.api.schema.document_errors",
+    ],
+}

@@ -1,4 +1,4 @@
-"""Top-level URL configuration: the admin, signing in and out, and the dashboard."""
+"""Top-level URL configuration: the admin, signing in and out, the web API and the dashboard."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -33,5 +33,6 @@ urlpatterns = [
     # login_not_required. Sign-out is a POST.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("dashboard.api.urls")),
     path("", include("dashboard.urls")),
 ]

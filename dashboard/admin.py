@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from dashboard.api import tokens
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -180,3 +181,7 @@ class StatementAdmin(HistoryAdmin):
     list_select_related = ["speaker", "source"]
     exclude = ["platforms", "deals"]
     inlines = [StatementPlatformInline, StatementDealInline]
+
+
+# The web API's tokens: each staff user keeps their own (dashboard/api/tokens.py).
+tokens.register(admin.site)

@@ -11,3 +11,5 @@ class DashboardConfig(AppConfig):
         from dashboard.cache import connect_signals
 
         connect_signals(self.get_models())
+        # The API's schema extensions register themselves when imported.
+        import dashboard.api.schema  # noqa: F401

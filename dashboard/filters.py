@@ -203,7 +203,7 @@ class DealFilterSet(YearRangeMixin):
             queryset, ["title", "notes", "platform__name", "platform__aliases__name"], value
         )
 
-    def filter_party(self, queryset, name, value):
+    def filter_party(self, queryset, name, value: str):
         party = party_id(value)
         if not party:
             return queryset.none()

@@ -1,0 +1,292 @@
+"""The API's views: a viewset per model, declared from the model's list page (its queryset,
+filter set and table), and the analyses, from the selectors the charts use.
+
+Every read carries an ETag made from the data version (dashboard.cache.data_version()) and
+the address, and a request that names the current one gets 304 Not Modified. Every write
+runs in one transaction and is kept in the record's history with its user and the reason in
+the X-Change-Reason header.
+"""
+
+from contextlib import suppress
+from hashlib import sha256
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, quote_etag
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard import selectors, views
+from dashboard.api import serializers
+from dashboard.api.fields import brief
+from dashboard.api.paging import CursorPagination, TableSort
+from dashboard.api.permissions import SiteReaders
+from dashboard.cache import cached, data_version
+from dashboard.models import Deal, DealCitation, Party, PlatformAlias
+
+REASON_HEADER = "X-Change-Reason"
+REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
+# Keys in addresses: slugs and party codes. Nothing else (a NUL, say, which PostgreSQL refuses
+# in a string) ever reaches a query.
+KEY_PATTERN = "[-A-Za-z0-9_]+"
+ID_PATTERN = "[0-9]+"
+
+REASON_PARAMETER = OpenApiParameter(
+    REASON_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=f"Why the change is made (at most {REASON_MAX_LENGTH} characters); kept in "
+    "the record's history with the user.",
+)
+
+
+def change_reason(request) -> str | None:
+    """The reason the request gives in its X-Change-Reason header, read as UTF-8."""
+    value = request.headers.get(REASON_HEADER, "")
+    with suppress(UnicodeError):  # not UTF-8: kept as the server read it
+        value = value.encode("latin-1").decode("utf-8")
+    value = value.strip()
+    if len(value) > REASON_MAX_LENGTH or "\x00" in value:
+        raise ValidationError(
+            {REASON_HEADER: [f"Give at most {REASON_MAX_LENGTH} characters, with no NUL."]}
+        )
+    return value or None
+
+
+class APIViewMixin:
+    """What every API view shares: the API answers for itself when a login is needed (401
+    with how to authenticate, not a redirect to the sign-in page; LoginRequiredMiddleware
+    would also look before any token is read), and reads are conditional."""
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return login_not_required(super().as_view(*args, **kwargs))
+
+    def conditional(self, request, respond):
+        """`respond()`, or 304 when the client already holds what it would say."""
+        address = request.build_absolute_uri()
+        etag = quote_etag(sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40])
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
+            response = respond()
+        if 200 <= response.status_code < 300 or response.status_code == 304:
+            response["ETag"] = etag
+        # Caches may keep the answer, but must ask whether it still holds before using it.
+        patch_cache_control(
+            response, no_cache=True, private=settings.DASHBOARD_LOGIN_REQUIRED or None
+        )
+        return response
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[REASON_PARAMETER]),
+    update=extend_schema(parameters=[REASON_PARAMETER]),
+    partial_update=extend_schema(parameters=[REASON_PARAMETER]),
+    destroy=extend_schema(parameters=[REASON_PARAMETER]),
+)
+class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
+    # A model's list, detail, create, update and delete. A subclass names its serializer and
+    # the page it mirrors (`list_view`), whose queryset, filter set and table it takes. (Its
+    # docstring is the operations' description in the schema.)
+
+    list_view = None
+    table_class = None
+    filter_backends = [DjangoFilterBackend, TableSort]
+    pagination_class = CursorPagination
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        spec = cls.serializer_class
+        cls.lookup_field, cls.lookup_url_kwarg = spec.key_field, spec.key_name
+        cls.lookup_value_regex = ID_PATTERN if spec.key_field == "id" else KEY_PATTERN
+        if cls.list_view is not None:
+            cls.queryset = cls.queryset if cls.queryset is not None else cls.list_view.queryset
+            cls.filterset_class = cls.list_view.filterset_class
+            cls.table_class = cls.list_view.table_class
+
+    def list(self, request, *args, **kwargs):
+        return self.conditional(request, lambda: super(RecordViewSet, self).list(request))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional(
+            request, lambda: super(RecordViewSet, self).retrieve(request, *args, **kwargs)
+        )
+
+    def perform_create(self, serializer):
+        self.save(serializer)
+
+    def perform_update(self, serializer):
+        self.save(serializer)
+
+    def save(self, serializer):
+        saved = serializer.save(
+            history_user=self.request.user, change_reason=change_reason(self.request)
+        )
+        # Answered as a read of it would be, counts and all.
+        serializer.instance = self.get_queryset().get(pk=saved.pk)
+
+    def perform_destroy(self, instance):
+        instance._history_user = self.request.user
+        instance._change_reason = change_reason(self.request)
+        with transaction.atomic():
+            instance.delete()
+
+
+class PartyViewSet(RecordViewSet):
+    """Parties: the states on either side of a deal, named by their code."""
+
+    serializer_class = serializers.PartySerializer
+    list_view = views.PartyListView
+
+
+class SourceViewSet(RecordViewSet):
+    """Sources: the articles and documents every record cites, with their full text."""
+
+    serializer_class = serializers.SourceSerializer
+    list_view = views.SourceListView
+    # The page leaves out each source's text; the API gives it.
+    queryset = views.SourceListView.queryset.defer(None)
+
+
+class PersonViewSet(RecordViewSet):
+    """People: officials and institutions quoted in the sources."""
+
+    serializer_class = serializers.PersonSerializer
+    list_view = views.PersonListView
+
+
+class PlatformViewSet(RecordViewSet):
+    """Platforms: weapon systems, with the names they also go by."""
+
+    serializer_class = serializers.PlatformSerializer
+    list_view = views.PlatformListView
+
+
+class PlatformAliasViewSet(RecordViewSet):
+    """Platform aliases: the other names a platform goes by."""
+
+    serializer_class = serializers.PlatformAliasSerializer
+    queryset = PlatformAlias.objects.select_related("platform")
+
+
+class DealViewSet(RecordViewSet):
+    """Deals at every stage, from talks to completed deliveries, with their citations."""
+
+    serializer_class = serializers.DealSerializer
+    list_view = views.DealListView
+
+
+class DealCitationViewSet(RecordViewSet):
+    """Citations: the sources a deal rests on, each with its excerpt, word for word."""
+
+    serializer_class = serializers.DealCitationSerializer
+    queryset = DealCitation.objects.select_related("deal", "source").defer("source__text")
+    ordering = ["id"]
+
+
+class StatementViewSet(RecordViewSet):
+    """Statements: what officials said, with speaker, date and source."""
+
+    serializer_class = serializers.StatementSerializer
+    list_view = views.StatementListView
+
+
+# --- Analyses ----------------------------------------------------------------------------------
+# The same numbers the charts draw, from the same selectors. The transfers analysis (SIPRI
+# arms transfers) joins them here: a view over its selector, and a route in urls.py.
+
+
+class AnalysisView(APIViewMixin, APIView):
+    permission_classes = [SiteReaders]
+
+    def get(self, request, *args, **kwargs):
+        return self.conditional(request, lambda: Response(self.figures(request, **kwargs)))
+
+
+class OverviewView(AnalysisView):
+    """The overview's key figures and chart rows over the whole data set."""
+
+    @extend_schema(responses=serializers.OverviewSerializer, operation_id="overview")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, request):
+        return cached("api-overview", selectors.overview_data)
+
+
+class PairListView(AnalysisView):
+    """Every pair of parties with deals between them, busiest first."""
+
+    @extend_schema(responses=serializers.PairSerializer(many=True), operation_id="ties_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, request):
+        pairs = cached("api-pairs", lambda: selectors.party_pairs(deals=Deal.objects.all()))
+        return [
+            {
+                **pair,
+                "api_url": request.build_absolute_uri(
+                    reverse("api:pair", kwargs={"first": pair["first"], "second": pair["second"]})
+                ),
+            }
+            for pair in pairs
+        ]
+
+
+class PairView(AnalysisView):
+    """A pair's figures, as its page charts them; the parties in either order."""
+
+    @extend_schema(responses=serializers.PairFiguresSerializer, operation_id="ties_retrieve")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, request, first, second):
+        first, second = sorted([first, second])
+        if first == second:
+            raise ValidationError({"second": ["A pair needs two different parties."]})
+        parties = []
+        for code in (first, second):
+            party = Party.objects.filter(iso2=code).first()
+            if party is None:
+                raise NotFound(f"No party has the code “{code}”.")
+            parties.append(party)
+        figures = cached(
+            f"api-pair:{first}:{second}",
+            lambda: selectors.pair_figures(first=parties[0], second=parties[1]),
+        )
+        return {
+            "first": brief(parties[0], request),
+            "second": brief(parties[1], request),
+            **figures,
+            "page_url": request.build_absolute_uri(
+                reverse("dashboard:pair", args=[first, second])
+            ),
+        }
+
+
+# --- The schema and its page -------------------------------------------------------------------
+
+
+class SchemaView(APIViewMixin, SpectacularAPIView):
+    permission_classes = [SiteReaders]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI, from the site's own static files, with its start-up script at an address of
+    its own: no inline script or style, so the strict CSP holds. With a login required, the
+    page sends visitors to sign in, as every page does."""
+
+    permission_classes = [AllowAny]
+    template_name = "api/swagger_ui.html"
+    url_name = "api:schema"
