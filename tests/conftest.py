@@ -17,6 +17,14 @@ def staff_client(client, django_user_model):
     return client
 
 
+@pytest.fixture
+def reader_client(client, django_user_model):
+    """A signed-in reader (no staff, no group): reads the API as often as it likes, where an
+    anonymous client is throttled."""
+    client.force_login(django_user_model.objects.create_user("reader", password="pw"))
+    return client
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache, as a freshly started server does."""

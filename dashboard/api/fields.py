@@ -34,8 +34,8 @@ class RecordRef(serializers.RelatedField):
     `{"code": "IN", "name": "India", "api_url": …}`) and written as its key alone ("IN")."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} has the {key} “{value}”.",
-        "incorrect_type": "Give the {model}'s {key} as text, not {type}.",
+        "does_not_exist": "No {model} has the {key_name} “{value}”.",
+        "incorrect_type": "Give the {model}'s {key_name} as text, not {type}.",
     }
 
     def __init__(self, model, **kwargs):
@@ -53,7 +53,7 @@ class RecordRef(serializers.RelatedField):
 
     def to_internal_value(self, data):
         spec = self.spec
-        names = {"model": self.model._meta.verbose_name, "key": spec.key_name}
+        names = {"model": self.model._meta.verbose_name, "key_name": spec.key_name}
         if not isinstance(data, str):
             self.fail("incorrect_type", type=type(data).__name__, **names)
         # PostgreSQL refuses a NUL in any string: such a key names nothing.

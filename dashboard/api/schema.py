@@ -92,12 +92,24 @@ WRITE_ERRORS = {
 SAFE = {"get", "head"}
 
 
+def allow_empty_choice(parameter: dict) -> None:
+    """As on the pages, an empty query parameter (`kind=`, which a form sends for a field left
+    alone) means no filter: the empty value is one of its choices."""
+    if parameter["in"] != "query":
+        return
+    shape = parameter["schema"].get("items", parameter["schema"])
+    if "enum" in shape and "" not in shape["enum"]:
+        shape["enum"] = [*shape["enum"], ""]
+
+
 def document_errors(result, generator, request, public):
     """A drf-spectacular postprocessing hook: every operation documents the errors it may
     answer, and reads say they need no credentials when the site needs no login."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     for operations in result["paths"].values():
         for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                allow_empty_choice(parameter)
             responses = operation.setdefault("responses", {})
             errors = ERRORS if method in SAFE else {**ERRORS, **WRITE_ERRORS}
             for status, (description, name, schema) in errors.items():

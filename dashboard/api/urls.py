@@ -53,4 +53,5 @@ urlpatterns = [
     # The transfers analysis (SIPRI arms transfers) goes here: path("transfers/", …).
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
+    re_path(r"", views.not_found),
 ]

@@ -13,8 +13,10 @@ from hashlib import sha256
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -273,6 +275,13 @@ class PairView(AnalysisView):
                 reverse("dashboard:pair", args=[first, second])
             ),
         }
+
+
+@csrf_exempt
+@login_not_required
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a 404 in JSON, as the API's own are."""
+    return JsonResponse({"detail": "Nothing is at this address: see /api/."}, status=404)
 
 
 # --- The schema and its page -------------------------------------------------------------------
