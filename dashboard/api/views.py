@@ -12,6 +12,7 @@ from hashlib import sha256
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import reverse
@@ -31,7 +32,7 @@ from dashboard import selectors, views
 from dashboard.api import serializers
 from dashboard.api.fields import brief
 from dashboard.api.paging import CursorPagination, TableSort
-from dashboard.api.permissions import SiteReaders
+from dashboard.api.permissions import SiteReaders, may_read
 from dashboard.cache import cached, data_version
 from dashboard.models import Deal, DealCitation, Party, PlatformAlias
 
@@ -65,13 +66,9 @@ def change_reason(request) -> str | None:
 
 
 class APIViewMixin:
-    """What every API view shares: the API answers for itself when a login is needed (401
-    with how to authenticate, not a redirect to the sign-in page; LoginRequiredMiddleware
-    would also look before any token is read), and reads are conditional."""
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        return login_not_required(super().as_view(*args, **kwargs))
+    """Reads that are conditional. (When a login is needed, the API answers for itself, 401
+    with how to authenticate rather than a redirect to the sign-in page: DRF marks its views
+    login_not_required, as LoginRequiredMiddleware would look before any token is read.)"""
 
     def conditional(self, request, respond):
         """`respond()`, or 304 when the client already holds what it would say."""
@@ -299,3 +296,8 @@ class DocsView(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
+
+    def get(self, request, *args, **kwargs):
+        if not may_read(request.user):
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
