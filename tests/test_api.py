@@ -176,6 +176,7 @@ def test_a_request_naming_the_current_etag_gets_304(reader_client, india_russia,
         assert again.status_code == 304 and again.content == b"", url
         assert reader_client.head(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
         assert reader_client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+        assert first["Cache-Control"] == "no-cache"
     # Any change to the data changes every ETag.
     url = "/api/overview/"
     etag = reader_client.get(url)["ETag"]
@@ -231,7 +232,10 @@ def test_with_login_required_the_api_needs_a_login_or_a_token(
         refused = client.get(url)
         assert refused.status_code == 401, url
         assert refused["WWW-Authenticate"] == "Token"
-        assert Client().get(url, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+        answered = Client().get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+        assert answered.status_code == 200
+        if url != "/api/schema/":
+            assert answered["Cache-Control"] == "no-cache, private"
     # The documentation page, for browsers, sends to the sign-in page as every page does.
     assert client.get("/api/docs/").status_code == 302
     client.force_login(reader)

@@ -80,9 +80,10 @@ class APIViewMixin:
         if 200 <= response.status_code < 300 or response.status_code == 304:
             response["ETag"] = etag
         # Caches may keep the answer, but must ask whether it still holds before using it.
-        patch_cache_control(
-            response, no_cache=True, private=settings.DASHBOARD_LOGIN_REQUIRED or None
-        )
+        if settings.DASHBOARD_LOGIN_REQUIRED:
+            patch_cache_control(response, no_cache=True, private=True)
+        else:
+            patch_cache_control(response, no_cache=True)
         return response
 
 

@@ -332,3 +332,30 @@ def test_hostile_platform_name_is_shown_as_text(visitor, hostile_platform):
     visitor.goto(hostile_platform.get_absolute_url(), screenshot=False)
     expect(page.locator("h1")).to_have_text(HOSTILE)
     assert dialogs == [], f"a dialog opened: {dialogs}"
+
+
+# --- 7. The API's documentation ----------------------------------------------------------------
+
+
+def test_the_api_docs_page_runs_under_the_csp(visitor):
+    """Swagger UI, from the site's own files, draws every operation of the schema and runs a
+    request, with no CSP violation or other console error (the visitor fixture checks)."""
+    page = visitor.page
+    visitor.goto("/api/docs/", screenshot=False)
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Defence Ties Dashboard API")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    assert operations.count() >= 40
+    visitor.screenshot("operations")
+
+    deals = page.locator("#operations-deals-deals_list")
+    deals.locator(".opblock-summary").click()
+    deals.get_by_role("button", name="Try it out").click()
+    deals.locator("input[placeholder='buyer']").fill("IN")
+    deals.get_by_role("button", name="Execute").click()
+    status = deals.locator(".live-responses-table .response .response-col_status").first
+    expect(status).to_have_text("200")
+    expect(deals.locator(".live-responses-table .microlight").first).to_contain_text(
+        '"code": "IN"'
+    )
+    visitor.screenshot("try-it-out")
