@@ -26,6 +26,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -74,6 +75,9 @@ def server_env(database_url: str) -> dict[str, str]:
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_HSTS_SECONDS="0",
         DJANGO_SECURE_COOKIES="0",
+        # Every request comes from one address: the API's throttling of anonymous reads would
+        # answer most of them 429.
+        DASHBOARD_API_ANON_RATE="1000000/second",
     )
     if redis_answers():
         env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -144,10 +148,17 @@ for row in rows:
     total += row["n"]
     if total >= 10000:
         break
+# A cursor half-way down the statements, as an API client paging through them would hold.
+from django.core import signing
+from dashboard.api.paging import CURSOR_SALT
+middle = Statement.objects.count() // 2
+date, slug, pk = Statement.objects.order_by("-date", "slug", "pk").values_list(
+    "date", "slug", "pk")[middle]
+cursor = signing.dumps({"sort": "", "after": [date.isoformat(), slug, pk]}, salt=CURSOR_SALT)
 print(json.dumps({"pair": [pair["first"], pair["second"]], "platform": platform.slug,
                   "deal": deal.slug, "statement": statement.slug,
                   "year_min": min(years), "year_max": max(years), "export_rows": total,
-                  "buyer": pair["first"]}))
+                  "buyer": pair["first"], "cursor": cursor, "middle": middle}))
 """
     out = manage(env, "shell", "-c", script, capture_output=True, text=True).stdout
     picked = json.loads(out.strip().splitlines()[-1])
@@ -177,6 +188,27 @@ print(json.dumps({"pair": [pair["first"], pair["second"]], "platform": platform.
         ("statement page", f"/statements/{picked['statement']}/"),
         ("party pair", f"/ties/{first}/{second}/"),
         (f"CSV export ({picked['export_rows']:,} rows)", export + "&_export=csv"),
+        # The web API: the same lists and filters as JSON, a large page, a page deep in a
+        # million rows, a record, the analyses.
+        ("API: deals", "/api/deals/"),
+        (
+            "API: deals, filtered",
+            f"/api/deals/?buyer={picked['buyer']}&stage=signed&stage=in_delivery&stage=completed&sort=-value_amount",
+        ),
+        ("API: statements", "/api/statements/"),
+        ("API: statements, 1,000 a page", "/api/statements/?per_page=1000"),
+        (
+            f"API: statements after the {picked['middle']:,}th",
+            f"/api/statements/?cursor={quote(picked['cursor'])}",
+        ),
+        (
+            "API: statements, filtered",
+            f"/api/statements/?platform={picked['platform']}&year_min=2000",
+        ),
+        ("API: platforms", "/api/platforms/"),
+        ("API: deal", f"/api/deals/{picked['deal']}/"),
+        ("API: overview", "/api/overview/"),
+        ("API: party pair", f"/api/ties/{first}/{second}/"),
     ]
 
 
