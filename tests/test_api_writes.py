@@ -432,3 +432,14 @@ def test_no_group_gives_token_permissions_to_manage_others(db):
             "content_type__app_label", flat=True
         )
         assert "authtoken" not in set(labels)
+
+
+def test_a_delete_records_its_user_on_the_records_it_takes_along(india_russia, django_user_model):
+    maintainer = user_for("maintainer", django_user_model)
+    deal = Deal.objects.filter(citations__isnull=False).first()
+    citations = list(deal.citations.values_list("pk", flat=True))
+    response = api_client(maintainer).delete(detail_url(deal), HTTP_X_CHANGE_REASON=REASON)
+    assert response.status_code == 204
+    assert not DealCitation.objects.filter(pk__in=citations).exists()
+    for pk in citations:
+        assert latest_version(DealCitation, id=pk).history_user == maintainer
