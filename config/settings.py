@@ -29,6 +29,12 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A throttle rate such as "120/minute"; "off" (or empty) for none."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "off", "none"} else value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -249,8 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DASHBOARD_API_ANON_RATE", "120/minute"),
-        "failed_authentication": os.environ.get("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
+        "anon": env_rate("DASHBOARD_API_ANON_RATE", "120/minute"),
+        "failed_authentication": env_rate("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
     },
     # Throttles count the address the request comes from. DRF would otherwise believe any
     # X-Forwarded-For header, so that a client could name a new address with every request.

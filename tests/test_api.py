@@ -123,6 +123,16 @@ def test_cursor_paging_gives_every_row_once_in_every_sort(reader_client, india_r
         assert len(paged) == Deal.objects.count()
 
 
+@pytest.mark.parametrize("prefix", [p for p, viewset, _ in router.registry if viewset.table_class])
+def test_every_list_pages_through_every_sort(reader_client, india_russia, prefix):
+    viewset = next(v for p, v, _ in router.registry if p == prefix)
+    for sort in ["", *sort_choices(viewset)]:
+        whole = reader_client.get(f"/api/{prefix}/?sort={sort}&per_page=1000").json()["results"]
+        paged = every_row(reader_client, f"/api/{prefix}/?sort={sort}&per_page=2")
+        assert [r["api_url"] for r in paged] == [r["api_url"] for r in whole], (prefix, sort)
+        assert len(whole) == viewset.queryset.count()
+
+
 def test_unknown_values_come_last_in_either_direction(reader_client, india_russia):
     grow_deals(10)
     for sort in ["value_amount", "-value_amount"]:
@@ -199,6 +209,25 @@ def test_a_304_reads_no_record(client, india_russia):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     # At most the data version is read, wherever it is kept.
     assert not [q["sql"] for q in captured if any(f'"{t}"' in q["sql"] for t in tables)]
+
+
+@pytest.mark.parametrize("seconds", [3600, 0], ids=["kept", "not kept"])
+def test_an_answer_is_kept_for_its_address_until_the_data_changes(
+    client, india_russia, settings, seconds
+):
+    settings.DASHBOARD_PAGE_CACHE_SECONDS = seconds
+    url = "/api/deals/?buyer=IN&sort=-value_amount"
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    assert again.json() == first.json() and again["ETag"] == first["ETag"]
+    record_queries = [q for q in captured if '"dashboard_deal"' in q["sql"]]
+    assert bool(record_queries) == (seconds == 0)
+    deal = Deal.objects.get(slug=S400)
+    deal.title = "S-400 Triumf purchase"
+    deal.save()
+    changed = client.get(url).json()["results"]
+    assert "S-400 Triumf purchase" in [d["title"] for d in changed]
 
 
 # --- Analyses ----------------------------------------------------------------------------------

@@ -76,8 +76,14 @@ class RecordSerializer(serializers.ModelSerializer):
         return []  # the model's constraints are checked by full_clean()
 
     def get_fields(self):
+        # Every field of the model (a new one appears with no change here), in the model's
+        # order, then what the serializer declares (counts, citations), then these.
+        declared = super().get_fields()
+        forward = [f for f in self.Meta.model._meta.get_fields() if f.concrete or f.many_to_many]
+        names = [f.name for f in forward if f.name in declared]
+        names += [name for name in declared if name not in names]
         built = {}
-        for name, field in super().get_fields().items():
+        for name, field in ((name, declared[name]) for name in names):
             built[name] = field
             if isinstance(field, fields.PartialDateField):
                 built[f"{name}_precision"] = fields.PrecisionField(name)
@@ -145,7 +151,7 @@ class PartySerializer(RecordSerializer):
 
     class Meta:
         model = models.Party
-        fields = ["code", "name", "iso2", "iso3", "buyer_count", "seller_count", "people_count"]
+        exclude = ["id"]
 
 
 class SourceSerializer(RecordSerializer):
@@ -158,17 +164,7 @@ class SourceSerializer(RecordSerializer):
 
     class Meta:
         model = models.Source
-        fields = [
-            "slug",
-            "title",
-            "publisher",
-            "url",
-            "published",
-            "date_note",
-            "text",
-            "deal_count",
-            "statement_count",
-        ]
+        exclude = ["id"]
 
 
 class PersonSerializer(RecordSerializer):
@@ -178,7 +174,7 @@ class PersonSerializer(RecordSerializer):
 
     class Meta:
         model = models.Person
-        fields = ["slug", "name", "kind", "role", "party", "statement_count"]
+        exclude = ["id"]
 
 
 class PlatformSerializer(RecordSerializer):
@@ -195,16 +191,7 @@ class PlatformSerializer(RecordSerializer):
 
     class Meta:
         model = models.Platform
-        fields = [
-            "slug",
-            "name",
-            "category",
-            "makers",
-            "aliases",
-            "description",
-            "deal_count",
-            "statement_count",
-        ]
+        exclude = ["id"]
 
 
 class PlatformAliasSerializer(RecordSerializer):
@@ -214,7 +201,7 @@ class PlatformAliasSerializer(RecordSerializer):
 
     class Meta:
         model = models.PlatformAlias
-        fields = ["id", "name", "platform"]
+        fields = "__all__"
 
 
 class CitationBriefSerializer(serializers.ModelSerializer):
@@ -240,23 +227,8 @@ class DealSerializer(RecordSerializer):
 
     class Meta:
         model = models.Deal
-        fields = [
-            "slug",
-            "title",
-            "buyer",
-            "seller",
-            "platform",
-            "kind",
-            "stage",
-            "quantity",
-            "quantity_delivered",
-            "value_amount",
-            "value_currency",
-            "signed",
-            "expected_completion",
-            "notes",
-            "citations",
-        ]
+        # Its sources come with their excerpts, in `citations`.
+        exclude = ["id", "sources"]
 
 
 class DealCitationSerializer(RecordSerializer):
@@ -267,7 +239,7 @@ class DealCitationSerializer(RecordSerializer):
 
     class Meta:
         model = models.DealCitation
-        fields = ["id", "deal", "source", "excerpt"]
+        fields = "__all__"
 
 
 class StatementSerializer(RecordSerializer):
@@ -278,18 +250,7 @@ class StatementSerializer(RecordSerializer):
 
     class Meta:
         model = models.Statement
-        fields = [
-            "slug",
-            "speaker",
-            "date",
-            "date_note",
-            "kind",
-            "text",
-            "source",
-            "excerpt",
-            "platforms",
-            "deals",
-        ]
+        exclude = ["id"]
 
 
 # --- Analyses ----------------------------------------------------------------------------------

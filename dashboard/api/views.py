@@ -13,8 +13,9 @@ from hashlib import sha256
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, quote_etag
 from django.views.decorators.csrf import csrf_exempt
@@ -42,6 +43,8 @@ REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 # in a string) ever reaches a query.
 KEY_PATTERN = "[-A-Za-z0-9_]+"
 ID_PATTERN = "[0-9]+"
+# Larger answers (a thousand sources with their text) are made anew each time.
+KEPT_ANSWER_MAX_BYTES = 2 * 1024 * 1024
 
 REASON_PARAMETER = OpenApiParameter(
     REASON_HEADER,
@@ -66,15 +69,26 @@ def change_reason(request) -> str | None:
 
 
 class APIViewMixin:
-    """Reads that are conditional. (When a login is needed, the API answers for itself, 401
-    with how to authenticate rather than a redirect to the sign-in page: DRF marks its views
+    """Reads that are conditional and kept: the answer for an address is kept in the cache
+    under the data version, as the list pages keep their tables (DASHBOARD_PAGE_CACHE_SECONDS),
+    so that asking again costs no query. (When a login is needed, the API answers for itself,
+    401 with how to authenticate rather than a redirect to the sign-in page: DRF marks its views
     login_not_required, as LoginRequiredMiddleware would look before any token is read.)"""
 
+    answer_key = None
+
     def conditional(self, request, respond):
-        """`respond()`, or 304 when the client already holds what it would say."""
+        """`respond()`, or 304 when the client already holds what it would say, or the answer
+        kept for this address."""
         address = request.build_absolute_uri()
-        etag = quote_etag(sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40])
+        digest = sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40]
+        etag = quote_etag(digest)
         response = get_conditional_response(request, etag=etag)
+        if response is None and settings.DASHBOARD_PAGE_CACHE_SECONDS:
+            self.answer_key = f"dashboard:api-answer:{digest}"
+            kept = cache.get(self.answer_key)
+            if kept is not None:
+                response = HttpResponse(kept, content_type="application/json")
         if response is None:
             response = respond()
         if 200 <= response.status_code < 300 or response.status_code == 304:
@@ -84,6 +98,14 @@ class APIViewMixin:
             patch_cache_control(response, no_cache=True, private=True)
         else:
             patch_cache_control(response, no_cache=True)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.answer_key and isinstance(response, Response) and response.status_code == 200:
+            response.render()
+            if len(response.content) <= KEPT_ANSWER_MAX_BYTES:
+                cache.set(self.answer_key, response.content, settings.DASHBOARD_PAGE_CACHE_SECONDS)
         return response
 
 
