@@ -255,15 +255,9 @@ class PairListView(AnalysisView):
 
     def figures(self, request):
         pairs = cached("api-pairs", lambda: selectors.party_pairs(deals=Deal.objects.all()))
-        return [
-            {
-                **pair,
-                "api_url": request.build_absolute_uri(
-                    reverse("api:pair", kwargs={"first": pair["first"], "second": pair["second"]})
-                ),
-            }
-            for pair in pairs
-        ]
+        # A pair's address is ties/FIRST/SECOND/ (urls.py): reversed once, not per pair.
+        ties = request.build_absolute_uri(reverse("api:pair-list"))
+        return [{**pair, "api_url": f"{ties}{pair['first']}/{pair['second']}/"} for pair in pairs]
 
 
 class PairView(AnalysisView):
@@ -307,7 +301,7 @@ def not_found(request, *args, **kwargs):
 # --- The schema and its page -------------------------------------------------------------------
 
 
-class SchemaView(APIViewMixin, SpectacularAPIView):
+class SchemaView(SpectacularAPIView):
     permission_classes = [SiteReaders]
 
 
