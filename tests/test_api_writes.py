@@ -306,6 +306,15 @@ REFUSED = [
         "No party has the code “XX”.",
     ),
     ("parties", {"name": "Nowhere", "iso2": "QQ", "iso3": "QQQ"}, "iso2", "is not an ISO 3166-1"),
+    # Each field takes the JSON type the schema gives it, no other.
+    ("parties", {"name": 5, "iso2": "FR", "iso3": "FRA"}, "name", "Give text, not int."),
+    (
+        "deals",
+        {"slug": "d", "title": "D", "buyer": "IN", "seller": "RU", "platform": "brahmos"}
+        | {"stage": "talks", "quantity": "5"},
+        "quantity",
+        "Give a whole number, not str.",
+    ),
     ("platform-aliases", {"name": "BrahMos", "platform": "brahmos"}, "name", "must differ"),
 ]
 

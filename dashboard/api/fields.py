@@ -170,3 +170,34 @@ class APIURLField(serializers.Field):
 
     def to_representation(self, value):
         return api_url(value, self.context.get("request"))
+
+
+# --- JSON types, as the schema gives them --------------------------------------------------------
+# DRF reads 5 as the text "5" and "5" as the number 5. The schema says which each field takes,
+# and a value of another type is refused, so that what the schema calls bad input is.
+
+
+class TextOnly:
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(f"Give text, not {type(data).__name__}.")
+        return super().to_internal_value(data)
+
+
+class Text(TextOnly, serializers.CharField):
+    pass
+
+
+class Slug(TextOnly, serializers.SlugField):
+    pass
+
+
+class URL(TextOnly, serializers.URLField):
+    pass
+
+
+class WholeNumber(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError(f"Give a whole number, not {type(data).__name__}.")
+        return super().to_internal_value(data)

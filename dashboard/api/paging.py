@@ -1,10 +1,11 @@
 """Sorting and paging for the API's lists.
 
 `sort` takes the columns of the page's own table (`sort=-value_amount`), so the API sorts by
-exactly what the page does; unknown values (NULL) come last either way. Rows are paged by cursor (keyset
-paging): each page ends with a `next` address whose cursor holds the sort values of the page's
-last row, and the next page is the rows after it, read through the sort's index. No page counts
-the rows or skips over an OFFSET, so the millionth row costs what the first does.
+exactly what the page does; unknown values (NULL) come last either way. Rows are paged by
+cursor (keyset paging): each page ends with a `next` address whose cursor holds the sort values
+of the page's last row, and the next page is the rows after it, read through the sort's index.
+No page counts the rows or skips over an OFFSET, so the millionth row costs what the first
+does.
 
 Cursors are signed, so nothing but values this API wrote ever reaches a query.
 """

@@ -52,6 +52,18 @@ class APIURLExtension(PageURLExtension):
     target_class = "dashboard.api.fields.APIURLField"
 
 
+class DecimalExtension(OpenApiSerializerFieldExtension):
+    """A decimal reads as text (exact); it may be written as text or as a number."""
+
+    target_class = "rest_framework.fields.DecimalField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            return {"oneOf": [schema, {"type": "number"}]}
+        return schema
+
+
 DETAIL = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},

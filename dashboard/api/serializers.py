@@ -9,6 +9,7 @@ as the admin and the loader do, so a rule lives in one place.
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models as django_models
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -46,6 +47,12 @@ class RecordSerializer(serializers.ModelSerializer):
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
+        django_models.CharField: fields.Text,
+        django_models.TextField: fields.Text,
+        django_models.SlugField: fields.Slug,
+        django_models.URLField: fields.URL,
+        django_models.IntegerField: fields.WholeNumber,
+        django_models.PositiveIntegerField: fields.WholeNumber,
         PartialDateField: fields.PartialDateField,
     }
 

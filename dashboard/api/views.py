@@ -122,6 +122,7 @@ class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
 
     list_view = None
     table_class = None
+    filterset_class = None
     filter_backends = [DjangoFilterBackend, TableSort]
     pagination_class = CursorPagination
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -313,7 +314,9 @@ class DocsView(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
+    http_method_names = ["get", "head"]
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         if not may_read(request.user):
             return redirect_to_login(request.get_full_path())
