@@ -12,7 +12,7 @@ import json
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck
@@ -39,11 +39,13 @@ CONFIG = schemathesis.Config.from_dict(
 @pytest.fixture
 def in_process(settings):
     """The application answering in this test's own database transaction, as Django's test
-    client does: a finished request must not close the test's connection."""
+    client does: no request may close the test's connection as it starts or ends."""
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
-    request_finished.disconnect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     yield
-    request_finished.connect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
