@@ -102,16 +102,21 @@ WRITE_ERRORS = {
     "415": ("The body is not JSON.", "Error", DETAIL),
 }
 SAFE = {"get", "head"}
+# Paging's own parameters, which an empty value does not leave out (paging.py).
+NOT_EMPTY = {"cursor", "per_page"}
 
 
-def allow_empty_choice(parameter: dict) -> None:
-    """As on the pages, an empty query parameter (`kind=`, which a form sends for a field left
-    alone) means no filter: the empty value is one of its choices."""
-    if parameter["in"] != "query":
+def allow_empty(parameter: dict) -> None:
+    """As on the pages, an empty filter (`kind=`, `year_min=`: what a form sends for a field
+    left alone) means no filter: the empty value is one of a filter's choices, and a number
+    filter takes a number or nothing."""
+    if parameter["in"] != "query" or parameter["name"] in NOT_EMPTY:
         return
     shape = parameter["schema"].get("items", parameter["schema"])
     if "enum" in shape and "" not in shape["enum"]:
         shape["enum"] = [*shape["enum"], ""]
+    elif shape.get("type") in {"number", "integer"}:
+        parameter["schema"] = {"anyOf": [shape, {"type": "string", "maxLength": 0}]}
 
 
 def document_errors(result, generator, request, public):
@@ -121,7 +126,7 @@ def document_errors(result, generator, request, public):
     for operations in result["paths"].values():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
-                allow_empty_choice(parameter)
+                allow_empty(parameter)
             responses = operation.setdefault("responses", {})
             errors = ERRORS if method in SAFE else {**ERRORS, **WRITE_ERRORS}
             for status, (description, name, schema) in errors.items():
