@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboard.loading import fixture_load
 from dashboard.loading.schema import KEY_FIELDS, WRITE_ORDER, model_specs, spec_for
-from dashboard.models import Deal, Party, Person, Statement
+from dashboard.models import Deal, Party, Person, Source, Statement
 from dashboard.passages import appears_in, find_passage
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
@@ -442,6 +442,34 @@ def test_a_one_field_change_updates_one_record(db, tmp_path):
     assert sum(updated for _, updated, _ in counts(out).values()) == 1
     assert "dashboard.deal s-400-2018: quantity_delivered None → 3" in out.splitlines()
     assert Deal.objects.get(slug="s-400-2018").quantity_delivered == 3
+
+
+def test_dates_of_records_in_the_database_can_be_made_more_precise(db, tmp_path):
+    """A date of a record already loaded, changed: a deal's signing date, a statement's date
+    and a source's publication date (this crashed bulk_update once)."""
+    load(PROJECT_FIXTURE)
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    wanted = {
+        ("dashboard.deal", "s-400-2018", "signed"): "2018-10",
+        ("dashboard.statement", "alipov-putin-visit-watershed", "date"): "2025-12-04",
+        ("dashboard.source", "agencies-alipov-putin-visit-2025", "published"): "2025-12",
+    }
+    for record in records:
+        for (model, slug, name), value in wanted.items():
+            if record["model"] == model and record["fields"]["slug"] == slug:
+                assert record["fields"][name] != value
+                record["fields"][name] = value
+    out, errors, failed = load(write(tmp_path, records), verbosity=2)
+    assert not failed, errors
+    assert "dashboard.deal s-400-2018: signed 2018 → 2018-10" in out.splitlines()
+    assert str(Deal.objects.get(slug="s-400-2018").signed) == "October 2018"
+    assert str(Statement.objects.get(slug="alipov-putin-visit-watershed").date) == (
+        "4 December 2025"
+    )
+    assert str(Source.objects.get(slug="agencies-alipov-putin-visit-2025").published) == (
+        "December 2025"
+    )
+    assert out.splitlines()[-1] == "0 created, 3 updated."
 
 
 def test_many_to_many_links_are_set_exactly(db, tmp_path):
