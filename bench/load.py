@@ -130,8 +130,8 @@ def manage(arguments: list[str], *, url: str) -> None:
 
 def timed(command: list[str], *, url: str) -> tuple[float, float]:
     """Run a command in a new process: its wall time in seconds and its peak memory in MB, the
-    resident memory of the process and its children together (load_fixtures' writer process,
-    on PostgreSQL): the kernel's peak of the largest one, or the largest sum sampled."""
+    resident memory of the process and its children together: the kernel's peak of the
+    largest one, or the largest sum sampled."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
