@@ -11,6 +11,7 @@ candidate is valid, and the first valid one is loaded.
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from dashboard.loading import fixture_load
-from dashboard.loading.schema import model_specs
+from dashboard.loading.schema import condition_holds, model_specs
 from dashboard.partial_dates import PartialDate, PartialDateField
 from tests.test_loader import batch
 
@@ -208,3 +209,49 @@ def write(folder: Path, records: list[dict], name: str) -> Path:
     path = folder / name
     path.write_text(json.dumps(records, ensure_ascii=False, default=str), encoding="utf-8")
     return path
+
+
+def grid(field: models.Field) -> list[tuple[Any, Any]]:
+    """Values to try for a field a constraint reads: (as the loader holds it, as the model
+    holds it). A reference is held as a natural key by the loader, as an id by the model."""
+    if field.many_to_one:
+        found = [(("a",), 1), (("b",), 2)]
+    elif isinstance(field, models.DecimalField):
+        found = [(Decimal(n), Decimal(n)) for n in ("-1", "0", "2")]
+    elif isinstance(field, models.IntegerField):
+        found = [(n, n) for n in (0, 3, 5)]
+    elif isinstance(field, models.CharField | models.TextField):
+        found = [("", ""), ("USD", "USD")]
+    else:
+        pytest.fail(f"no values yet to try for a {type(field).__name__} in a constraint")
+    return found + ([(None, None)] if field.null else [])
+
+
+CONSTRAINTS = [
+    pytest.param(spec.label, constraint, fields, id=f"{spec.label}.{constraint.name}")
+    for spec in model_specs().values()
+    for constraint, fields in spec.checks
+]
+
+
+@pytest.mark.parametrize(("label", "constraint", "names"), CONSTRAINTS)
+def test_the_loader_judges_each_check_constraint_as_the_database_does(
+    db, label, constraint, names
+):
+    """The loader evaluates CheckConstraints in Python (a query per record would be too slow):
+    for every combination of values, it finds a violation exactly where the model's own
+    validate_constraints() does, asking the database."""
+    spec = model_specs()[label]
+    fields = [spec.model._meta.get_field(name) for name in sorted(names)]
+    for combination in itertools.product(*(grid(field) for field in fields)):
+        held = {field.name: loader for field, (loader, _) in zip(fields, combination, strict=True)}
+        model_values = {
+            field.attname: value for field, (_, value) in zip(fields, combination, strict=True)
+        }
+        loader_says = condition_holds(constraint.condition, held.get) is not False
+        try:
+            constraint.validate(spec.model, spec.model(**model_values))
+            database_says = True
+        except ValidationError:
+            database_says = False
+        assert loader_says == database_says, (held, constraint.name)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import Truncator
+
 from dashboard.partial_dates import PartialDate
 
 
@@ -150,8 +152,7 @@ def value_shown(value: Any) -> str:
     if isinstance(value, tuple):
         return " ".join(str(part) for part in value)
     if isinstance(value, str) and not isinstance(value, PartialDate):
-        text = value if len(value) <= 60 else value[:57] + "…"
-        return f"“{text}”"
+        return f"“{Truncator(value).chars(60)}”"
     if isinstance(value, PartialDate):
         return value.isoformat()
     return str(value)
