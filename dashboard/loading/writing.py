@@ -51,7 +51,7 @@ def batch_write(
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
     """Write the records the spill holds, file by file; `reason` goes into each history row."""
-    writer = _BatchWrite(
+    writer = BatchWriter(
         dry_run=dry_run,
         with_changes=with_changes,
         progress=progress,
@@ -65,7 +65,11 @@ def batch_write(
     return writer.write_all(spill.records(index) for index in order)
 
 
-class _BatchWrite:
+class BatchWriter:
+    """Writes records as they come (`records_write()`), then those that waited (`finish()`).
+    Besides pass 2, the synthetic generator's database sink writes through it, with
+    `history=False`: its data is valid by construction, and has no edit history."""
+
     def __init__(
         self,
         *,
@@ -73,9 +77,11 @@ class _BatchWrite:
         with_changes: bool,
         progress,
         reason: str = "",
+        history: bool = True,
     ):
         self.dry_run = dry_run
         self.reason = reason
+        self.history = history
         self.progress = progress
         self.specs = list(model_specs().values())
         self.buffers: dict[ModelSpec, list[Record]] = {spec: [] for spec in self.specs}
@@ -182,7 +188,8 @@ class _BatchWrite:
             created_rows = self._create(spec, created)
             self._update(spec, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
-            self._history_write(spec, created_rows, changed_ids)
+            if self.history:
+                self._history_write(spec, created_rows, changed_ids)
 
     def _ready(self, spec: ModelSpec, records: list[Record], *, final: bool) -> list[Record]:
         """The records whose references all have ids now; the others wait."""
