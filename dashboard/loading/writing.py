@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.utils import get_history_manager_for_model
@@ -91,7 +91,7 @@ class BatchWriter:
         self.counts: dict[ModelSpec, ModelCounts] = {}
         self.changes: list[Change] | None = [] if with_changes else None
         self.ids: dict[ModelSpec, dict[Key, int]] = defaultdict(dict)
-        self.history_users: dict[ModelSpec, Any] = {}
+        self.histories: dict[ModelSpec, _HistoryCopy] = {}
         # Models with no rows when the load began: none of their records can match a row (pass
         # 1 found no two with one key), so their batches need not look for them.
         self.empty = {spec for spec in self.specs if not spec.model._default_manager.exists()}
@@ -285,22 +285,15 @@ class BatchWriter:
         self, spec: ModelSpec, created: list[models.Model], changed: list[tuple[Record, int]]
     ) -> None:
         """One history row per record created or changed, as save() would have written, with
-        the load's reason and the request's user (the upload page), if any."""
-        history = get_history_manager_for_model(spec.model)
-        if spec not in self.history_users:
-            # Asked once, not per row: for an unsaved instance it reads only the request.
-            self.history_users[spec] = history.model.get_default_history_user(spec.model())
-        options = dict(
-            batch_size=BATCH,
-            default_user=self.history_users[spec],
-            default_change_reason=self.reason,
-            default_date=timezone.now(),
-        )
-        if created:
-            history.bulk_history_create(created, **options)
-        if changed:
-            instances = [self._instance(spec, record, pk=pk) for record, pk in changed]
-            history.bulk_history_create(instances, update=True, **options)
+        the load's reason and the request's user (the upload page), if any: copied in the
+        database from the row just written (one INSERT ... SELECT a batch), so it holds exactly
+        what the row holds. simple-history's bulk_history_create() builds an instance per row
+        in Python first, and took a third of a load's time."""
+        if spec not in self.histories:
+            self.histories[spec] = _HistoryCopy(spec.model, reason=self.reason)
+        copy = self.histories[spec]
+        copy.run([instance.pk for instance in created], history_type="+")
+        copy.run([pk for _, pk in changed], history_type="~")
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
         additions: dict[str, list] = defaultdict(list)
@@ -333,6 +326,58 @@ class BatchWriter:
                     ],
                     batch_size=BATCH,
                 )
+
+
+class _HistoryCopy:
+    """Writes a model's history rows from its rows: INSERT INTO its history table SELECT each
+    column history keeps, and the history's own (when, why, who, what), FROM the model's table
+    WHERE the id is one of those given."""
+
+    def __init__(self, model: type[models.Model], *, reason: str):
+        connection = connections[DEFAULT_DB_ALIAS]
+        quote = connection.ops.quote_name
+        historical = get_history_manager_for_model(model).model
+        columns = {f.attname: f.column for f in model._meta.concrete_fields}
+        # The same user for every row (the request's, on the upload page): asked once, as
+        # simple-history's get_user reads only the request for an unsaved instance.
+        user = historical.get_default_history_user(model())
+        constants = {
+            "history_change_reason": reason,
+            "history_user_id": getattr(user, "pk", None),
+        }
+        names, selected, self.constants = [], [], []
+        for field in historical._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            names.append(quote(field.column))
+            if field.attname in columns:
+                selected.append(quote(columns[field.attname]))
+                continue
+            selected.append("%s")
+            if field.attname in ("history_date", "history_type"):
+                self.constants.append((field.attname, None))  # set for each batch
+            else:
+                value = constants.get(field.attname, field.get_default())
+                self.constants.append((None, field.get_db_prep_save(value, connection)))
+        self.date_field = historical._meta.get_field("history_date")
+        self.statement = (
+            f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(names)}) "
+            f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN "
+        )
+        self.per_statement = max(1, (connection.features.max_query_params or 65535) // 2)
+
+    def run(self, ids: list[int], *, history_type: str) -> None:
+        if not ids:
+            return
+        connection = connections[DEFAULT_DB_ALIAS]
+        now = self.date_field.get_db_prep_save(timezone.now(), connection)
+        varying = {"history_date": now, "history_type": history_type}
+        constants = [varying[name] if name else value for name, value in self.constants]
+        with connection.cursor() as cursor:
+            for chunk in chunks(ids, min(self.per_statement, KEYS_PER_QUERY)):
+                placeholders = "(" + ", ".join(["%s"] * len(chunk)) + ")"
+                cursor.execute(self.statement + placeholders, [*constants, *chunk])
 
 
 def _references(spec: ModelSpec, record: Record):
