@@ -150,7 +150,7 @@ def synthetic_records(*, scale: float, seed: int) -> Iterator[tuple[str, int, di
         yield (
             "party",
             i,
-            {"name": party.name, "iso2": party.alpha_2, "iso3": party.alpha_3},
+            {"name": party.name, "code": party.alpha_2, "iso3": party.alpha_3},
         )
     pick_party = Skewed(rng, sizes.parties)
     yield from _platforms(rng, sizes, pick_party)
@@ -340,7 +340,7 @@ class FixtureSink:
         return {"model": f"dashboard.{model_name}", "fields": out}
 
     def _remember(self, model_name, index, fields):
-        key = [fields["iso2"]] if model_name == "party" else [fields.get("slug")]
+        key = [fields["code"]] if model_name == "party" else [fields.get("slug")]
         if model_name in ("party", "platform", "person", "deal", "source"):
             keys = self.keys[model_name]
             keys.extend([None] * (index + 1 - len(keys)))

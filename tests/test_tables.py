@@ -101,7 +101,7 @@ def test_a_repeat_export_is_the_same_file_and_an_edit_shows_at_once(client, indi
         second = client.get(url)
     assert second.content == first.content and len(repeat) == 0
     assert second["Content-Disposition"] == first["Content-Disposition"]
-    deal = Deal.objects.filter(buyer__iso2="IN").order_by("pk").first()
+    deal = Deal.objects.filter(buyer__code="IN").order_by("pk").first()
     deal.title = "Renamed in the admin"
     deal.save()
     assert "Renamed in the admin" in client.get(url).content.decode()

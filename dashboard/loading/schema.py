@@ -40,12 +40,12 @@ def _loadable_models() -> list[type[models.Model]]:
 WRITE_ORDER: list[type[models.Model]] = _loadable_models()
 
 
-def _key_fields(model: type[models.Model], depth: int = 0) -> tuple[str, ...]:
+def _key_fields(model: type[models.Model]) -> tuple[str, ...]:
     """The fields whose values make up the model's natural_key(), read from natural_key()
     itself: called on an unsaved instance holding a marker in each field (and, in each foreign
     key, such an instance of its target), it gives back the markers of the key's fields. A
     foreign key contributes its target's natural key."""
-    probe, markers = _probe(model, depth)
+    probe, markers = _probe(model, chain=())
     key = probe.natural_key()
     found: list[str] = []
     index = 0
@@ -60,9 +60,8 @@ def _key_fields(model: type[models.Model], depth: int = 0) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _probe(model: type[models.Model], depth: int) -> tuple[models.Model, dict[str, tuple]]:
-    if depth > 3:
-        raise ImproperlyConfigured(f"{model._meta.label}'s natural key refers round in a circle")
+def _probe(model: type[models.Model], *, chain: tuple) -> tuple[models.Model, dict[str, tuple]]:
+    chain = (*chain, model)
     probe = model()
     markers: dict[str, tuple] = {}
     for model_field in model._meta.concrete_fields:
@@ -70,13 +69,16 @@ def _probe(model: type[models.Model], depth: int) -> tuple[models.Model, dict[st
         if model_field.primary_key:
             continue
         if model_field.many_to_one:
-            if not hasattr(model_field.related_model, "natural_key"):
-                continue  # cannot be part of a natural key made of natural keys
-            target, _ = _probe(model_field.related_model, depth + 1)
+            target = model_field.related_model
+            if not hasattr(target, "natural_key") or target in chain:
+                # Not part of the key: a key made of natural keys cannot go round in a circle
+                # (a party's successor is a party).
+                continue
+            target, _ = _probe(target, chain=chain)
             setattr(probe, name, target)
             markers[name] = tuple(target.natural_key())
         else:
-            marker = f"\x1f{model._meta.label}.{name}.{depth}"
+            marker = f"\x1f{model._meta.label}.{name}.{len(chain)}"
             setattr(probe, model_field.attname, marker)
             markers[name] = (marker,)
     return probe, markers
