@@ -78,6 +78,7 @@ def server_env(database_url: str) -> dict[str, str]:
         # Every request comes from one address: the API's throttling of anonymous reads would
         # answer most of them 429.
         DASHBOARD_API_ANON_RATE="off",
+        DASHBOARD_EXPORT_ANON_RATE="off",
     )
     if redis_answers():
         env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -9,6 +9,7 @@ DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open othe
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
 DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
+DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
 """
 
 import os
@@ -137,6 +138,9 @@ else:
 # The list pages keep their rendered filter form and table for this long. Kept pieces are keyed
 # by the data version (dashboard/cache.py), so an edit or a load shows at once; 0 turns it off.
 DASHBOARD_PAGE_CACHE_SECONDS = int(os.environ.get("DASHBOARD_PAGE_CACHE_SECONDS", "3600"))
+# An export holds at most this many rows (0: no cap); past it, the reader is asked to narrow
+# the filters. 100,000 rows of XLSX take a few seconds, well inside a worker's timeout.
+DASHBOARD_EXPORT_MAX_ROWS = int(os.environ.get("DASHBOARD_EXPORT_MAX_ROWS", "100000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,6 +261,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("DASHBOARD_API_ANON_RATE", "120/minute"),
         "failed_authentication": env_rate("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
+        # The list pages' exports (?_export=), for anonymous readers (dashboard/views.py).
+        "export": env_rate("DASHBOARD_EXPORT_ANON_RATE", "10/minute"),
     },
     # Throttles count the address the request comes from. DRF would otherwise believe any
     # X-Forwarded-For header, so that a client could name a new address with every request.

@@ -2,30 +2,29 @@
 figures from the selectors."""
 
 import datetime
-import gzip
-import re
 from hashlib import sha256
+from math import ceil
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
-from django.utils.text import compress_string
+from django.utils.text import slugify
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.base import ContextMixin
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
 
-from dashboard import charts, filters, selectors, tables
-from dashboard.cache import cached, kept_content, page_variant
+from dashboard import charts, exports, filters, selectors, tables
+from dashboard.cache import cached, kept_content
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -37,20 +36,6 @@ from dashboard.models import (
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
-
-EXPORT_FORMATS = ("csv", "xlsx", "json")
-# Larger export files are written anew each time rather than kept in the cache.
-EXPORT_CACHE_MAX_BYTES = 8 * 1024 * 1024
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-def export_file(content_type, body):
-    """An export file as kept: (content type, body, encoding). Text is kept gzip-compressed,
-    a fifth of its size, so that less of it moves from the cache and over the network."""
-    if content_type.startswith(("text/", "application/json")):
-        return content_type, compress_string(body), "gzip"
-    return content_type, body, ""
-
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
 RENAMED_PARAMETERS = {"status": "stage", "contract": "deal", "country": "party"}
@@ -88,69 +73,95 @@ class RenamedAddressView(View):
         return renamed_redirect(reverse(self.pattern_name, kwargs=kwargs), request.GET)
 
 
-class RecordListView(ExportMixin, SingleTableMixin, FilterView):
-    """A filterable, sortable, paginated table that exports its filtered rows."""
+class ExportThrottle(AnonRateThrottle):
+    """Anonymous exports, counted per address in the cache: a few clients asking for large
+    files cannot take every worker. Signed-in readers are not counted."""
+
+    scope = "export"
+
+    def get_rate(self):
+        # Read on each request, so that a changed setting (or a test's) holds at once.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class RecordListView(SingleTableMixin, FilterView):
+    """A filterable, sortable, paginated table that exports its filtered rows
+    (?_export=csv, json or xlsx), with the table's columns (dashboard/exports.py)."""
 
     template_name = "dashboard/record_list.html"
-    export_formats = EXPORT_FORMATS
+    export_formats = exports.FORMATS
+    export_trigger_param = "_export"  # the name django-tables2's {% export_url %} gives
     table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
     intro = ""
     title = ""
 
-    def get_export_filename(self, export_format):
-        name = self.model._meta.verbose_name_plural.replace(" ", "-")
-        return f"{name}-{datetime.date.today().isoformat()}.{export_format}"
-
     def get(self, request, *args, **kwargs):
         if renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
-        # A kept export file answers before the filter form is even built.
-        if kept := self.kept_export():
-            return self.export_response(*kept)
+        export_format = request.GET.get(self.export_trigger_param)
+        if export_format in self.export_formats:
+            return self.export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def export_key(self):
-        # Named apart from the plain files kept before: a deployment may find those still kept.
-        return "dashboard:export-file:" + sha256(page_variant(self.request).encode()).hexdigest()
+    def export(self, export_format):
+        throttle = ExportThrottle()
+        if not throttle.allow_request(self.request, self):
+            wait = throttle.wait()
+            return self.export_refused(
+                429,
+                "Too many exports from your address in a short time. "
+                f"Try again in {ceil(wait or 60)} seconds, or sign in.",
+                {"Retry-After": str(ceil(wait or 60))},
+            )
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.is_bound and not self.filterset.is_valid() and self.get_strict():
+            rows = self.filterset.queryset.none()
+        else:
+            rows = self.filterset.qs
+        # The table puts the rows in the order asked for (?sort=), its own way for each column.
+        table = self.table_class(rows, order_by=self.request.GET.get("sort"))
+        rows = table.data.data
+        cap = settings.DASHBOARD_EXPORT_MAX_ROWS
+        if cap and count_up_to(rows, cap) > cap:
+            return self.export_refused(
+                400,
+                f"An export holds at most {cap:,} rows, and these filters leave more. "
+                "Narrow them and export again.",
+            )
+        filename = exports.export_filename(
+            name=slugify(str(self.model._meta.verbose_name_plural)),
+            query=self.request.GET,
+            filters=self.filterset.filters,
+            export_format=export_format,
+            today=datetime.date.today(),
+        )
+        response = exports.export_response(
+            queryset=rows,
+            table_class=self.table_class,
+            export_format=export_format,
+            filename=filename,
+        )
+        if export_format == "xlsx":
+            return response  # a zip archive already
+        # Compressed for clients that ask: an export holds no secret for BREACH to find.
+        return GZipMiddleware(lambda _request: response)(self.request)
 
-    def kept_export(self):
-        """The export file this address asked for before, on the same data, if kept."""
-        wanted = self.request.GET.get(self.export_trigger_param)
-        if not (wanted and settings.DASHBOARD_PAGE_CACHE_SECONDS):
-            return None
-        return cache.get(self.export_key())
-
-    def create_export(self, export_format):
-        """The export file, kept like the page's table: the same address and data give the
-        same file, and ten thousand rows take seconds to write out. Text formats are kept
-        compressed."""
-        made = super().create_export(export_format)
-        kept = export_file(made["Content-Type"], made.content)
-        seconds = settings.DASHBOARD_PAGE_CACHE_SECONDS
-        if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
-            cache.set(self.export_key(), kept, seconds)
-        return self.export_response(*kept)
-
-    def export_response(self, content_type, body, encoding):
-        """The file as a download, gzip-encoded for clients that accept it (browsers do)."""
-        accepted = ACCEPTS_GZIP.search(self.request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        if encoding and not accepted:
-            body = gzip.decompress(body)
-        response = HttpResponse(body, content_type=content_type)
-        if encoding:
-            patch_vary_headers(response, ["Accept-Encoding"])
-            if accepted:
-                response["Content-Encoding"] = encoding
-        filename = self.get_export_filename(self.request.GET[self.export_trigger_param])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    def export_refused(self, status, message, headers=None):
+        context = {"title": self.get_title(), "message": message, "list_url": self.request.path}
+        response = render(self.request, "dashboard/export_refused.html", context, status=status)
+        for name, value in (headers or {}).items():
+            response[name] = value
         return response
+
+    def get_title(self):
+        return self.title or self.model._meta.verbose_name_plural.capitalize()
 
     def get_context_data(self, **kwargs):
         # Past SingleTableMixin, which builds the table (and counts its rows) straight away:
         # the template renders the table only when its cached HTML is missing.
         context = super(SingleTableMixin, self).get_context_data(**kwargs)
         context["table"] = SimpleLazyObject(lambda: self.get_table(**self.get_table_kwargs()))
-        context["title"] = self.title or self.model._meta.verbose_name_plural.capitalize()
+        context["title"] = self.get_title()
         context["intro"] = self.intro
         context["filtered"] = any(value for value in self.request.GET.dict().values())
         return context

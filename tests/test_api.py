@@ -145,7 +145,7 @@ def test_unknown_values_come_last_in_either_direction(reader_client, india_russi
 
 def test_the_sort_is_the_pages(reader_client, india_russia):
     api = [d["title"] for d in every_row(reader_client, "/api/deals/?sort=-title")]
-    page = json.loads(reader_client.get("/deals/?sort=-title&_export=json").content)
+    page = json.loads(reader_client.get("/deals/?sort=-title&_export=json").getvalue())
     assert api == [row["Title"] for row in page]
 
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from dashboard.exports import FORMATS as EXPORT_FORMATS
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -22,7 +23,6 @@ from dashboard.models import (
     Source,
     Statement,
 )
-from dashboard.views import EXPORT_FORMATS
 from tests.test_admin import MODELS, admin_url, submitted_as_shown
 from tests.test_security import manage, python
 from tests.test_views import LISTS, detail_urls
