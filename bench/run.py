@@ -57,7 +57,7 @@ def parse_args(argv=None):
         "--page-cache",
         choices=["both", "on", "off"],
         default="both",
-        help="measure with the list pages' rendered pieces kept (repeat views), without "
+        help="measure with the pages' rendered content cached (repeat views), without "
         "(every view rendered), or both",
     )
     return parser.parse_args(argv)
@@ -357,11 +357,11 @@ def loader_compare(env, records: int) -> dict:
 
 
 def page_cache_runs(choice: str) -> list[tuple[str, str]]:
-    """(name, DASHBOARD_PAGE_CACHE_SECONDS) of each run: list pages keep their rendered form
+    """(name, DASHBOARD_PAGE_CACHE_SECONDS) of each run: pages cache their rendered form
     and table per address and data version; with 0 every view renders them again (the cost
     of a first view of each address). Figures over the whole data stay cached in both."""
-    kept, rendered = ("repeat views", "3600"), ("every view rendered", "0")
-    return {"both": [kept, rendered], "on": [kept], "off": [rendered]}[choice]
+    cached, rendered = ("repeat views", "3600"), ("every view rendered", "0")
+    return {"both": [cached, rendered], "on": [cached], "off": [rendered]}[choice]
 
 
 def machine() -> str:

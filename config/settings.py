@@ -7,7 +7,7 @@ DATABASE_URL        e.g. postgres://user@host:5432/name; a SQLite file by defaul
 DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is off (README).
 DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
-DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
+DASHBOARD_PAGE_CACHE_SECONDS how long rendered pages are cached (3600; 0 renders every view).
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
 DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
 """
@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The data version, read once a request, keys everything cached (dashboard/cache.py).
+    "dashboard.cache.DataVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,7 +137,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The list pages keep their rendered filter form and table for this long. Kept pieces are keyed
+# Pages cache their rendered content for this long. Cached pieces are keyed
 # by the data version (dashboard/cache.py), so an edit or a load shows at once; 0 turns it off.
 DASHBOARD_PAGE_CACHE_SECONDS = int(os.environ.get("DASHBOARD_PAGE_CACHE_SECONDS", "3600"))
 # An export holds at most this many rows (0: no cap); past it, the reader is asked to narrow

@@ -31,8 +31,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset("".join(FORMULA_STARTS))
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -95,16 +96,22 @@ def _field_at(model: type[Model], path: str):
 
 def export_rows(queryset: QuerySet, columns: list[ExportColumn]) -> Iterator[list]:
     """The rows of `queryset`, in its order, as lists of exported values; each chunk of rows
-    costs one query, and one more per list column."""
+    costs one query, and one more for each link its list columns read through."""
     paths = list(dict.fromkeys(c.path for c in columns if not c.many))
     index = {path: i + 1 for i, path in enumerate(paths)}
     # A count the list only sorts by (an alias, dashboard.selectors.with_counts) is selected.
     counts = {p: F(p) for p in paths if _field_at(queryset.model, p) is None}
     values = queryset.prefetch_related(None).annotate(**counts).values_list("pk", *paths)
     chunks = _chunks(values.iterator(chunk_size=CHUNK_ROWS), CHUNK_ROWS)
+    links: dict[str, list[str]] = {}
+    for column in columns:
+        if column.many:
+            links.setdefault(column.path.split("__")[0], []).append(column.path)
     for chunk in chunks:
         pks = [row[0] for row in chunk]
-        lists = {c.path: _lists(queryset.model, pks, c.path) for c in columns if c.many}
+        lists = {}
+        for link_paths in links.values():
+            lists.update(_lists(queryset.model, pks, link_paths))
         for row in chunk:
             yield [
                 [c.convert(v) for v in lists[c.path].get(row[0], ())]
@@ -124,18 +131,26 @@ def _chunks(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _lists(model: type[Model], pks: list, path: str) -> dict[Any, list]:
-    # In the order of the rows that link them (a deal's citations), so that two list columns
-    # over the same link (a citation's source and its excerpt) pair up item by item.
-    link = path.split("__")[0]
-    pairs = (
-        model._default_manager.filter(pk__in=pks, **{f"{path}__isnull": False})
-        .order_by("pk", f"{link}__pk")
-        .values_list("pk", path)
-    )
-    found: dict[Any, list] = {}
-    for pk, value in pairs:
-        found.setdefault(pk, []).append(value)
+def _lists(model: type[Model], pks: list, paths: list[str]) -> dict[str, dict[Any, list]]:
+    """The values at each of `paths` (all through one link, such as a deal's citations) of each
+    of the records `pks`, read in one query from the rows that link them, by the link's own
+    index and in the links' order: a citation's source and its excerpt pair up item by item."""
+    link = paths[0].split("__")[0]
+    rests = [path.partition("__")[2] for path in paths]
+    field = model._meta.get_field(link)
+    if field.many_to_many and not field.auto_created:  # a many-to-many field of the model
+        links, parent = field.remote_field.through._default_manager, field.m2m_field_name()
+        values = [f"{field.m2m_reverse_field_name()}__{rest}" for rest in rests]
+    elif field.one_to_many:  # records that point at the model (a deal's citations)
+        links, parent, values = field.related_model._default_manager, field.field.name, rests
+    else:
+        links, parent, values = model._default_manager, "pk", paths
+    found: dict[str, dict[Any, list]] = {path: {} for path in paths}
+    rows = links.filter(**{f"{parent}__in": pks}).order_by("pk").values_list(parent, *values)
+    for pk, *items in rows:
+        for path, item in zip(paths, items, strict=True):
+            if item is not None:
+                found[path].setdefault(pk, []).append(item)
     return found
 
 
@@ -144,6 +159,8 @@ def _lists(model: type[Model], pks: list, path: str) -> dict[Any, list]:
 
 def csv_text(value) -> Any:
     """A value as a CSV cell: text that a spreadsheet would read as a formula gets a leading '."""
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _FORMULA_FIRST else value
     if value is None or value == []:
         return ""
     if isinstance(value, list):

@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
@@ -179,7 +180,7 @@ class StatementTable(RecordTable):
         empty_text = "No statements match these filters."
 
     def render_text(self, value):
-        return value if len(value) <= 160 else value[:157] + "…"
+        return Truncator(value).chars(160)
 
     def render_platforms(self, record):
         return _links(record.platforms.all()) or "—"

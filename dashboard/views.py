@@ -16,15 +16,13 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.generic import DetailView, TemplateView, View
-from django.views.generic.base import ContextMixin
-from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
 from dashboard import charts, exports, filters, selectors, tables
-from dashboard.cache import cached, kept_content
+from dashboard.cache import cached, lazy
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -156,15 +154,20 @@ class RecordListView(SingleTableMixin, FilterView):
     def get_title(self):
         return self.title or self.model._meta.verbose_name_plural.capitalize()
 
+    def get_table(self, **kwargs):
+        # Built (and its rows counted) when the template first reads it: a page whose table
+        # is cached builds none.
+        build = super().get_table
+        return SimpleLazyObject(lambda: build(**kwargs))
+
     def get_context_data(self, **kwargs):
-        # Past SingleTableMixin, which builds the table (and counts its rows) straight away:
-        # the template renders the table only when its cached HTML is missing.
-        context = super(SingleTableMixin, self).get_context_data(**kwargs)
-        context["table"] = SimpleLazyObject(lambda: self.get_table(**self.get_table_kwargs()))
-        context["title"] = self.get_title()
-        context["intro"] = self.intro
-        context["filtered"] = any(value for value in self.request.GET.dict().values())
-        return context
+        return super().get_context_data(
+            title=self.get_title(),
+            intro=self.intro,
+            # A filter is set: sorting or paging alone filters nothing.
+            filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            **kwargs,
+        )
 
 
 class DealListView(RecordListView):
@@ -258,18 +261,21 @@ class OverviewView(TemplateView):
     pairs_shown = 24
 
     def get_context_data(self, **kwargs):
-        data = cached("overview", lambda: overview_with_panels())
+        data = lazy_items(
+            lambda: cached("overview", overview_with_panels), ["figures", "rows", "panels"]
+        )
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
-        pairs = cached(
-            "pairs-busiest",
-            lambda: {"top": all_pairs()[: self.pairs_shown], "count": len(all_pairs())},
+        pairs = lazy_items(
+            lambda: cached(
+                "pairs-busiest",
+                lambda: {"top": all_pairs()[: self.pairs_shown], "count": len(all_pairs())},
+            ),
+            ["top", "count"],
         )
         return super().get_context_data(
-            figures=data["figures"],
-            rows=data["rows"],
+            **data,
             pairs=pairs["top"],
             pairs_count=pairs["count"],
-            panels=data["panels"],
             signed_deals_url=charts.list_url("deal-list", stage=Deal.Stage.signed_stages()),
             **kwargs,
         )
@@ -284,41 +290,30 @@ SHOWN = 50  # rows a detail page lists before pointing to the full table
 
 
 def first_rows(name: str, queryset, url: str, counted=None) -> dict:
-    """Context for a detail page's list: its first rows, how many there are, the full table.
-    `counted` is the same rows in a form cheaper to count, such as a record's link rows rather
-    than the records they link."""
+    """Context for a detail page's list: its first rows, how many there are, the full table,
+    each worked out when the template reads it. `counted` is the same rows in a form cheaper
+    to count, such as a record's link rows rather than the records they link."""
     return {
-        name: selectors.first_records(queryset, SHOWN),
-        f"{name}_count": capped_count(queryset if counted is None else counted),
+        name: lazy(lambda: selectors.first_records(queryset, SHOWN)),
+        f"{name}_count": lazy(lambda: capped_count(queryset if counted is None else counted)),
         f"{name}_url": url,
     }
 
 
-class KeptContentMixin:
-    """A page whose template keeps its content block in the cache. When the block is there,
-    the view hands it to the template and skips working out what the block shows (most of
-    the page's queries); `frame_context()` gives what the rest of the page needs."""
-
-    def get(self, request, *args, **kwargs):
-        kept = kept_content(request)
-        if kept is None:
-            return super().get(request, *args, **kwargs)
-        return self.render_to_response(self.frame_context(kept_content=kept, **kwargs))
-
-    def frame_context(self, **kwargs):
-        return ContextMixin.get_context_data(self, **kwargs)
+def lazy_items(compute, keys) -> dict:
+    """The values at `keys` of the dict `compute()` gives, each lazy, `compute()` made once."""
+    made = lazy(compute)
+    return {key: lazy(lambda key=key: made()[key]) for key in keys}
 
 
-class RecordDetailView(KeptContentMixin, DetailView):
-    """A record's page, saying when the record was last changed (one query)."""
-
-    def frame_context(self, **kwargs):
-        # The title and breadcrumbs need the record alone, not the lists it prefetches.
-        self.object = self.get_object(self.get_queryset().prefetch_related(None))
-        return SingleObjectMixin.get_context_data(self, **kwargs)
+class RecordDetailView(DetailView):
+    """A record's page, saying when the record was last changed. The view reads the record
+    (for the title and breadcrumbs); the rest of its context is lazy, so that a page whose
+    content is cached reads nothing more."""
 
     def get_context_data(self, **kwargs):
-        last_changed = selectors.record_last_changed(record=self.object)
+        record = self.object
+        last_changed = lazy(lambda: selectors.record_last_changed(record=record))
         return super().get_context_data(last_changed=last_changed, **kwargs)
 
 
@@ -360,11 +355,13 @@ class PartyDetailView(RecordDetailView):
                 party.platforms_made.all(),
                 charts.list_url("platform-list", maker=party.iso2),
             ),
-            partners=cached(
-                f"partners:{party.iso2}",
-                lambda: selectors.party_pairs(
-                    deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
-                ),
+            partners=lazy(
+                lambda: cached(
+                    f"partners:{party.iso2}",
+                    lambda: selectors.party_pairs(
+                        deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
+                    ),
+                )
             ),
             cap=COUNT_CAP,
             **kwargs,
@@ -372,7 +369,8 @@ class PartyDetailView(RecordDetailView):
 
 
 class PlatformDetailView(RecordDetailView):
-    queryset = Platform.objects.prefetch_related("aliases", "makers")
+    # Its aliases and makers are read by the template, when its content is not cached.
+    model = Platform
 
     def get_context_data(self, **kwargs):
         platform = self.object
@@ -400,10 +398,12 @@ class DealDetailView(RecordDetailView):
         deal = self.object
         citations = deal.citations.select_related("source")
         return super().get_context_data(
-            citations=[
-                {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
-                for c in citations
-            ],
+            citations=lazy(
+                lambda: [
+                    {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
+                    for c in citations
+                ]
+            ),
             **first_rows(
                 "statements",
                 deal.statements.select_related(*STATEMENT_ROW),
@@ -417,14 +417,13 @@ class DealDetailView(RecordDetailView):
 
 
 class StatementDetailView(RecordDetailView):
-    queryset = Statement.objects.select_related("speaker__party", "source").prefetch_related(
-        "platforms", "deals"
-    )
+    # Its platforms and deals are read by the template, when its content is not cached.
+    queryset = Statement.objects.select_related("speaker__party", "source")
 
     def get_context_data(self, **kwargs):
         statement = self.object
         return super().get_context_data(
-            context=context_around(statement.source.text, statement.evidence),
+            context=lazy(lambda: context_around(statement.source.text, statement.evidence)),
             **kwargs,
         )
 
@@ -433,7 +432,14 @@ class SourceDetailView(RecordDetailView):
     model = Source
 
     def get_context_data(self, **kwargs):
-        source = self.object
+        return super().get_context_data(
+            **lazy_items(lambda: self.passages(self.object), ["segments", "cited", "unlocated"]),
+            **kwargs,
+        )
+
+    @staticmethod
+    def passages(source) -> dict:
+        """The source's text cut at every cited passage, and the citations found and not."""
         citations = [
             {
                 "passage": c.excerpt,
@@ -452,12 +458,11 @@ class SourceDetailView(RecordDetailView):
             for s in source.statements.select_related("speaker")
         ]
         segments = highlight(source.text, citations)
-        return super().get_context_data(
-            segments=segments,
-            cited=[c for segment in segments for c in segment["ends"]],
-            unlocated=[c for c in citations if "number" not in c],
-            **kwargs,
-        )
+        return {
+            "segments": segments,
+            "cited": [c for segment in segments for c in segment["ends"]],
+            "unlocated": [c for c in citations if "number" not in c],
+        }
 
 
 class PersonDetailView(RecordDetailView):
@@ -489,11 +494,22 @@ class PairListView(TemplateView):
     template_name = "dashboard/pair_list.html"
 
     def get_context_data(self, **kwargs):
-        pairs = Paginator(all_pairs(), 100).get_page(self.request.GET.get("page"))
+        page = self.request.GET.get("page")
+        pairs = lazy(lambda: Paginator(all_pairs(), 100).get_page(page))
         return super().get_context_data(pairs=pairs, **kwargs)
 
 
-class PairView(KeptContentMixin, TemplateView):
+PAIR_FIGURES = [
+    "deal_count",
+    "statement_count",
+    "by_stage",
+    "value_totals",
+    "value_rows",
+    "mix_rows",
+]
+
+
+class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
@@ -505,20 +521,16 @@ class PairView(KeptContentMixin, TemplateView):
             return redirect("dashboard:pair", *sorted([first, second]), permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def parties(self, kwargs) -> tuple[Party, Party]:
-        first = get_object_or_404(Party, iso2=kwargs.pop("first"))
-        return first, get_object_or_404(Party, iso2=kwargs.pop("second"))
-
-    def frame_context(self, **kwargs):
-        first, second = self.parties(kwargs)
-        return super().frame_context(first=first, second=second, **kwargs)
-
     def get_context_data(self, **kwargs):
-        first, second = self.parties(kwargs)
+        first = get_object_or_404(Party, iso2=kwargs.pop("first"))
+        second = get_object_or_404(Party, iso2=kwargs.pop("second"))
         scope = {"party": first.iso2, "counterpart": second.iso2}
-        figures = cached(
-            f"pair:{first.iso2}:{second.iso2}",
-            lambda: selectors.pair_figures(first=first, second=second),
+        figures = lazy_items(
+            lambda: cached(
+                f"pair:{first.iso2}:{second.iso2}",
+                lambda: selectors.pair_figures(first=first, second=second),
+            ),
+            PAIR_FIGURES,
         )
         # The timeline shows a deal's title and stage only: no joins to its parties.
         deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
@@ -534,9 +546,11 @@ class PairView(KeptContentMixin, TemplateView):
                 deals.select_related(*DEAL_ROW),
                 charts.list_url("deal-list", **scope),
             ),
-            timeline=selectors.pair_timeline(deals=deals, statements=statements),
-            chart_value_by_year=charts.value_by_year(figures["value_rows"], **scope),
-            chart_mix=charts.deals_by_category(figures["mix_rows"], **scope),
+            timeline=lazy(lambda: selectors.pair_timeline(deals=deals, statements=statements)),
+            chart_value_by_year=lazy(
+                lambda: charts.value_by_year(figures["value_rows"](), **scope)
+            ),
+            chart_mix=lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -545,24 +559,21 @@ class PairView(KeptContentMixin, TemplateView):
 # --- Search ------------------------------------------------------------------------------------
 
 
-class SearchView(KeptContentMixin, TemplateView):
+class SearchView(TemplateView):
     template_name = "dashboard/search.html"
     limit = 10
 
     def query(self) -> str:
         return self.request.GET.get("q", "").strip()[:200]
 
-    def frame_context(self, **kwargs):
-        return super().frame_context(query=self.query(), **kwargs)
-
     def get_context_data(self, **kwargs):
         query = self.query()
-        groups = self.groups(query) if query else []
+        groups = lazy(lambda: self.groups(query) if query else [])
         return super().get_context_data(
             query=query,
             groups=groups,
-            total=sum(g["count"] for g in groups),
-            total_capped=any(g["capped"] for g in groups),
+            total=lazy(lambda: sum(g["count"] for g in groups())),
+            total_capped=lazy(lambda: any(g["capped"] for g in groups())),
             cap=COUNT_CAP,
             **kwargs,
         )
