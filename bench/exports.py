@@ -59,8 +59,9 @@ for row in rows:
     total += row["n"]
     if total >= 10000:
         break
+from dashboard.models import Statement
 print(json.dumps({"year_min": min(years), "year_max": max(years), "rows": total,
-                  "deals": Deal.objects.count()}))
+                  "deals": Deal.objects.count(), "statements": Statement.objects.count()}))
 """
 
 
@@ -85,16 +86,20 @@ def main(argv=None) -> int:
     env["DJANGO_ALLOWED_HOSTS"] = "testserver"
     picked = manage_shell(env, PICK)
     window = f"/deals/?year_min={picked['year_min']}&year_max={picked['year_max']}"
+    # (name, rows, address, row cap): every deal past the default cap, to see memory at
+    # 100,000 rows; every statement under the default cap, refused.
     cases = [
-        (f"deals signed {picked['year_min']}–{picked['year_max']}", picked["rows"], window),
-        ("every deal", picked["deals"], "/deals/?sort=-value_amount"),
+        (f"deals signed {picked['year_min']}–{picked['year_max']}", picked["rows"], window, "0"),
+        ("every deal", picked["deals"], "/deals/?sort=-value_amount", "0"),
+        ("every statement, refused", picked["statements"], "/statements/?", "50000"),
     ]
     print(f"Exports on {machine()}, {datetime.date.today().isoformat()}\n")
     print("| export | rows | format | status | time (s) | size (MB) | memory rise (MB) |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
-    for name, rows, url in cases:
+    for name, rows, url, cap in cases:
         for export_format in args.formats.split(","):
             run_env = dict(env, BENCH_URL=f"{url}&_export={export_format}")
+            run_env["DASHBOARD_EXPORT_MAX_ROWS"] = cap
             run_env["BENCH_FORMAT"] = export_format
             figures = manage_shell(run_env, MEASURE)
             print(

@@ -103,6 +103,8 @@ def export_rows(queryset: QuerySet, columns: list[ExportColumn]) -> Iterator[lis
     counts = {p: F(p) for p in paths if _field_at(queryset.model, p) is None}
     values = queryset.prefetch_related(None).annotate(**counts).values_list("pk", *paths)
     chunks = _chunks(values.iterator(chunk_size=CHUNK_ROWS), CHUNK_ROWS)
+    # Where each column's value is: its place in a row, or its path among the lists.
+    where = [c.path if c.many else index[c.path] for c in columns]
     links: dict[str, list[str]] = {}
     for column in columns:
         if column.many:
@@ -113,16 +115,14 @@ def export_rows(queryset: QuerySet, columns: list[ExportColumn]) -> Iterator[lis
         for link_paths in links.values():
             lists.update(_lists(queryset.model, pks, link_paths))
         for row in chunk:
-            yield [
-                [c.convert(v) for v in lists[c.path].get(row[0], ())]
-                if c.many
-                else _empty_as_none(c.convert(row[index[c.path]]))
-                for c in columns
-            ]
-
-
-def _empty_as_none(value):
-    return None if value == "" else value
+            cells = []
+            for column, at in zip(columns, where, strict=True):
+                if column.many:
+                    cells.append([column.convert(v) for v in lists[at].get(row[0], ())])
+                else:
+                    value = row[at] if column.convert is _same else column.convert(row[at])
+                    cells.append(None if value == "" else value)
+            yield cells
 
 
 def _chunks(rows: Iterable, size: int) -> Iterator[list]:
