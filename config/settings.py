@@ -7,9 +7,10 @@ DATABASE_URL        e.g. postgres://user@host:5432/name; a SQLite file by defaul
 DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is off (README).
 DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
-DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
+DASHBOARD_PAGE_CACHE_SECONDS how long rendered pages are cached (3600; 0 renders every view).
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
 DJANGO_LOG_LEVEL    what reaches the log on stderr (WARNING; INFO, DEBUG for more).
+DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
 """
 
 import os
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The data version, read once a request, keys everything cached (dashboard/cache.py).
+    "dashboard.cache.DataVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,9 +138,13 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The list pages keep their rendered filter form and table for this long. Kept pieces are keyed
+# Pages cache their rendered content for this long. Cached pieces are keyed
 # by the data version (dashboard/cache.py), so an edit or a load shows at once; 0 turns it off.
 DASHBOARD_PAGE_CACHE_SECONDS = int(os.environ.get("DASHBOARD_PAGE_CACHE_SECONDS", "3600"))
+# An export holds at most this many rows (0: no cap); past it, the reader is asked to narrow
+# the filters. XLSX, the slowest, writes 50,000 deals in about 10 s on a busy two-core machine,
+# inside gunicorn's 30 s timeout (bench/README.md).
+DASHBOARD_EXPORT_MAX_ROWS = int(os.environ.get("DASHBOARD_EXPORT_MAX_ROWS", "50000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -258,6 +265,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("DASHBOARD_API_ANON_RATE", "120/minute"),
         "failed_authentication": env_rate("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
+        # The list pages' exports (?_export=), for anonymous readers (dashboard/views.py).
+        "export": env_rate("DASHBOARD_EXPORT_ANON_RATE", "10/minute"),
     },
     # Throttles count the address the request comes from. DRF would otherwise believe any
     # X-Forwarded-For header, so that a client could name a new address with every request.

@@ -5,13 +5,11 @@ import copy
 import gzip
 import json
 from io import StringIO
-from itertools import chain
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
-from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +18,7 @@ from dashboard.loading import fixture_load, records_load
 from dashboard.loading.schema import WRITE_ORDER, model_specs, spec_for
 from dashboard.models import Deal, Party, Person, Source, Statement
 from dashboard.passages import appears_in, find_passage
+from tests.snapshot import database_snapshot
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
 
@@ -120,27 +119,6 @@ def load(*paths, **options):
     except CommandError:
         failed = True
     return out.getvalue(), err.getvalue().splitlines(), failed
-
-
-def snapshot():
-    """Every dashboard record, by natural key, independent of ids and of order."""
-    records = serializers.serialize(
-        "python",
-        chain(*(model.objects.all() for model in WRITE_ORDER)),
-        use_natural_foreign_keys=True,
-        use_natural_primary_keys=True,
-    )
-    normalised = []
-    for record in records:
-        fields = {
-            name: sorted(value)
-            if isinstance(value, list) and value and isinstance(value[0], list)
-            # many-to-many lists come in no particular order
-            else value
-            for name, value in record["fields"].items()
-        }
-        normalised.append(json.dumps({**record, "fields": fields}, sort_keys=True, default=str))
-    return sorted(normalised)
 
 
 def counts(output: str) -> dict[str, tuple[int, int, int]]:
@@ -267,11 +245,11 @@ def test_a_bad_record_is_named_and_nothing_is_written(india_russia, tmp_path, mu
     records = batch()
     mutate(records)
     path = write(tmp_path, records)
-    before = snapshot()
+    before = database_snapshot()
     out, errors, failed = load(path)
     assert failed
     assert errors == [f"{path}:{expected}"]
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -312,7 +290,7 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
     records.append({"model": "dashboard.tank", "fields": {}})
     first = write(tmp_path, records[:5], "first.json")
     second = write(tmp_path, records[5:], "second.json")
-    before = snapshot()
+    before = database_snapshot()
     out, errors, failed = load(first, second)
     assert failed
     assert errors == [
@@ -324,7 +302,7 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
         "A direct quote must appear word for word in its source.",
         f"{second}:record 5 (?) -: Unknown model “dashboard.tank”.",
     ]
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_problems_against_records_in_the_database_are_found(india_russia, tmp_path):
@@ -362,10 +340,10 @@ def test_a_new_source_text_is_checked_against_the_citations_in_the_database(
     is refused, naming each record that would no longer hold."""
     source = project_record("dashboard.source", "ians-alipov-interview-2025-05")
     source["fields"]["text"] = "An article rewritten without any of its old sentences."
-    before = snapshot()
+    before = database_snapshot()
     path = write(tmp_path, [source])
     out, errors, failed = load(path)
-    assert failed and snapshot() == before
+    assert failed and database_snapshot() == before
     where = f"{path}:record 1 (dashboard.source ians-alipov-interview-2025-05) text: "
     assert all(error.startswith(where) for error in errors)
     assert (
@@ -422,13 +400,13 @@ def test_a_batch_replacing_the_citations_with_the_text_is_checked_as_a_whole(
 def test_loading_twice_changes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed and "67 created, 0 updated." in out
-    first = snapshot()
+    first = database_snapshot()
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed
     assert out.splitlines()[-1] == "Nothing changed."
     assert all(created == updated == 0 for created, updated, _ in counts(out).values())
     assert sum(unchanged for _, _, unchanged in counts(out).values()) == 67
-    assert snapshot() == first
+    assert database_snapshot() == first
 
 
 def test_a_one_field_change_updates_one_record(db, tmp_path):
@@ -512,11 +490,11 @@ def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
     records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
     out, errors, failed = load(write(tmp_path, records[::-1]))
     assert not failed, errors
-    loaded = snapshot()
+    loaded = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", "india_russia", verbosity=0)
-    assert snapshot() == loaded
+    assert database_snapshot() == loaded
 
 
 # --- the same database as loaddata ------------------------------------------------------------
@@ -524,11 +502,11 @@ def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
 
 def test_the_loader_and_loaddata_make_the_same_database(db):
     load(PROJECT_FIXTURE)
-    ours = snapshot()
+    ours = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", "india_russia", verbosity=0)
-    assert snapshot() == ours
+    assert database_snapshot() == ours
     out, errors, failed = load(PROJECT_FIXTURE)
     assert out.splitlines()[-1] == "Nothing changed."
 
@@ -713,12 +691,12 @@ def test_the_generators_fixtures_load_as_loaddata_loads_them(db, tmp_path):
     out, errors, failed = load(lines)  # more records than a batch, in several models
     assert not failed, errors[:5]
     assert Statement.objects.count() == 1000
-    loaded = snapshot()
+    loaded = database_snapshot()
     assert load(array)[0].splitlines()[-1] == "Nothing changed."
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", str(array), verbosity=0)
-    assert snapshot() == loaded
+    assert database_snapshot() == loaded
 
 
 # --- loads that span batches -------------------------------------------------------------------
@@ -739,7 +717,7 @@ def test_a_problem_after_the_last_record_leaves_nothing_written(db, tmp_path):
     path = write(tmp_path, [*records, bad], "batch.jsonl")
     out, errors, failed = load(path)
     assert failed and len(errors) == 1 and "No dashboard.source “no-such-source”" in errors[0]
-    assert snapshot() == [] and Statement.history.count() == 0
+    assert database_snapshot() == [] and Statement.history.count() == 0
 
 
 def test_files_out_of_order_load_with_every_history_row(db, tmp_path):
@@ -771,12 +749,12 @@ def test_a_changed_row_may_refer_to_a_row_the_same_load_creates(india_russia, tm
 def test_records_given_directly_load_as_a_file_loads_them(db, tmp_path):
     result = records_load(records=iter(batch()), name="register", reason="SIPRI register")
     assert result.ok, result.errors
-    from_records = snapshot()
+    from_records = database_snapshot()
     assert Statement.history.get().history_change_reason == "SIPRI register"
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     assert fixture_load(paths=[write(tmp_path, batch())]).ok
-    assert snapshot() == from_records
+    assert database_snapshot() == from_records
     again = records_load(records=batch(), name="register")
     assert again.ok and not again.changed
 
