@@ -15,8 +15,12 @@ admin stores them. Nothing is ever deleted but many-to-many links a record no lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.db import DatabaseError, transaction
 
@@ -28,7 +32,7 @@ from dashboard.loading.spill import RecordSpill
 from dashboard.loading.streaming import StreamWriter, streaming_possible
 from dashboard.loading.writing import LoadInterrupted, batch_write
 
-__all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load"]
+__all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load", "records_load"]
 
 
 def fixture_load(
@@ -88,6 +92,47 @@ def fixture_load(
     if result.changed and not dry_run:
         cache.data_changed()
     return result
+
+
+def records_load(
+    *,
+    records: Iterable[Mapping[str, Any]] | Iterable[tuple[int, Mapping[str, Any]]],
+    name: str,
+    dry_run: bool = False,
+    with_changes: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> LoadResult:
+    """Check and load records given directly (an importer's), as fixture_load() loads a
+    file's: each a fixture-format dict with natural keys, or every one a pair (line, dict) so
+    that messages name the line it came from. `name` stands for the file in messages.
+
+    The records go through a temporary JSON Lines file, the same checks and write path."""
+    lines: list[int] = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.jsonl"
+        with open(path, "w", encoding="utf-8") as stream:
+            for item in records:
+                if isinstance(item, tuple):
+                    line, item = item  # noqa: PLW2901
+                    lines.append(line)
+                stream.write(json.dumps(item, ensure_ascii=False, default=str))
+                stream.write("\n")
+        result = fixture_load(
+            paths=[path],
+            dry_run=dry_run,
+            with_changes=with_changes,
+            names={str(path): name},
+            progress=progress,
+        )
+    if lines:
+        result.errors = [_line_given(error, lines) for error in result.errors]
+    return result
+
+
+def _line_given(error: FixtureError, lines: list[int]) -> FixtureError:
+    if error.record is None or not 0 < error.record <= len(lines):
+        return error
+    return dataclasses.replace(error, record=None, line=lines[error.record - 1])
 
 
 def _write(

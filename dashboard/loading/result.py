@@ -11,23 +11,30 @@ from dashboard.partial_dates import PartialDate
 
 @dataclass(frozen=True)
 class FixtureError:
-    """One problem, shown as `path:record N (model key) field: message`."""
+    """One problem, shown as `path:record N (model key) field: message`, or `path:line N ...`
+    for records given with the line they came from."""
 
     path: str
     message: str
     record: int | None = None  # 1-based, within the file; None for a problem with the file
     label: str = "?"  # the model label and natural key, or "?"
     field: str = "-"  # "-" for a problem with the record as a whole
+    line: int | None = None  # the caller's line number, for records given with one
 
     def __str__(self) -> str:
-        if self.record is None:
+        if self.line is not None:
+            where = f"line {self.line}"
+        elif self.record is not None:
+            where = f"record {self.record}"
+        else:
             return f"{self.path}: {self.message}"
-        return f"{self.path}:record {self.record} ({self.label}) {self.field}: {self.message}"
+        return f"{self.path}:{where} ({self.label}) {self.field}: {self.message}"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "record": self.record,
+            "line": self.line,
             "label": self.label,
             "field": self.field,
             "message": self.message,
