@@ -394,7 +394,9 @@ class _RelatedValues:
         related = stand_in(spec.model, json.loads(found[0]))
         self._recent[name] = (related, len(found[0]))
         self._recent_size += len(found[0])
-        while self._recent_size > self.AT_HAND_CHARACTERS:
+        # The one just used stays at hand however long (a register export's text, which every
+        # one of its 28,000 excerpts is checked against, is several times the budget).
+        while self._recent_size > self.AT_HAND_CHARACTERS and len(self._recent) > 1:
             self._recent_size -= self._recent.popitem(last=False)[1][1]
         return related
 
