@@ -195,3 +195,35 @@ def overview_panels(rows: dict) -> list[dict]:
             empty="No statement concerns a platform yet.",
         ),
     ]
+
+
+def transfer_links(row: dict, group: str, query) -> dict:
+    """Where a transfers row leads: `url`, its party's page (a party row) or the transfers
+    narrowed to it; `drill`, the transfers narrowed to it, one row a year (or per supplier,
+    for a year or a category)."""
+    params = {k: v for k, v in query.items() if k not in ("page", "_export", "sort")}
+    if group in ("supplier", "recipient"):
+        drill = list_url("transfer-list", **{**params, group: row["code"], "group": "year"})
+        url = reverse("dashboard:party-detail", kwargs={"code": row["code"]})
+    elif group == "year":
+        drill = list_url(
+            "transfer-list",
+            **{**params, "year_min": row["code"], "year_max": row["code"], "group": "supplier"},
+        )
+        url = drill
+    else:
+        drill = list_url(
+            "transfer-list", **{**params, "category": row["code"], "group": "supplier"}
+        )
+        url = drill
+    return {"url": url, "drill": drill}
+
+
+def transfers(rows: list[dict], group: str) -> dict:
+    """The transfers rows as bars: TIV, one bar a row, each leading to the rows behind it."""
+    return {
+        "labels": [row["name"] for row in rows],
+        "datasets": [{"label": "TIV (millions)", "data": [row["tiv"] for row in rows]}],
+        "links": [row["drill"] for row in rows],
+        "shares": [row["share"] for row in rows],
+    }

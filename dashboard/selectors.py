@@ -280,6 +280,17 @@ def overview_data() -> dict:
     }
 
 
+def party_code(value: str) -> str | None:
+    """The code of the party `value` names, whatever its case (in, IN; NATO, nato), or None.
+    Codes cannot clash across case: Party.clean() refuses a slug that reads as an ISO code.
+    Read once per change of the data."""
+    codes = cached(
+        "party-codes",
+        lambda: {code.lower(): code for code in Party.objects.values_list("code", flat=True)},
+    )
+    return codes.get(value.lower())
+
+
 def pair_deals(*, first: Party, second: Party) -> QuerySet:
     return Deal.objects.between(first, second)
 

@@ -29,6 +29,7 @@ from dashboard.cache import cached, kept_content, page_variant
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -234,6 +235,62 @@ def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# --- Transfers --------------------------------------------------------------------------------
+
+
+class TransferListView(ExportMixin, SingleTableMixin, FilterView):
+    """The transfers analysis: TIV of delivered weapons per supplier, recipient, year or
+    category, with shares, a chart, and exports of its rows (?_export=csv, xlsx or json)."""
+
+    model = Delivery
+    filterset_class = filters.TransferFilterSet
+    table_class = tables.TransferTable
+    template_name = "dashboard/transfers.html"
+    export_formats = EXPORT_FORMATS
+    table_pagination = {"per_page": 100}
+    chart_rows = 25  # bars in the chart; the table has them all
+
+    def get_export_filename(self, export_format):
+        return (
+            f"transfers-by-{self.filterset.rows_per}-{datetime.date.today().isoformat()}"
+            f".{export_format}"
+        )
+
+    def rows(self) -> list[dict]:
+        """The selector's rows for the filtered deliveries, each with the address it opens,
+        cached for the data's version."""
+        if not hasattr(self, "_rows"):
+            group, fold = self.filterset.rows_per, self.filterset.folded
+            deliveries = self.object_list
+            key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
+            rows = cached(
+                key,
+                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+            )
+            self._rows = [
+                {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
+            ]
+        return self._rows
+
+    def get_table_data(self):
+        return self.rows()
+
+    def get_context_data(self, **kwargs):
+        context = super(SingleTableMixin, self).get_context_data(**kwargs)
+        context["table"] = SimpleLazyObject(lambda: self.get_table(**self.get_table_kwargs()))
+        # Callables, which the template calls only when its cached content is missing.
+        return {
+            **context,
+            "title": "Transfers",
+            "rows_per": self.filterset.rows_per,
+            "chart": lambda: charts.transfers(
+                self.rows()[: self.chart_rows], self.filterset.rows_per
+            ),
+            "has_register": lambda: cached("has-deliveries", Delivery.objects.exists),
+            "filtered": any(value for value in self.request.GET.dict().values()),
+        }
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
@@ -316,8 +373,21 @@ class PartyDetailView(RecordDetailView):
     slug_field = "code"
     slug_url_kwarg = "code"
 
+    def get(self, request, *args, **kwargs):
+        code = selectors.party_code(kwargs["code"])
+        if code is None:
+            raise Http404("No party has this code.")
+        if code != kwargs["code"]:
+            # One address per party: /parties/in/ is /parties/IN/.
+            return redirect(
+                reverse("dashboard:party-detail", kwargs={"code": code})
+                + (f"?{request.GET.urlencode()}" if request.GET else ""),
+                permanent=True,
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"].upper())
+        return get_object_or_404(Party, code=self.kwargs["code"])
 
     def get_context_data(self, **kwargs):
         party = self.object
@@ -486,7 +556,12 @@ class PairView(KeptContentMixin, TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = kwargs["first"].upper(), kwargs["second"].upper()
+        first, second = (
+            selectors.party_code(kwargs["first"]),
+            selectors.party_code(kwargs["second"]),
+        )
+        if first is None or second is None:
+            raise Http404("No party has this code.")
         if first == second:
             raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
