@@ -572,3 +572,19 @@ def transfer_leaders(
         "importers": transfer_totals(deliveries=deliveries, group="recipient")[:limit],
         "exporters": transfer_totals(deliveries=deliveries, group="supplier")[:limit],
     }
+
+
+def party_transfers(*, party: Party, fold: bool = False, recipients_shown: int = 15) -> dict:
+    """A party's figures from the register, JSON-safe so they can be cached: its suppliers'
+    shares by five-year period, its recipients, its imports and exports by year."""
+    imports = party_deliveries(party=party, side="recipient", fold=fold)
+    exports = party_deliveries(party=party, side="supplier", fold=fold)
+    return {
+        "suppliers_by_period": transfer_shares_by_period(
+            deliveries=imports, group="supplier", fold=fold
+        ),
+        "recipients": transfer_totals(deliveries=exports, group="recipient", fold=fold)[
+            :recipients_shown
+        ],
+        "by_year": party_transfers_by_year(party=party, fold=fold),
+    }

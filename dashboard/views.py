@@ -6,6 +6,7 @@ import gzip
 import re
 from hashlib import sha256
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -299,11 +300,38 @@ def overview_with_panels() -> dict:
     return {**data, "panels": charts.overview_panels(data["rows"])}
 
 
+class PeriodForm(forms.Form):
+    """The overview's period for its largest importers and exporters."""
+
+    year_min = forms.IntegerField(
+        label="From year", required=False, min_value=1900, max_value=9999
+    )
+    year_max = forms.IntegerField(label="To year", required=False, min_value=1900, max_value=9999)
+
+
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
     pairs_shown = 24
 
+    def leaders(self) -> dict:
+        form = PeriodForm(self.request.GET or None)
+        span = form.cleaned_data if form.is_valid() else {}
+        year_min, year_max = span.get("year_min"), span.get("year_max")
+        leaders = cached(
+            f"leaders:{year_min}:{year_max}",
+            lambda: selectors.transfer_leaders(year_min=year_min, year_max=year_max),
+        )
+        return {
+            "leaders_form": form if form.is_bound else PeriodForm(),
+            "leaders_span": "–".join(str(y) for y in (year_min, year_max) if y)
+            if (year_min or year_max)
+            else "",
+            "leader_panels": charts.leaders_panels(leaders, year_min=year_min, year_max=year_max),
+        }
+
     def get_context_data(self, **kwargs):
+        # Worked out only when the template's cached content is missing.
+        kwargs["leaders"] = self.leaders
         data = cached("overview", lambda: overview_with_panels())
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
         pairs = cached(
@@ -338,6 +366,11 @@ def first_rows(name: str, queryset, url: str, counted=None) -> dict:
         f"{name}_count": capped_count(queryset if counted is None else counted),
         f"{name}_url": url,
     }
+
+
+def folded(request) -> bool:
+    """Whether the page counts former states with their successors (?fold=on)."""
+    return request.GET.get("fold", "").lower() in ("on", "1", "true")
 
 
 class KeptContentMixin:
@@ -391,6 +424,11 @@ class PartyDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         party = self.object
+        fold = folded(self.request)
+        transfers = cached(
+            f"party-transfers:{party.code}:{fold}",
+            lambda: selectors.party_transfers(party=party, fold=fold),
+        )
         deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
@@ -425,6 +463,14 @@ class PartyDetailView(RecordDetailView):
                     deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
                 ),
             ),
+            fold=fold,
+            transfer_panels=[
+                charts.period_shares_panel(
+                    transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
+                ),
+                charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
+                charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+            ],
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -589,9 +635,18 @@ class PairView(KeptContentMixin, TemplateView):
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
+        fold = folded(self.request)
+        transfers = cached(
+            f"pair-transfers:{first.code}:{second.code}:{fold}",
+            lambda: selectors.pair_transfers_by_year(first=first, second=second, fold=fold),
+        )
         return super().get_context_data(
             first=first,
             second=second,
+            fold=fold,
+            transfer_panel=charts.pair_transfers_panel(
+                transfers, first=first, second=second, fold=fold
+            ),
             **figures,
             **first_rows(
                 "deals",

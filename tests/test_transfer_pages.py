@@ -137,3 +137,77 @@ def test_pair_pages_for_every_kind(client, register):
     assert client.get("/ties/NATO/fr/").url == "/ties/FR/nato/"
     assert page(client, "/ties/IR/hezbollah-lebanon/")
     assert client.get("/ties/IN/nobody/").status_code == 404
+
+
+def test_party_page_suppliers_shares_by_period(client, register):
+    html = page(client, "/parties/IN/")
+    chart = chart_data(html, "chart-suppliers-by-period")
+    assert chart["labels"][-3:] == ["2009–13", "2014–18", "2019–23"]
+    shares = {
+        d["label"]: dict(zip(chart["labels"], d["data"], strict=True)) for d in chart["datasets"]
+    }
+    assert shares["Russia"]["2009–13"] == 80.0 and shares["Russia"]["2019–23"] == 40.0
+    assert shares["France"]["2019–23"] == 60.0
+    assert 'data-chart-stacked="true"' in html
+    years = chart_data(html, "chart-imports-exports")
+    assert years["labels"][:3] == ["1985", "1986", "1987"]
+    assert years["datasets"][0]["label"] == "Imports" and years["datasets"][0]["data"][0] == 100.0
+
+
+def test_party_page_folded(client, register):
+    html = page(client, "/parties/IN/?fold=on")
+    chart = chart_data(html, "chart-suppliers-by-period")
+    labels = [d["label"] for d in chart["datasets"]]
+    assert "Russia (or Soviet Union before it)" in labels and "Soviet Union" not in labels
+    assert 'name="fold" checked' in html
+
+
+def test_supplier_page_lists_its_recipients(client, register):
+    html = page(client, "/parties/FR/")
+    chart = chart_data(html, "chart-recipients")
+    # France: 190 to India (100 + 90), 50 to NATO.
+    assert chart["labels"] == ["India", "NATO"]
+    assert chart["datasets"][0]["data"] == [190.0, 50.0]
+    assert chart["links"][1] == "/transfers/?supplier=FR&recipient=nato&group=year"
+
+
+def test_pair_page_both_directions(client, register):
+    html = page(client, "/ties/IN/RU/")
+    chart = chart_data(html, "chart-pair-transfers")
+    assert chart["labels"] == ["2010", "2011", "2020", "2021", "2022"]
+    assert chart["datasets"][0]["label"] == "To India from Russia"
+    assert chart["datasets"][0]["data"] == [200.0, 200.0, 20.0, 20.0, 20.0]
+    assert chart["datasets"][1]["data"] == [0.0] * 5
+
+
+def test_overview_leaders_for_a_period(client, register):
+    html = page(client, "/?year_min=2011&year_max=2015")
+    importers = chart_data(html, "chart-importers")
+    assert importers["labels"] == ["India", "NATO"]
+    assert importers["datasets"][0]["data"] == [300.0, 50.0]
+    assert chart_data(html, "chart-exporters")["labels"] == ["Russia", "France"]
+    assert "2011–2015" in html
+
+
+def test_pair_timeline_stays_readable_with_hundreds_of_deals(client, register):
+    india, russia = register["IN"], register["RU"]
+    platform = Deal.objects.first().platform
+    Deal.objects.bulk_create(
+        Deal(
+            slug=f"many-{n}",
+            title=f"Many {n}",
+            buyer=india,
+            seller=russia,
+            platform=platform,
+            stage=Deal.Stage.SIGNED,
+            signed=str(1960 + n % 60),
+        )
+        for n in range(300)
+    )
+    html = page(client, "/ties/IN/RU/")
+    timeline = html.split('id="pair-timeline"', 1)[1].split('id="pair-deals"', 1)[0]
+    # The latest hundred, a group per year (five deals a year), the latest years open.
+    assert timeline.count('<li class="deal"') == 100
+    assert timeline.count('<details class="timeline-year"') == 20
+    assert timeline.count('<details class="timeline-year" open>') == 3
+    assert "every deal between them is in the deals table" in timeline
