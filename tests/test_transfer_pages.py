@@ -211,3 +211,21 @@ def test_pair_timeline_stays_readable_with_hundreds_of_deals(client, register):
     assert timeline.count('<details class="timeline-year"') == 20
     assert timeline.count('<details class="timeline-year" open>') == 3
     assert "every deal between them is in the deals table" in timeline
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("buyer=hezbollah-lebanon", "d6"),
+        ("party=nato", "d7"),
+        ("seller=SUHH", "d1"),
+        ("party=hezbollah-lebanon&counterpart=IR", "d6"),
+    ],
+)
+def test_deal_filters_and_exports_take_parties_of_every_kind(client, register, query, slug):
+    html = page(client, f"/deals/?{query}")
+    rows = table_rows(html)
+    assert len(rows) == 1 and f"Deal {slug}" in rows[0]
+    response = client.get(f"/deals/?{query}&_export=csv")
+    exported = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Slug"] for row in exported] == [slug]
