@@ -126,6 +126,7 @@ def main(argv=None) -> int:
     from dashboard.models import Deal, Delivery
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the manifest's names
     if Delivery.objects.filter(deal__slug__startswith="bench-").count() < args.deals:
         started = time.perf_counter()
         register_make(args.deals, args.parties, args.seed)

@@ -15,6 +15,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -357,11 +358,12 @@ PERIOD_YEARS = 5
 def delivery_tiv() -> Cast:
     """A delivery's TIV: its deal's delivered TIV spread evenly over the deal's delivery years
     (all the register allows), as an expression on Delivery rows. Floating point, in millions."""
+    # COUNT as a plain function, not Django's aggregate: no GROUP BY in the subquery, which
+    # the database then answers from the (deal, year) index alone, once per delivery row.
     years = (
         Delivery.objects.filter(deal=OuterRef("deal"))
         .order_by()
-        .values("deal")
-        .annotate(n=Count("*"))
+        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
         .values("n")
     )
     return Cast("deal__tiv_delivered", FloatField()) / Subquery(years)
