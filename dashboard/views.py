@@ -464,12 +464,17 @@ class PartyDetailView(RecordDetailView):
                 ),
             ),
             fold=fold,
+            # Only the charts with something to draw: a supplier's recipients, say.
             transfer_panels=[
-                charts.period_shares_panel(
-                    transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
-                ),
-                charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
-                charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+                chart
+                for chart in [
+                    charts.period_shares_panel(
+                        transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
+                    ),
+                    charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
+                    charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+                ]
+                if chart["rows"]
             ],
             cap=COUNT_CAP,
             **kwargs,

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.models import Deal, Delivery
+from dashboard.models import Deal, Delivery, Party
 from tests.register_sample import make_register
 from tests.test_views import chart_data, page, table_rows
 
@@ -229,3 +229,14 @@ def test_deal_filters_and_exports_take_parties_of_every_kind(client, register, q
     response = client.get(f"/deals/?{query}&_export=csv")
     exported = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["Slug"] for row in exported] == [slug]
+
+
+def test_party_pages_show_only_the_charts_they_have(client, register):
+    india = page(client, "/parties/IN/")
+    assert "chart-recipients" not in india  # India supplies nothing here
+    nato = page(client, "/parties/nato/")
+    assert "chart-suppliers-by-period" in nato and "chart-recipients" not in nato
+    # Russia without its predecessor: its own deliveries; the Soviet Union's page has its own.
+    assert "chart-recipients" in page(client, "/parties/SUHH/")
+    Party.objects.create(code="PK", name="Pakistan", iso3="PAK")
+    assert "The register lists no deliveries to or from Pakistan." in page(client, "/parties/PK/")
