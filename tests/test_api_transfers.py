@@ -67,3 +67,8 @@ def test_transfers_page_survives_any_query(client, register):
         assert_answers_safely(client, f"{url}?{query_string(pairs)}", pairs)
 
     fuzz()
+
+
+def test_pair_figures_take_codes_in_either_case(reader_client, register):
+    answer = reader_client.get("/api/ties/NATO/fr/").json()
+    assert (answer["first"]["code"], answer["second"]["code"]) == ("FR", "nato")

@@ -277,7 +277,8 @@ class PairView(AnalysisView):
         return super().get(request, *args, **kwargs)
 
     def figures(self, request, first, second):
-        first, second = sorted([first, second])
+        # Codes in either case, as on the pages: in is IN, NATO is nato.
+        first, second = sorted(selectors.party_code(c) or c for c in (first, second))
         if first == second:
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = []
