@@ -12,7 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from dashboard.cache import cached
-from dashboard.models import Deal, Party, Person, Platform, Source, Statement
+from dashboard.models import Deal, Delivery, Party, Person, Platform, Source, Statement
 from dashboard.search import text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
@@ -274,3 +274,59 @@ class PersonFilterSet(filters.FilterSet):
 
     def search(self, queryset, name, value):
         return _search(queryset, ["name", "role"], value)
+
+
+def _no_filter(queryset, name, value):
+    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
+    return queryset
+
+
+class TransferFilterSet(filters.FilterSet):
+    """Filters of the transfers analysis, over deliveries. A party is a code or slug; with
+    `fold` a former state counts as its successor on either side, in filters and rows."""
+
+    recipient = _party_filter("Recipient", "recipient", method="filter_party")
+    supplier = _party_filter("Supplier", "supplier", method="filter_party")
+    year_min = filters.NumberFilter(
+        label="From year", field_name="year", lookup_expr="gte", min_value=1900, max_value=9999
+    )
+    year_max = filters.NumberFilter(
+        label="To year", field_name="year", lookup_expr="lte", min_value=1900, max_value=9999
+    )
+    category = filters.ChoiceFilter(
+        label="Category", field_name="deal__platform__category", choices=Platform.Category.choices
+    )
+    group = filters.ChoiceFilter(
+        label="One row per",
+        choices=[(g, g.capitalize()) for g in ("supplier", "recipient", "year", "category")],
+        empty_label=None,
+        method=_no_filter,
+    )
+    fold = filters.BooleanFilter(
+        label="Count a former state with its successor (Russia, or the Soviet Union before it)",
+        widget=forms.CheckboxInput,
+        method=_no_filter,
+    )
+
+    class Meta:
+        model = Delivery
+        fields = []
+
+    @property
+    def rows_per(self) -> str:
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return data.get("group") or "supplier"
+
+    @property
+    def folded(self) -> bool:
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return bool(data.get("fold"))
+
+    def filter_party(self, queryset, name, value):
+        party = party_id(value)
+        if not party:
+            return queryset.none()
+        side = "deal__seller" if name.startswith("supplier") else "deal__buyer"
+        if self.folded:
+            return queryset.filter(Q(**{side: party}) | Q(**{f"{side}__successor": party}))
+        return queryset.filter(**{side: party})

@@ -276,3 +276,44 @@ class PersonTable(RecordTable):
         exclude = ["id"]
         attrs = {"class": "records people"}
         empty_text = "No people match these filters."
+
+
+class TransferTable(PagedTable):
+    """The transfers analysis: one row per supplier, recipient, year or category, with its
+    TIV of delivered weapons and its share of the total shown. Rows are the selector's dicts."""
+
+    name = tables.Column(verbose_name="Name")
+    code = tables.Column(verbose_name="Code")
+    tiv = tables.Column(verbose_name="TIV (millions)", attrs={"td": {"class": "number"}})
+    share = tables.Column(verbose_name="Share (%)", attrs={"td": {"class": "number"}})
+
+    class Meta:
+        attrs = {"class": "records transfers"}
+        empty_text = "No deliveries match these filters."
+        orderable = False
+
+    def render_name(self, value, record):
+        if record.get("url"):
+            return format_html('<a href="{}">{}</a>', record["url"], value)
+        return value
+
+    def render_code(self, value):
+        return value if value not in (None, "") else "—"
+
+    def render_tiv(self, value):
+        return f"{value:,.1f}"
+
+    def render_share(self, value):
+        return f"{value:.1f}"
+
+    def value_name(self, value):
+        return value
+
+    def value_code(self, value):
+        return "" if value is None else value
+
+    def value_tiv(self, value):
+        return value
+
+    def value_share(self, value):
+        return value

@@ -18,6 +18,7 @@ urlpatterns = [
     path("ties/<code:first>/<code:second>/", views.PairView.as_view(), name="pair"),
     path("parties/", views.PartyListView.as_view(), name="party-list"),
     path("parties/<code:code>/", views.PartyDetailView.as_view(), name="party-detail"),
+    path("transfers/", views.TransferListView.as_view(), name="transfer-list"),
     path("platforms/", views.PlatformListView.as_view(), name="platform-list"),
     path("platforms/<slug:slug>/", views.PlatformDetailView.as_view(), name="platform-detail"),
     path("deals/", views.DealListView.as_view(), name="deal-list"),

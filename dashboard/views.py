@@ -5,6 +5,7 @@ import datetime
 from hashlib import sha256
 from math import ceil
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -27,6 +28,7 @@ from dashboard.cache import cached, lazy
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -102,16 +104,23 @@ class RecordListView(SingleTableMixin, FilterView):
             return self.export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def export(self, export_format):
+    def export_throttled(self):
+        """The refusal of an anonymous reader's export past the rate, or None."""
         throttle = ExportThrottle()
-        if not throttle.allow_request(self.request, self):
-            wait = throttle.wait()
-            return self.export_refused(
-                429,
-                "Too many exports from your address in a short time. "
-                f"Try again in {ceil(wait or 60)} seconds, or sign in.",
-                {"Retry-After": str(ceil(wait or 60))},
-            )
+        if throttle.allow_request(self.request, self):
+            return None
+        wait = ceil(throttle.wait() or 60)
+        return self.export_refused(
+            429,
+            "Too many exports from your address in a short time. "
+            f"Try again in {wait} seconds, or sign in.",
+            {"Retry-After": str(wait)},
+        )
+
+    def export(self, export_format):
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
         self.filterset = self.get_filterset(self.get_filterset_class())
         if self.filterset.is_bound and not self.filterset.is_valid() and self.get_strict():
             rows = self.filterset.queryset.none()
@@ -259,6 +268,71 @@ def ready(request):
     return HttpResponse("ready", content_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
+# --- Transfers --------------------------------------------------------------------------------
+
+
+class TransferListView(RecordListView):
+    """The transfers analysis: TIV of delivered weapons per supplier, recipient, year or
+    category, with shares, a chart, and exports of its rows (?_export=csv, xlsx or json)."""
+
+    model = Delivery
+    filterset_class = filters.TransferFilterSet
+    table_class = tables.TransferTable
+    template_name = "dashboard/transfers.html"
+    table_pagination = {"per_page": 100}
+    title = "Transfers"
+    chart_rows = 25  # bars in the chart; the table has them all
+
+    def rows(self) -> list[dict]:
+        """The selector's rows for the filtered deliveries, each with the address it opens,
+        cached for the data's version."""
+        if not hasattr(self, "_rows"):
+            group, fold = self.filterset.rows_per, self.filterset.folded
+            deliveries = self.object_list
+            key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
+            rows = cached(
+                key,
+                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+            )
+            self._rows = [
+                {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
+            ]
+        return self._rows
+
+    def get_table_data(self):
+        return self.rows()
+
+    def export(self, export_format):
+        # A few hundred grouped rows at most: no row cap.
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        today = datetime.date.today().isoformat()
+        response = exports.rows_response(
+            rows=self.rows(),
+            table_class=self.table_class,
+            export_format=export_format,
+            filename=f"transfers-by-{self.filterset.rows_per}-{today}.{export_format}",
+        )
+        if export_format == "xlsx":
+            return response
+        return GZipMiddleware(lambda _request: response)(self.request)
+
+    def get_context_data(self, **kwargs):
+        # Callables, which the template calls only when its cached content is missing.
+        return super().get_context_data(
+            rows_per=self.filterset.rows_per,
+            chart=lambda: charts.transfers(
+                self.rows()[: self.chart_rows], self.filterset.rows_per
+            ),
+            has_register=lambda: cached("has-deliveries", Delivery.objects.exists),
+            **kwargs,
+        )
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
@@ -267,14 +341,41 @@ def overview_with_panels() -> dict:
     return {**data, "panels": charts.overview_panels(data["rows"])}
 
 
+class PeriodForm(forms.Form):
+    """The overview's period for its largest importers and exporters."""
+
+    year_min = forms.IntegerField(
+        label="From year", required=False, min_value=1900, max_value=9999
+    )
+    year_max = forms.IntegerField(label="To year", required=False, min_value=1900, max_value=9999)
+
+
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
     pairs_shown = 24
+
+    def leaders(self) -> dict:
+        form = PeriodForm(self.request.GET or None)
+        span = form.cleaned_data if form.is_valid() else {}
+        year_min, year_max = span.get("year_min"), span.get("year_max")
+        leaders = cached(
+            f"leaders:{year_min}:{year_max}",
+            lambda: selectors.transfer_leaders(year_min=year_min, year_max=year_max),
+        )
+        return {
+            "leaders_form": form if form.is_bound else PeriodForm(),
+            "leaders_span": "–".join(str(y) for y in (year_min, year_max) if y)
+            if (year_min or year_max)
+            else "",
+            "leader_panels": charts.leaders_panels(leaders, year_min=year_min, year_max=year_max),
+        }
 
     def get_context_data(self, **kwargs):
         data = lazy_items(
             lambda: cached("overview", overview_with_panels), ["figures", "rows", "panels"]
         )
+        # Worked out only when the template's cached content is missing.
+        kwargs["leaders"] = self.leaders
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
         pairs = lazy_items(
             lambda: cached(
@@ -317,6 +418,11 @@ def lazy_items(compute, keys) -> dict:
     return {key: lazy(lambda key=key: made()[key]) for key in keys}
 
 
+def folded(request) -> bool:
+    """Whether the page counts former states with their successors (?fold=on)."""
+    return request.GET.get("fold", "").lower() in ("on", "1", "true")
+
+
 class RecordDetailView(DetailView):
     """A record's page, saying when the record was last changed. The view reads the record
     (for the title and breadcrumbs); the rest of its context is lazy, so that a page whose
@@ -333,11 +439,25 @@ class PartyDetailView(RecordDetailView):
     slug_field = "code"
     slug_url_kwarg = "code"
 
+    def get(self, request, *args, **kwargs):
+        code = selectors.party_code(kwargs["code"])
+        if code is None:
+            raise Http404("No party has this code.")
+        if code != kwargs["code"]:
+            # One address per party: /parties/in/ is /parties/IN/.
+            return redirect(
+                reverse("dashboard:party-detail", kwargs={"code": code})
+                + (f"?{request.GET.urlencode()}" if request.GET else ""),
+                permanent=True,
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"].upper())
+        return get_object_or_404(Party, code=self.kwargs["code"])
 
     def get_context_data(self, **kwargs):
         party = self.object
+        fold = folded(self.request)
         deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
@@ -374,9 +494,27 @@ class PartyDetailView(RecordDetailView):
                     ),
                 )
             ),
+            fold=fold,
+            transfer_panels=lazy(lambda: party_transfer_panels(party=party, fold=fold)),
             cap=COUNT_CAP,
             **kwargs,
         )
+
+
+def party_transfer_panels(*, party: Party, fold: bool) -> list[dict]:
+    """The party's transfers charts that have something to draw: a supplier's recipients, say."""
+    transfers = cached(
+        f"party-transfers:{party.code}:{fold}",
+        lambda: selectors.party_transfers(party=party, fold=fold),
+    )
+    panels = [
+        charts.period_shares_panel(
+            transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
+        ),
+        charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
+        charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+    ]
+    return [chart for chart in panels if chart["rows"]]
 
 
 class PlatformDetailView(RecordDetailView):
@@ -524,7 +662,12 @@ class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = kwargs["first"].upper(), kwargs["second"].upper()
+        first, second = (
+            selectors.party_code(kwargs["first"]),
+            selectors.party_code(kwargs["second"]),
+        )
+        if first is None or second is None:
+            raise Http404("No party has this code.")
         if first == second:
             raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
@@ -548,9 +691,20 @@ class PairView(TemplateView):
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
+        fold = folded(self.request)
+
+        def transfer_panel():
+            transfers = cached(
+                f"pair-transfers:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_transfers_by_year(first=first, second=second, fold=fold),
+            )
+            return charts.pair_transfers_panel(transfers, first=first, second=second, fold=fold)
+
         return super().get_context_data(
             first=first,
             second=second,
+            fold=fold,
+            transfer_panel=lazy(transfer_panel),
             **figures,
             **first_rows(
                 "deals",

@@ -350,3 +350,24 @@ class PairFiguresSerializer(serializers.Serializer):
     value_rows = YearCurrencyTotal(many=True, help_text="Signed deals' value by year.")
     mix_rows = CategoryCount(many=True, help_text="The pair's deals by platform category.")
     page_url = serializers.URLField(help_text="The pair's page.")
+
+
+class TransferRow(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="The party's code (ISO code or slug), the year, or the category's key."
+    )
+    name = serializers.CharField(help_text="The party's name, the year, or the category.")
+    tiv = serializers.FloatField(help_text="SIPRI TIV of delivered weapons, millions.")
+    share = serializers.FloatField(help_text="Share of the total of the rows, in per cent.")
+
+
+class TransfersSerializer(serializers.Serializer):
+    """The transfers analysis, as /transfers/ shows it."""
+
+    group = serializers.ChoiceField(
+        choices=["supplier", "recipient", "year", "category"], help_text="What each row is."
+    )
+    fold = serializers.BooleanField(help_text="Former states counted with their successors.")
+    total_tiv = serializers.FloatField(help_text="The rows' TIV together, millions.")
+    rows = TransferRow(many=True)
+    page_url = serializers.URLField(help_text="The same analysis as a page.")
