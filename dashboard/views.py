@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Length
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -26,6 +27,7 @@ from django_tables2.export import ExportMixin
 
 from dashboard import charts, filters, selectors, tables
 from dashboard.cache import cached, kept_content, page_variant
+from dashboard.converters import party_code
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -37,6 +39,7 @@ from dashboard.models import (
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
+from dashboard.sources_compared import deal_sources_compared
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 # Larger export files are written anew each time rather than kept in the cache.
@@ -164,7 +167,8 @@ class DealListView(RecordListView):
     intro = "Deals at every stage, from talks to completed deliveries."
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text"))
+        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),
+        "deliveries",
     )
 
 
@@ -198,7 +202,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.all(),
+        Party.objects.select_related("successor").prefetch_related("predecessors"),
         buyer_count=(Deal, "buyer"),
         seller_count=(Deal, "seller"),
         people_count=(Person, "party"),
@@ -317,7 +321,9 @@ class PartyDetailView(RecordDetailView):
     slug_url_kwarg = "code"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"].upper())
+        return get_object_or_404(
+            Party.objects.select_related("successor"), code=party_code(self.kwargs["code"])
+        )
 
     def get_context_data(self, **kwargs):
         party = self.object
@@ -355,6 +361,7 @@ class PartyDetailView(RecordDetailView):
                     deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
                 ),
             ),
+            predecessors=list(party.predecessors.all()),
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -382,17 +389,44 @@ class PlatformDetailView(RecordDetailView):
         )
 
 
+# A source longer than this (SIPRI's register export, megabytes) is not read whole to show a
+# citation's context or to highlight its passages: its excerpts are shown as they are.
+LONG_SOURCE = 200_000
+
+
+def citations_with_context(deal: Deal) -> list[dict]:
+    """A deal's citations, each with the passage in its context where the source is short
+    enough to read whole; in two queries, however many sources."""
+    citations = list(
+        deal.citations.select_related("source")
+        .defer("source__text")
+        .annotate(text_length=Length("source__text"))
+    )
+    short = [c.source_id for c in citations if c.text_length <= LONG_SOURCE]
+    texts = dict(Source.objects.filter(pk__in=short).values_list("pk", "text")) if short else {}
+    return [
+        {
+            "citation": c,
+            "long_source": c.source_id not in texts,
+            "context": context_around(texts[c.source_id], c.excerpt, 300)
+            if c.source_id in texts
+            else None,
+        }
+        for c in citations
+    ]
+
+
 class DealDetailView(RecordDetailView):
-    queryset = Deal.objects.select_related(*DEAL_ROW)
+    queryset = Deal.objects.select_related(*DEAL_ROW).prefetch_related("deliveries")
 
     def get_context_data(self, **kwargs):
         deal = self.object
-        citations = deal.citations.select_related("source")
+        citations = citations_with_context(deal)
         return super().get_context_data(
-            citations=[
-                {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
-                for c in citations
-            ],
+            citations=citations,
+            compared=deal_sources_compared(
+                deal=deal, citations=[item["citation"] for item in citations]
+            ),
             **first_rows(
                 "statements",
                 deal.statements.select_related(*STATEMENT_ROW),
@@ -486,7 +520,7 @@ class PairView(KeptContentMixin, TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = kwargs["first"].upper(), kwargs["second"].upper()
+        first, second = party_code(kwargs["first"]), party_code(kwargs["second"])
         if first == second:
             raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
