@@ -178,9 +178,11 @@ class DealFilterSet(YearRangeMixin):
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
     condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
-    has_tiv = filters.BooleanFilter(
-        label="Has a TIV",
+    has_tiv = filters.ChoiceFilter(
+        label="TIV",
         method="filter_has_tiv",
+        choices=[("yes", "With a TIV"), ("no", "Without a TIV")],
+        empty_label="Any",
         help_text="Whether SIPRI gives the deal a trend-indicator value.",
     )
     currency = filters.CharFilter(
@@ -210,9 +212,9 @@ class DealFilterSet(YearRangeMixin):
             queryset, ["title", "notes", "platform__name", "platform__aliases__name"], value
         )
 
-    def filter_has_tiv(self, queryset, name, value: bool):
+    def filter_has_tiv(self, queryset, name, value: str):
         valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
-        return queryset.filter(valued if value else ~valued)
+        return queryset.filter(valued if value == "yes" else ~valued)
 
     def filter_party(self, queryset, name, value: str):
         party = party_id(value)

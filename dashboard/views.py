@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -453,10 +453,23 @@ class StatementDetailView(RecordDetailView):
 
 
 class SourceDetailView(RecordDetailView):
-    model = Source
+    """A source's text with every cited passage highlighted. A long source, or one cited by
+    many records (SIPRI's register export: megabytes, one excerpt per deal), shows instead the
+    beginning of its text, with the whole at its own address, and its citations a page at a
+    time, each excerpt as it is: highlighting would make a page of megabytes."""
+
+    # The page reads the text only when it highlights it.
+    queryset = Source.objects.defer("text").annotate(
+        text_length=Length("text"), text_start=Substr("text", 1, 3000)
+    )
+    citations_shown = 100  # a page of citations of a long source
+    most_highlighted = 200  # records citing a source whose passages are highlighted
 
     def get_context_data(self, **kwargs):
         source = self.object
+        cited = source.citations.count() + source.statements.count()
+        if source.text_length > LONG_SOURCE or cited > self.most_highlighted:
+            return super().get_context_data(**self.long_source(source), **kwargs)
         citations = [
             {
                 "passage": c.excerpt,
@@ -481,6 +494,29 @@ class SourceDetailView(RecordDetailView):
             unlocated=[c for c in citations if "number" not in c],
             **kwargs,
         )
+
+    def long_source(self, source: Source) -> dict:
+        citations = source.citations.select_related("deal").only(
+            "excerpt", "deal__slug", "deal__title"
+        )
+        page = Paginator(citations.order_by("pk"), self.citations_shown).get_page(
+            self.request.GET.get("page")
+        )
+        return {
+            "long": True,
+            "citation_page": page,
+            "statements": selectors.first_records(
+                source.statements.select_related(*STATEMENT_ROW), SHOWN
+            ),
+            "statements_count": capped_count(source.statements.all()),
+            "cap": COUNT_CAP,
+        }
+
+
+def source_text(request, slug):
+    """A source's whole text, as plain text: for a long source, which its page shows in part."""
+    text = get_object_or_404(Source.objects.only("text"), slug=slug).text
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 class PersonDetailView(RecordDetailView):
