@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from dashboard.models import Deal, DealCitation, Source
+from dashboard.templatetags.figures import tiv
 
 EXCERPT_SHOWN = 300  # characters of a citation's excerpt shown in the comparison
 
@@ -74,7 +75,7 @@ def _value(amount, currency) -> Cell:
 
 
 def _tiv(value) -> Cell:
-    return Cell(None if value is None else f"{value.normalize():,f}", value)
+    return Cell(None if value is None else tiv(value), value)
 
 
 def _text(value) -> Cell:

@@ -14,6 +14,7 @@ from django_tables2.utils import signature
 
 from dashboard import uncertainty
 from dashboard.models import Deal, Party, Person, Platform, Source, Statement
+from dashboard.templatetags.figures import tiv
 
 
 def _links(records):
@@ -104,7 +105,7 @@ class TIVColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def render(self, value):
-        return f"{value.normalize():,f}"
+        return tiv(value)
 
     def value(self, value):
         return value
