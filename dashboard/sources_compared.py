@@ -83,10 +83,12 @@ def _text(value) -> Cell:
 
 
 def deal_sources_compared(*, deal: Deal, citations: list[DealCitation]) -> dict | None:
-    """The comparison for the deal's page: columns (the record's, then each source's) and rows
-    of figures, or None when no citation states a figure of its own (the page then shows the
-    sources' excerpts only). `deal.deliveries` should be prefetched."""
-    if not any(has_figures(c) or is_register(c.source) for c in citations):
+    """The comparison for the deal's page: columns (the record's, then each source's that
+    states figures) and rows of figures, or None when no citation states a figure of its own
+    (the page then shows the sources' excerpts only). `deal.deliveries` should be prefetched."""
+    without = [c for c in citations if not (has_figures(c) or is_register(c.source))]
+    citations = [c for c in citations if c not in without]
+    if not citations:
         return None
     years = "; ".join(str(d.year) for d in deal.deliveries.all())
     register = [is_register(c.source) for c in citations]
@@ -149,4 +151,5 @@ def deal_sources_compared(*, deal: Deal, citations: list[DealCitation]) -> dict 
         "columns": columns,
         "rows": rows,
         "disagreements": [row.label for row in rows if row.disagree],
+        "without_figures": [c.source for c in without],
     }
