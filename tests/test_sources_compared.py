@@ -237,6 +237,7 @@ def test_party_pages_for_every_kind_of_code(client, register):
     html = page(client, "/parties/hezbollah-lebanon/")
     assert "Non-state armed group · code hezbollah-lebanon" in html
     assert "Fajr-5 for Hezbollah (2006)" in html
+    assert '2006<abbr class="uncertain"' in html  # its deals table marks the uncertain year
     soviet = page(client, "/parties/SUHH/")
     assert "Former state · ISO code SUHH" in soviet
     assert 'Continued by <a href="/parties/RU/">Russia</a>' in soviet
@@ -325,7 +326,19 @@ def test_a_short_source_still_highlights_every_cited_passage(client, register):
     assert "Citations 1–" not in html
 
 
-@pytest.mark.parametrize("url", ["/deals/s-400-2018/", "/parties/SUHH/", "/deals/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/deals/s-400-2018/",
+        "/parties/SUHH/",
+        "/parties/hezbollah-lebanon/",
+        "/deals/",
+        "/deals/?_export=csv",
+        "/parties/",
+        "/api/deals/",
+        "/api/parties/",
+    ],
+)
 def test_pages_with_register_figures_hold_their_query_count(client, register, url):
     _, before = source_page_like(client, url)
     grow_register(register, 50)
