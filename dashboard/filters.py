@@ -59,12 +59,13 @@ class QuickSelect(forms.Select):
 
 
 def party_choices():
-    """(ISO code, name) of every party, read once per change of the data."""
+    """(code, name) of every party (an ISO code, or a slug for a party with none), read once
+    per change of the data."""
     return cached("party-choices", lambda: list(Party.objects.values_list("code", "name")))
 
 
 def party_id(code):
-    """The id of the party with this ISO code (None for none), read once per change of the
+    """The id of the party with this code (None for none), read once per change of the
     data. Filters compare ids: the database then knows which party it plans for (one buyer
     holds a fifth of all deals), and needs no join to the parties."""
     return cached("party-ids", lambda: dict(Party.objects.values_list("code", "pk"))).get(code)
@@ -176,6 +177,14 @@ class DealFilterSet(YearRangeMixin):
     stage = filters.MultipleChoiceFilter(
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
+    condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
+    has_tiv = filters.ChoiceFilter(
+        label="TIV",
+        method="filter_has_tiv",
+        choices=[("yes", "With a TIV"), ("no", "Without a TIV")],
+        empty_label="Any",
+        help_text="Whether SIPRI gives the deal a trend-indicator value.",
+    )
     currency = filters.CharFilter(
         label="Currency", field_name="value_currency", lookup_expr="iexact", max_length=3
     )
@@ -202,6 +211,10 @@ class DealFilterSet(YearRangeMixin):
         return _search(
             queryset, ["title", "notes", "platform__name", "platform__aliases__name"], value
         )
+
+    def filter_has_tiv(self, queryset, name, value: str):
+        valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
+        return queryset.filter(valued if value == "yes" else ~valued)
 
     def filter_party(self, queryset, name, value: str):
         party = party_id(value)
@@ -241,6 +254,7 @@ class PlatformFilterSet(filters.FilterSet):
 
 class PartyFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or code", method="search")
+    kind = filters.ChoiceFilter(choices=Party.Kind.choices, empty_label="Any")
 
     class Meta:
         model = Party

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +38,7 @@ from dashboard.models import (
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
+from dashboard.sources_compared import deal_sources_compared
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
 RENAMED_PARAMETERS = {"status": "stage", "contract": "deal", "country": "party"}
@@ -188,7 +190,8 @@ class DealListView(RecordListView):
     intro = "Deals at every stage, from talks to completed deliveries."
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text"))
+        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),
+        "deliveries",
     )
 
 
@@ -222,7 +225,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.all(),
+        Party.objects.select_related("successor").prefetch_related("predecessors"),
         buyer_count=(Deal, "buyer"),
         seller_count=(Deal, "seller"),
         people_count=(Person, "party"),
@@ -453,7 +456,9 @@ class PartyDetailView(RecordDetailView):
         return super().get(request, *args, **kwargs)
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"])
+        return get_object_or_404(
+            Party.objects.select_related("successor"), code=self.kwargs["code"]
+        )
 
     def get_context_data(self, **kwargs):
         party = self.object
@@ -496,6 +501,7 @@ class PartyDetailView(RecordDetailView):
             ),
             fold=fold,
             transfer_panels=lazy(lambda: party_transfer_panels(party=party, fold=fold)),
+            predecessors=lazy(lambda: list(party.predecessors.all())),
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -540,18 +546,45 @@ class PlatformDetailView(RecordDetailView):
         )
 
 
+# A source longer than this (SIPRI's register export, megabytes) is not read whole to show a
+# citation's context or to highlight its passages: its excerpts are shown as they are.
+LONG_SOURCE = 200_000
+
+
+def citations_with_context(deal: Deal) -> list[dict]:
+    """A deal's citations, each with the passage in its context where the source is short
+    enough to read whole; in two queries, however many sources."""
+    citations = list(
+        deal.citations.select_related("source")
+        .defer("source__text")
+        .annotate(text_length=Length("source__text"))
+    )
+    short = [c.source_id for c in citations if c.text_length <= LONG_SOURCE]
+    texts = dict(Source.objects.filter(pk__in=short).values_list("pk", "text")) if short else {}
+    return [
+        {
+            "citation": c,
+            "long_source": c.source_id not in texts,
+            "context": context_around(texts[c.source_id], c.excerpt, 300)
+            if c.source_id in texts
+            else None,
+        }
+        for c in citations
+    ]
+
+
 class DealDetailView(RecordDetailView):
-    queryset = Deal.objects.select_related(*DEAL_ROW)
+    queryset = Deal.objects.select_related(*DEAL_ROW).prefetch_related("deliveries")
 
     def get_context_data(self, **kwargs):
         deal = self.object
-        citations = deal.citations.select_related("source")
+        citations = lazy(lambda: citations_with_context(deal))
         return super().get_context_data(
-            citations=lazy(
-                lambda: [
-                    {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
-                    for c in citations
-                ]
+            citations=citations,
+            compared=lazy(
+                lambda: deal_sources_compared(
+                    deal=deal, citations=[item["citation"] for item in citations()]
+                )
             ),
             **first_rows(
                 "statements",
@@ -578,13 +611,41 @@ class StatementDetailView(RecordDetailView):
 
 
 class SourceDetailView(RecordDetailView):
-    model = Source
+    """A source's text with every cited passage highlighted. A long source, or one cited by
+    many records (SIPRI's register export: megabytes, one excerpt per deal), shows instead the
+    beginning of its text, with the whole at its own address, and its citations a page at a
+    time, each excerpt as it is: highlighting would make a page of megabytes."""
+
+    # The page reads the text only when it highlights it.
+    queryset = Source.objects.defer("text").annotate(
+        text_length=Length("text"), text_start=Substr("text", 1, 3000)
+    )
+    citations_shown = 100  # a page of citations of a long source
+    most_highlighted = 200  # records citing a source whose passages are highlighted
 
     def get_context_data(self, **kwargs):
+        source = self.object
+        keys = ["long", "citation_page", "statements", "statements_count"]
+        keys += ["segments", "cited", "unlocated"]
         return super().get_context_data(
-            **lazy_items(lambda: self.passages(self.object), ["segments", "cited", "unlocated"]),
+            **lazy_items(lambda: self.parts(source), keys),
+            cap=COUNT_CAP,
             **kwargs,
         )
+
+    def parts(self, source: Source) -> dict:
+        """What the page shows of a long or much-cited source, or of a short one."""
+        cited = source.citations.count() + source.statements.count()
+        if source.text_length > LONG_SOURCE or cited > self.most_highlighted:
+            return {
+                **dict.fromkeys(["segments", "cited", "unlocated"]),
+                **self.long_source(source),
+            }
+        return {
+            **dict.fromkeys(["citation_page", "statements", "statements_count"]),
+            "long": False,
+            **self.passages(source),
+        }
 
     @staticmethod
     def passages(source) -> dict:
@@ -612,6 +673,28 @@ class SourceDetailView(RecordDetailView):
             "cited": [c for segment in segments for c in segment["ends"]],
             "unlocated": [c for c in citations if "number" not in c],
         }
+
+    def long_source(self, source: Source) -> dict:
+        citations = source.citations.select_related("deal").only(
+            "excerpt", "deal__slug", "deal__title"
+        )
+        page = Paginator(citations.order_by("pk"), self.citations_shown).get_page(
+            self.request.GET.get("page")
+        )
+        return {
+            "long": True,
+            "citation_page": page,
+            "statements": selectors.first_records(
+                source.statements.select_related(*STATEMENT_ROW), SHOWN
+            ),
+            "statements_count": capped_count(source.statements.all()),
+        }
+
+
+def source_text(request, slug):
+    """A source's whole text, as plain text: for a long source, which its page shows in part."""
+    text = get_object_or_404(Source.objects.only("text"), slug=slug).text
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 class PersonDetailView(RecordDetailView):
