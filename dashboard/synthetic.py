@@ -384,6 +384,9 @@ def dashboard_tables_clear() -> None:
     ]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Rows written earlier in the same transaction (a test's) may still have foreign
+            # key checks pending, which TRUNCATE refuses to run past: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
             cursor.execute(f"TRUNCATE {quoted} CASCADE")
             return

@@ -225,6 +225,7 @@ class _BatchCheck:
         if (related := self.related.get(target, target_key)) is not None:
             record_clean(record, related=related)
         elif self.seen.location(target, target_key) is None:
+            record.instance = None  # it waits: keep only its values
             self.waiting.append((location, record))
         # else the related record is in the batch but has errors of its own: said already
 

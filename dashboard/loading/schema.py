@@ -188,6 +188,8 @@ class Record:
     references: dict[str, Key | None] = field(default_factory=dict)
     links: dict[str, list[Key]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # The instance its values were checked on, kept for a clean() that runs soon after.
+    instance: models.Model | None = None
 
     @property
     def label(self) -> str:
@@ -266,7 +268,9 @@ def record_read(raw: Any) -> Record:
     _references_read(record, fields_raw)
     _links_read(record, fields_raw)
     record.key = _key_of(record)
-    if spec.model not in CLEAN_NEEDS:
+    if spec.model in CLEAN_NEEDS:
+        record.instance = instance
+    else:
         _clean(record, instance)
     _constraints_check(record)
     return record
@@ -394,7 +398,9 @@ def stand_in(model: type[models.Model], values: dict[str, Any]) -> models.Model:
 
 def record_clean(record: Record, *, related: models.Model | None = None) -> None:
     """Run the model's own clean(); `related` is a stand-in for the related record it reads."""
-    instance = record.spec.model(**record.values)
+    instance, record.instance = record.instance, None
+    if instance is None:
+        instance = record.spec.model(**record.values)
     if related is not None:
         setattr(instance, CLEAN_NEEDS[record.spec.model][0], related)
     _clean(record, instance)
