@@ -15,6 +15,7 @@ from dashboard.api import tokens
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -51,8 +52,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Party)
 class PartyAdmin(HistoryAdmin):
-    list_display = ["name", "iso2", "iso3"]
-    search_fields = ["name", "iso2", "iso3"]
+    list_display = ["name", "kind", "code", "iso3", "successor"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "iso3"]
+    autocomplete_fields = ["successor"]
 
 
 @admin.register(Source)
@@ -108,6 +111,11 @@ class DealCitationInline(admin.StackedInline):
     autocomplete_fields = ["source"]
 
 
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+
+
 @admin.register(Deal)
 class DealAdmin(HistoryAdmin):
     list_display = [
@@ -128,14 +136,26 @@ class DealAdmin(HistoryAdmin):
     autocomplete_fields = ["buyer", "seller", "platform"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["buyer", "seller", "platform"]
-    inlines = [DealCitationInline]
+    inlines = [DealCitationInline, DeliveryInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "buyer", "seller", "platform", "kind", "stage"]}),
         (
             "Quantity and value",
-            {"fields": ["quantity", "quantity_delivered", "value_amount", "value_currency"]},
+            {
+                "fields": [
+                    ("quantity", "quantity_uncertain"),
+                    ("quantity_delivered", "quantity_delivered_uncertain"),
+                    "condition",
+                    "value_amount",
+                    "value_currency",
+                ]
+            },
         ),
-        ("Dates", {"fields": ["signed", "expected_completion"]}),
+        ("Dates", {"fields": [("signed", "signed_uncertain"), "expected_completion"]}),
+        (
+            "SIPRI trend-indicator values",
+            {"fields": ["tiv_per_unit", "tiv_total", "tiv_delivered"]},
+        ),
         ("Notes", {"fields": ["notes"]}),
         (None, {"fields": ["change_reason"]}),
     ]
@@ -147,6 +167,15 @@ class DealCitationAdmin(HistoryAdmin):
     search_fields = ["deal__title", "source__title", "excerpt"]
     autocomplete_fields = ["deal", "source"]
     list_select_related = ["deal", "source"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(HistoryAdmin):
+    list_display = ["deal", "year"]
+    list_filter = ["year"]
+    search_fields = ["deal__title", "deal__slug"]
+    autocomplete_fields = ["deal"]
+    list_select_related = ["deal"]
 
 
 class StatementPlatformInline(admin.TabularInline):

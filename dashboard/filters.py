@@ -60,14 +60,14 @@ class QuickSelect(forms.Select):
 
 def party_choices():
     """(ISO code, name) of every party, read once per change of the data."""
-    return cached("party-choices", lambda: list(Party.objects.values_list("iso2", "name")))
+    return cached("party-choices", lambda: list(Party.objects.values_list("code", "name")))
 
 
-def party_id(iso2):
+def party_id(code):
     """The id of the party with this ISO code (None for none), read once per change of the
     data. Filters compare ids: the database then knows which party it plans for (one buyer
     holds a fifth of all deals), and needs no join to the parties."""
-    return cached("party-ids", lambda: dict(Party.objects.values_list("iso2", "pk"))).get(iso2)
+    return cached("party-ids", lambda: dict(Party.objects.values_list("code", "pk"))).get(code)
 
 
 def _by_party(field_name):
@@ -81,7 +81,7 @@ def _by_party(field_name):
 def _party_filter(label, field_name, method=None, widget=QuickSelect):
     return filters.ChoiceFilter(
         label=label,
-        field_name=f"{field_name}__iso2",
+        field_name=f"{field_name}__code",
         method=method or _by_party(field_name),
         choices=party_choices,
         empty_label="Any",
@@ -247,7 +247,7 @@ class PartyFilterSet(filters.FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return _search(queryset, ["name", "iso2", "iso3"], value)
+        return _search(queryset, ["name", "code", "iso3"], value)
 
 
 class SourceFilterSet(YearRangeMixin):

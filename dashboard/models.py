@@ -58,25 +58,55 @@ class SlugModel(models.Model):
 
 
 class PartyQuerySet(models.QuerySet):
-    def get_by_natural_key(self, iso2):
-        return self.get(iso2=iso2)
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
 
 
 class Party(models.Model):
-    """A party to a deal: a state, today identified by its ISO 3166-1 code."""
+    """A party to a deal: a state, a former state, an entity with limited recognition, a
+    non-state armed group, an international organisation, or a party the source does not know.
+
+    `code` is its key everywhere (URLs, filters, fixtures): the ISO 3166-1 alpha-2 code of a
+    state, the ISO 3166-3 code of a former state that has one, and a lower-case slug otherwise.
+    """
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        FORMER_STATE = "former_state", "Former state"
+        UNRECOGNISED = "unrecognised", "Entity with limited recognition"
+        ARMED_GROUP = "armed_group", "Non-state armed group"
+        ORGANISATION = "organisation", "International organisation"
+        UNKNOWN = "unknown", "Unknown party"
 
     name = models.CharField(max_length=100, unique=True)
-    iso2 = models.CharField(
-        "ISO alpha-2",
-        max_length=2,
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATE)
+    code = models.CharField(
+        max_length=60,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters, e.g. IN.")],
+        validators=[
+            RegexValidator(
+                r"^([A-Z]{2}|[A-Z]{4}|[a-z0-9]+(-[a-z0-9]+)*)$",
+                "An ISO code in capitals (IN, SUHH), or a lower-case slug (hezbollah-lebanon).",
+            )
+        ],
+        help_text="ISO 3166-1 alpha-2 for a state, ISO 3166-3 for a former state, "
+        "otherwise a slug.",
     )
     iso3 = models.CharField(
         "ISO alpha-3",
         max_length=3,
         unique=True,
+        null=True,
+        blank=True,
         validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters, e.g. IND.")],
+    )
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text="For a former state, the state that continues it (Soviet Union: Russia).",
     )
 
     objects = PartyQuerySet.as_manager()
@@ -85,26 +115,49 @@ class Party(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "parties"
+        indexes = [models.Index(fields=["kind"], name="party_kind_idx")]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("dashboard:party-detail", kwargs={"iso2": self.iso2})
+        return reverse("dashboard:party-detail", kwargs={"code": self.code})
 
     def natural_key(self):
-        return (self.iso2,)
+        return (self.code,)
 
     def clean(self):
-        if not self.iso2 or not self.iso3:
+        if self.iso3 == "":
+            self.iso3 = None
+        if not self.code:
             return
-        known = pycountry.countries.get(alpha_2=self.iso2)
-        if known is None:
-            raise ValidationError({"iso2": f"“{self.iso2}” is not an ISO 3166-1 alpha-2 code."})
-        if known.alpha_3 != self.iso3:
+        if self.kind == self.Kind.STATE:
+            self._clean_iso(pycountry.countries.get(alpha_2=self.code), "ISO 3166-1 alpha-2")
+        elif self.kind == self.Kind.FORMER_STATE and len(self.code) == 4 and self.code.isupper():
+            known = pycountry.historic_countries.get(alpha_4=self.code)
+            self._clean_iso(known, "ISO 3166-3")
+        elif self.code.isupper():
             raise ValidationError(
-                {"iso3": f"The alpha-3 code for {self.iso2} is {known.alpha_3}, not {self.iso3}."}
+                {"code": f"A party of kind “{self.get_kind_display()}” has a lower-case slug."}
             )
+        elif _is_iso_code(self.code.upper()):
+            raise ValidationError({"code": f"“{self.code}” would read as an ISO code."})
+        if self.successor_id and self.successor_id == self.pk:
+            raise ValidationError({"successor": "A party cannot succeed itself."})
+
+    def _clean_iso(self, known, standard):
+        if known is None:
+            raise ValidationError({"code": f"“{self.code}” is not an {standard} code."})
+        if self.iso3 and known.alpha_3 != self.iso3:
+            raise ValidationError(
+                {"iso3": f"The alpha-3 code for {self.code} is {known.alpha_3}, not {self.iso3}."}
+            )
+
+
+def _is_iso_code(code):
+    return bool(
+        pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_4=code)
+    )
 
 
 # --- Sources -----------------------------------------------------------------------------------
@@ -194,6 +247,21 @@ class Platform(SlugModel):
         SUBMARINE = "submarine", "Submarine"
         SMALL_ARMS = "small_arms", "Small arms"
         RADAR = "radar", "Radar and sensors"
+        SURVEILLANCE_AIRCRAFT = "surveillance_aircraft", "Surveillance and patrol aircraft"
+        TRAINER_AIRCRAFT = "trainer_aircraft", "Trainer and light aircraft"
+        UNMANNED_AIRCRAFT = "unmanned_aircraft", "Unmanned aircraft"
+        AIR_TO_AIR_MISSILE = "air_to_air_missile", "Air-to-air missile"
+        AIR_TO_SURFACE_MISSILE = "air_to_surface_missile", "Air-to-surface missile or guided bomb"
+        ANTI_SHIP_MISSILE = "anti_ship_missile", "Anti-ship missile"
+        ANTI_TANK_MISSILE = "anti_tank_missile", "Anti-tank missile"
+        SURFACE_TO_AIR_MISSILE = "surface_to_air_missile", "Surface-to-air missile"
+        ANTI_AIRCRAFT_GUN = "anti_aircraft_gun", "Anti-aircraft gun"
+        NAVAL_WEAPON = "naval_weapon", "Naval gun or anti-submarine weapon"
+        TORPEDO = "torpedo", "Torpedo"
+        PATROL_CRAFT = "patrol_craft", "Patrol craft"
+        SUPPORT_SHIP = "support_ship", "Support or landing ship"
+        ENGINE = "engine", "Engine"
+        SATELLITE = "satellite", "Satellite"
         OTHER = "other", "Other"
 
     name = models.CharField(max_length=200, unique=True)
@@ -205,6 +273,12 @@ class Platform(SlugModel):
         help_text="The parties that make or co-develop it.",
     )
     description = models.TextField(blank=True)
+    register_description = models.CharField(
+        "SIPRI description",
+        max_length=200,
+        blank=True,
+        help_text="SIPRI's weapon description, verbatim (FGA aircraft, SAM system).",
+    )
     history = History()
 
     class Meta:
@@ -269,6 +343,11 @@ class Deal(SlugModel):
         LEASE = "lease", "Lease"
         UPGRADE_SUPPORT = "upgrade_support", "Upgrade or support"
 
+    class Condition(models.TextChoices):
+        NEW = "new", "New"
+        SECOND_HAND = "second_hand", "Second hand"
+        SECOND_HAND_MODERNISED = "second_hand_modernised", "Second hand but modernised"
+
     class Stage(models.TextChoices):
         # In the order a deal moves through them.
         TALKS = "talks", "Talks"
@@ -318,8 +397,52 @@ class Deal(SlugModel):
     value_currency = models.CharField(
         "currency", max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD."
     )
-    signed = PartialDateField("signed", null=True, blank=True)
+    quantity_uncertain = models.BooleanField(
+        "units uncertain", default=False, help_text="The source marks the units as uncertain."
+    )
+    quantity_delivered_uncertain = models.BooleanField(
+        "units delivered uncertain",
+        default=False,
+        help_text="The source marks the units delivered as uncertain.",
+    )
+    signed = PartialDateField(
+        "signed", null=True, blank=True, help_text="When it was signed or ordered."
+    )
+    signed_uncertain = models.BooleanField(
+        "signed uncertain", default=False, help_text="The source marks the year as uncertain."
+    )
     expected_completion = PartialDateField(null=True, blank=True)
+    condition = models.CharField(
+        max_length=30, choices=Condition.choices, blank=True, help_text="Of the units delivered."
+    )
+    tiv_per_unit = models.DecimalField(
+        "TIV per unit",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="SIPRI trend-indicator value per unit, in millions.",
+    )
+    tiv_total = models.DecimalField(
+        "TIV of the order",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="SIPRI trend-indicator value of the whole order, in millions.",
+    )
+    tiv_delivered = models.DecimalField(
+        "TIV delivered",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="SIPRI trend-indicator value of the weapons delivered, in millions; "
+        "empty when no deliveries are identified.",
+    )
     notes = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, through="DealCitation", related_name="deals")
 
@@ -337,6 +460,7 @@ class Deal(SlugModel):
             models.Index(fields=["value_amount"], name="deal_value_idx"),
             models.Index(fields=["value_currency", "value_amount"], name="deal_currency_idx"),
             models.Index(fields=["quantity"], name="deal_quantity_idx"),
+            models.Index(fields=["tiv_delivered"], name="deal_tiv_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -378,12 +502,18 @@ class Deal(SlugModel):
         return self.quantity_delivered / self.quantity
 
     def clean(self):
-        if self.value_currency:
-            self.value_currency = self.value_currency.strip().upper()
-            if pycountry.currencies.get(alpha_3=self.value_currency) is None:
-                raise ValidationError(
-                    {"value_currency": f"“{self.value_currency}” is not an ISO 4217 code."}
-                )
+        clean_currency(self)
+
+
+def clean_currency(record):
+    """Normalise a record's `value_currency` as the admin stores it, and refuse a code that is
+    not ISO 4217."""
+    if record.value_currency:
+        record.value_currency = record.value_currency.strip().upper()
+        if pycountry.currencies.get(alpha_3=record.value_currency) is None:
+            raise ValidationError(
+                {"value_currency": f"“{record.value_currency}” is not an ISO 4217 code."}
+            )
 
 
 class DealCitationQuerySet(models.QuerySet):
@@ -397,13 +527,41 @@ class DealCitation(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     excerpt = models.TextField(help_text="The passage of the source, word for word.")
+    # What this source states of the deal, kept with it so that sources that disagree are
+    # shown side by side and one never overwrites another.
+    quantity = models.PositiveIntegerField("units", null=True, blank=True)
+    quantity_uncertain = models.BooleanField("units uncertain", default=False)
+    quantity_delivered = models.PositiveIntegerField("units delivered", null=True, blank=True)
+    quantity_delivered_uncertain = models.BooleanField("units delivered uncertain", default=False)
+    ordered = models.PositiveSmallIntegerField("year of order", null=True, blank=True)
+    ordered_uncertain = models.BooleanField("year of order uncertain", default=False)
+    value_amount = models.DecimalField(
+        "value",
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    value_currency = models.CharField(
+        "currency", max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD."
+    )
+    comment = models.TextField(blank=True, help_text="The source's own remarks, verbatim.")
 
     objects = DealCitationQuerySet.as_manager()
     history = History()
 
     class Meta:
         ordering = ["deal", "source"]
-        constraints = [models.UniqueConstraint(fields=["deal", "source"], name="deal_source_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "source"], name="deal_source_once"),
+            models.CheckConstraint(
+                condition=Q(value_amount__isnull=True, value_currency="")
+                | (Q(value_amount__isnull=False) & ~Q(value_currency="")),
+                name="citation_value_has_currency",
+                violation_error_message="A value needs its currency, and a currency its value.",
+            ),
+        ]
         verbose_name = "citation"
 
     def __str__(self):
@@ -415,10 +573,43 @@ class DealCitation(models.Model):
     natural_key.dependencies = ["dashboard.deal", "dashboard.source"]
 
     def clean(self):
+        clean_currency(self)
         if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
             raise ValidationError(
                 {"excerpt": ValidationError(NOT_IN_SOURCE, params={"source": self.source})}
             )
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, deal_slug, year):
+        return self.get(deal__slug=deal_slug, year=year)
+
+
+class Delivery(models.Model):
+    """A year in which a deal delivered weapons, as SIPRI's register lists them. A deal's
+    delivered TIV is spread evenly over its delivery years: that is all the register allows."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deliveries")
+    year = models.PositiveSmallIntegerField()
+
+    objects = DeliveryQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["deal", "year"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "year"], name="delivery_year_once"),
+        ]
+        indexes = [models.Index(fields=["year"], name="delivery_year_idx")]
+
+    def __str__(self):
+        return f"{self.deal} — {self.year}"
+
+    def natural_key(self):
+        return (self.deal.slug, self.year)
+
+    natural_key.dependencies = ["dashboard.deal"]
 
 
 # --- Statements --------------------------------------------------------------------------------

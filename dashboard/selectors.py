@@ -217,13 +217,13 @@ def party_pairs(*, deals: QuerySet) -> list[dict]:
     """Every pair of parties with deals between them, in either direction, busiest first."""
     rows = (
         deals.order_by()
-        .values("buyer__iso2", "buyer__name", "seller__iso2", "seller__name")
+        .values("buyer__code", "buyer__name", "seller__code", "seller__name")
         .annotate(n=Count("id"))
     )
     pairs: dict[tuple[str, str], dict] = {}
     for r in rows:
         ends = sorted(
-            [(r["buyer__iso2"], r["buyer__name"]), (r["seller__iso2"], r["seller__name"])]
+            [(r["buyer__code"], r["buyer__name"]), (r["seller__code"], r["seller__name"])]
         )
         key = (ends[0][0], ends[1][0])
         pair = pairs.setdefault(

@@ -148,7 +148,7 @@ def synthetic_records(*, scale: float, seed: int) -> Iterator[tuple[str, int, di
         yield (
             "party",
             i,
-            {"name": party.name, "iso2": party.alpha_2, "iso3": party.alpha_3},
+            {"name": party.name, "code": party.alpha_2, "iso3": party.alpha_3},
         )
     pick_party = Skewed(rng, sizes.parties)
     yield from _platforms(rng, sizes, pick_party)
@@ -316,7 +316,12 @@ class DatabaseSink:
     def add(self, model_name: str, index: int, fields: dict) -> None:
         model = MODELS[model_name]
         columns, values = ["id"], [index + 1]
-        for name, value in fields.items():
+        defaults = {
+            field.name: field.get_default()
+            for field in model._meta.concrete_fields
+            if not (field.primary_key or field.null or field.is_relation or field.name in fields)
+        }
+        for name, value in {**fields, **defaults}.items():
             if name in MANY_TO_MANY:
                 self._add_links(model, name, index, value)
                 continue
@@ -395,7 +400,7 @@ class FixtureSink:
         self.counts[model_name] = self.counts.get(model_name, 0) + 1
 
     def _remember(self, model_name, index, fields):
-        key = [fields["iso2"]] if model_name == "party" else [fields.get("slug")]
+        key = [fields["code"]] if model_name == "party" else [fields.get("slug")]
         if model_name in ("party", "platform", "person", "deal", "source"):
             keys = self.keys[model_name]
             keys.extend([None] * (index + 1 - len(keys)))

@@ -224,7 +224,7 @@ class PartyTable(PagedTable):
 
     class Meta:
         model = Party
-        fields = ["name", "iso2", "iso3", "buyer_count", "seller_count", "people_count"]
+        fields = ["name", "code", "iso3", "buyer_count", "seller_count", "people_count"]
         exclude = ["id"]
         attrs = {"class": "records parties"}
         empty_text = "No parties match these filters."

@@ -5,7 +5,7 @@ from django.urls import path, register_converter
 from dashboard import views
 from dashboard.converters import PartyCodeConverter
 
-register_converter(PartyCodeConverter, "iso2")
+register_converter(PartyCodeConverter, "code")
 
 app_name = "dashboard"
 
@@ -14,9 +14,9 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("ties/", views.PairListView.as_view(), name="pair-list"),
-    path("ties/<iso2:first>/<iso2:second>/", views.PairView.as_view(), name="pair"),
+    path("ties/<code:first>/<code:second>/", views.PairView.as_view(), name="pair"),
     path("parties/", views.PartyListView.as_view(), name="party-list"),
-    path("parties/<iso2:iso2>/", views.PartyDetailView.as_view(), name="party-detail"),
+    path("parties/<code:code>/", views.PartyDetailView.as_view(), name="party-detail"),
     path("platforms/", views.PlatformListView.as_view(), name="platform-list"),
     path("platforms/<slug:slug>/", views.PlatformDetailView.as_view(), name="platform-detail"),
     path("deals/", views.DealListView.as_view(), name="deal-list"),
@@ -35,7 +35,7 @@ urlpatterns = [
     ),
     path("countries/", views.RenamedAddressView.as_view(pattern_name="dashboard:party-list")),
     path(
-        "countries/<iso2:iso2>/",
+        "countries/<code:code>/",
         views.RenamedAddressView.as_view(pattern_name="dashboard:party-detail"),
     ),
 ]

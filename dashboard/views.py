@@ -319,11 +319,11 @@ class RecordDetailView(DetailView):
 
 class PartyDetailView(RecordDetailView):
     model = Party
-    slug_field = "iso2"
-    slug_url_kwarg = "iso2"
+    slug_field = "code"
+    slug_url_kwarg = "code"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, iso2=self.kwargs["iso2"].upper())
+        return get_object_or_404(Party, code=self.kwargs["code"].upper())
 
     def get_context_data(self, **kwargs):
         party = self.object
@@ -333,31 +333,31 @@ class PartyDetailView(RecordDetailView):
             **first_rows(
                 "as_buyer",
                 deals.filter(buyer=party),
-                charts.list_url("deal-list", buyer=party.iso2),
+                charts.list_url("deal-list", buyer=party.code),
             ),
             **first_rows(
                 "as_seller",
                 deals.filter(seller=party),
-                charts.list_url("deal-list", seller=party.iso2),
+                charts.list_url("deal-list", seller=party.code),
             ),
             **first_rows(
                 "statements",
                 statements.select_related(*STATEMENT_ROW),
-                charts.list_url("statement-list", party=party.iso2),
+                charts.list_url("statement-list", party=party.code),
             ),
             **first_rows(
                 "people",
                 party.people.all(),
-                charts.list_url("person-list", party=party.iso2),
+                charts.list_url("person-list", party=party.code),
             ),
             **first_rows(
                 "platforms_made",
                 party.platforms_made.all(),
-                charts.list_url("platform-list", maker=party.iso2),
+                charts.list_url("platform-list", maker=party.code),
             ),
             partners=lazy(
                 lambda: cached(
-                    f"partners:{party.iso2}",
+                    f"partners:{party.code}",
                     lambda: selectors.party_pairs(
                         deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
                     ),
@@ -410,7 +410,7 @@ class DealDetailView(RecordDetailView):
                 charts.list_url("statement-list", deal=deal.slug),
                 counted=Statement.deals.through.objects.filter(deal=deal),
             ),
-            pair_url=reverse("dashboard:pair", args=sorted([deal.buyer.iso2, deal.seller.iso2])),
+            pair_url=reverse("dashboard:pair", args=sorted([deal.buyer.code, deal.seller.code])),
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -522,12 +522,12 @@ class PairView(TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        first = get_object_or_404(Party, iso2=kwargs.pop("first"))
-        second = get_object_or_404(Party, iso2=kwargs.pop("second"))
-        scope = {"party": first.iso2, "counterpart": second.iso2}
+        first = get_object_or_404(Party, code=kwargs.pop("first"))
+        second = get_object_or_404(Party, code=kwargs.pop("second"))
+        scope = {"party": first.code, "counterpart": second.code}
         figures = lazy_items(
             lambda: cached(
-                f"pair:{first.iso2}:{second.iso2}",
+                f"pair:{first.code}:{second.code}",
                 lambda: selectors.pair_figures(first=first, second=second),
             ),
             PAIR_FIGURES,

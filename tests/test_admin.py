@@ -7,6 +7,7 @@ from django.utils.html import escape
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -15,7 +16,17 @@ from dashboard.models import (
     Statement,
 )
 
-MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
+MODELS = [
+    Party,
+    Source,
+    Person,
+    Platform,
+    PlatformAlias,
+    Deal,
+    DealCitation,
+    Delivery,
+    Statement,
+]
 
 
 def admin_url(model, action, *args):
@@ -110,11 +121,11 @@ def test_changing_a_deal_updates_it(staff_client, india_russia):
 
 
 def test_adding_one_of_each_model(staff_client, india_russia):
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     source = Source.objects.get(slug="ians-alipov-interview-2025-05")
     platform = Platform.objects.get(slug="brahmos")
     additions = [
-        (Party, {"name": "France", "iso2": "FR", "iso3": "FRA"}),
+        (Party, {"name": "France", "code": "FR", "iso3": "FRA"}),
         (
             Source,
             {
@@ -193,12 +204,12 @@ def test_adding_one_of_each_model(staff_client, india_russia):
 def test_broken_deal_edits_show_form_errors(staff_client, india_russia, changes, message):
     deal = Deal.objects.get(slug="s-400-2018")
     if "seller" in changes:
-        changes["seller"] = Party.objects.get(iso2=changes["seller"]).pk
+        changes["seller"] = Party.objects.get(code=changes["seller"]).pk
     response = save_through_admin(staff_client, admin_url(Deal, "change", deal.pk), **changes)
     assert response.status_code == 200
     assert message in error_text(response)
     deal.refresh_from_db()
-    assert deal.seller.iso2 == "RU" and deal.quantity_delivered is None
+    assert deal.seller.code == "RU" and deal.quantity_delivered is None
 
 
 def test_a_misquote_is_a_form_error(staff_client, india_russia):

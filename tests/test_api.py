@@ -97,7 +97,7 @@ def test_an_unknown_record_or_address_is_a_json_404(reader_client, india_russia)
 
 
 def grow_deals(count):
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     platform = Platform.objects.get(slug="s-400-triumf")
     for i in range(count):
         Deal.objects.create(
@@ -240,7 +240,7 @@ def test_the_overview_has_the_overview_pages_numbers(reader_client, india_russia
 
 
 def test_a_pair_has_its_pages_numbers_in_either_order(reader_client, india_russia):
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     expected = json.loads(json.dumps(selectors.pair_figures(first=india, second=russia)))
     for url in ["/api/ties/IN/RU/", "/api/ties/RU/IN/"]:
         figures = reader_client.get(url).json()

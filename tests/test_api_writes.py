@@ -12,6 +12,7 @@ from dashboard.api.fields import SERIALIZERS
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -33,6 +34,7 @@ PREFIX = {
     PlatformAlias: "platform-aliases",
     Deal: "deals",
     DealCitation: "citations",
+    Delivery: "deliveries",
     Statement: "statements",
 }
 
@@ -67,7 +69,7 @@ def additions():
     """For each model, what a script sends to create one."""
     uncited = Deal.objects.exclude(sources__slug=IANS).first()
     return {
-        Party: {"name": "France", "iso2": "FR", "iso3": "FRA"},
+        Party: {"name": "France", "code": "FR", "iso3": "FRA"},
         Source: {
             "slug": "new",
             "title": "New",
@@ -97,6 +99,7 @@ def additions():
             "source": IANS,
             "excerpt": "jointly developed by India and Russia",
         },
+        Delivery: {"deal": uncited.slug, "year": 1999},
         Statement: {
             "slug": "new-statement",
             "speaker": Person.objects.first().slug,
@@ -306,9 +309,9 @@ REFUSED = [
         "buyer",
         "No party has the code “XX”.",
     ),
-    ("parties", {"name": "Nowhere", "iso2": "QQ", "iso3": "QQQ"}, "iso2", "is not an ISO 3166-1"),
+    ("parties", {"name": "Nowhere", "code": "QQ", "iso3": "QQQ"}, "code", "is not an ISO 3166-1"),
     # Each field takes the JSON type the schema gives it, no other.
-    ("parties", {"name": 5, "iso2": "FR", "iso3": "FRA"}, "name", "Give text, not int."),
+    ("parties", {"name": 5, "code": "FR", "iso3": "FRA"}, "name", "Give text, not int."),
     (
         "deals",
         {"slug": "d", "title": "D", "buyer": "IN", "seller": "RU", "platform": "brahmos"}

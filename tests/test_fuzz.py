@@ -154,7 +154,7 @@ def test_pair_and_party_pages_survive_any_codes(client, india_russia):
         second_segment = quote_from_bytes(second, safe="") or "RU"
         url = f"/ties/{first_segment}/{second_segment}/"
         assert_answers_safely(client, url, [("first", first), ("second", second)])
-        assert_answers_safely(client, f"/parties/{first_segment}/", [("iso2", first)])
+        assert_answers_safely(client, f"/parties/{first_segment}/", [("code", first)])
 
     fuzz()
 

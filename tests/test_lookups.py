@@ -16,8 +16,8 @@ from dashboard.paginators import capped_count
 @pytest.fixture
 def falcons(db):
     """Two platforms named alike, one known by an alias, and statements about them."""
-    fr = Party.objects.create(name="France", iso2="FR", iso3="FRA")
-    us = Party.objects.create(name="United States", iso2="US", iso3="USA")
+    fr = Party.objects.create(name="France", code="FR", iso3="FRA")
+    us = Party.objects.create(name="United States", code="US", iso3="USA")
     one = Platform.objects.create(slug="f-16", name="F-16 Fighting Falcon", category="other")
     two = Platform.objects.create(slug="falcon-9", name="Falcon 9", category="other")
     other = Platform.objects.create(slug="rafale", name="Rafale", category="other")

@@ -22,8 +22,8 @@ TEXT = "“Our discussions on this matter—as with many others—are continuous
 
 @pytest.fixture
 def world(db):
-    india = Party.objects.create(name="India", iso2="IN", iso3="IND")
-    russia = Party.objects.create(name="Russia", iso2="RU", iso3="RUS")
+    india = Party.objects.create(name="India", code="IN", iso3="IND")
+    russia = Party.objects.create(name="Russia", code="RU", iso3="RUS")
     platform = Platform.objects.create(slug="s-400", name="S-400 Triumf", category="air_defence")
     source = Source.objects.create(slug="src", title="An article", publisher="IANS", text=TEXT)
     speaker = Person.objects.create(slug="alipov", name="Denis Alipov", party=russia)
@@ -152,9 +152,9 @@ def test_a_deal_excerpt_must_be_in_its_source(world):
 
 def test_party_codes_are_checked_against_iso_3166(db):
     assert (
-        "not an ISO 3166-1" in errors_of(Party(name="Nowhere", iso2="QQ", iso3="QQQ"))["iso2"][0]
+        "not an ISO 3166-1" in errors_of(Party(name="Nowhere", code="QQ", iso3="QQQ"))["code"][0]
     )
-    assert "is IND, not INR" in errors_of(Party(name="India", iso2="IN", iso3="INR"))["iso3"][0]
+    assert "is IND, not INR" in errors_of(Party(name="India", code="IN", iso3="INR"))["iso3"][0]
 
 
 def test_natural_keys_round_trip(world):

@@ -16,6 +16,7 @@ from dashboard.exports import FORMATS as EXPORT_FORMATS
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -247,11 +248,11 @@ def test_the_environment_variable_turns_the_login_requirement_on(value):
 
 def additions():
     """For each model, what an editor types into its add form."""
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     source = Source.objects.get(slug="ians-alipov-interview-2025-05")
     platform = Platform.objects.get(slug="brahmos")
     return {
-        Party: {"name": "France", "iso2": "FR", "iso3": "FRA"},
+        Party: {"name": "France", "code": "FR", "iso3": "FRA"},
         Source: {
             "slug": "new",
             "title": "New",
@@ -283,6 +284,7 @@ def additions():
             "source": source.pk,
             "excerpt": "jointly developed by India and Russia",
         },
+        Delivery: {"deal": Deal.objects.first().pk, "year": 1999},
         Statement: {
             "slug": "new-statement",
             "speaker": Person.objects.first().pk,
@@ -308,6 +310,7 @@ CHANGES = {
     Deal: lambda deal: ("notes", "Checked notes."),
     # Fewer words of a word-for-word passage are still word for word.
     DealCitation: lambda citation: ("excerpt", first_words(citation.excerpt)),
+    Delivery: lambda delivery: ("year", delivery.year + 1),
     Statement: lambda statement: ("date_note", "Checked date."),
 }
 
@@ -317,7 +320,7 @@ def doomed(model):
     platform, person = Platform.objects.first(), Person.objects.first()
     source = Source.objects.first()
     if model is Party:
-        return Party.objects.create(name="France", iso2="FR", iso3="FRA")
+        return Party.objects.create(name="France", code="FR", iso3="FRA")
     if model is Source:
         return Source.objects.create(slug="doomed", title="Doomed", publisher="PTI", text="x")
     if model is Person:
@@ -339,6 +342,8 @@ def doomed(model):
     if model is DealCitation:
         cited = Source.objects.create(slug="cited", title="Cited", publisher="PTI", text="x y")
         return DealCitation.objects.create(deal=Deal.objects.first(), source=cited, excerpt="x")
+    if model is Delivery:
+        return Delivery.objects.create(deal=Deal.objects.first(), year=1999)
     if model is Statement:
         return Statement.objects.create(
             slug="doomed", speaker=person, date="2025", kind="report", text="x", source=source
@@ -425,7 +430,7 @@ def test_the_models_checked_are_every_dashboard_model():
 
 # --- The fixture upload ------------------------------------------------------------------------
 
-FRANCE = [{"model": "dashboard.party", "fields": {"name": "France", "iso2": "FR", "iso3": "FRA"}}]
+FRANCE = [{"model": "dashboard.party", "fields": {"name": "France", "code": "FR", "iso3": "FRA"}}]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -440,7 +445,7 @@ def test_fixture_upload(role_client, role, india_russia):
         assert page.status_code == checked.status_code == loaded.status_code == 200
         assert "Dry run: 1 would be created" in checked.content.decode()
         assert "Loaded france.json" in loaded.content.decode()
-        assert Party.objects.filter(iso2="FR").exists()
+        assert Party.objects.filter(code="FR").exists()
     else:
         for response in [page, checked, loaded]:
             assert_refused(role, response, UPLOAD_PAGE)

@@ -50,7 +50,7 @@ PAGES = [
 
 def grow(start, count):
     """Add `count` more of every kind of row the pages above show."""
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     s400 = Platform.objects.get(slug="s-400-triumf")
     alipov = Person.objects.get(slug="denis-alipov")
     source = Source.objects.get(slug="ians-alipov-interview-2025-05")

@@ -11,7 +11,7 @@ from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 @pytest.fixture
 def data(db):
     c = {
-        iso: Party.objects.create(name=name, iso2=iso, iso3=iso3)
+        iso: Party.objects.create(name=name, code=iso, iso3=iso3)
         for iso, name, iso3 in [
             ("IN", "India", "IND"),
             ("RU", "Russia", "RUS"),

@@ -258,7 +258,7 @@ HOSTILE = "</script><script>alert(1)</script>"
 
 
 def test_hostile_names_are_shown_as_text_everywhere(client, india_russia):
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     platform = Platform.objects.create(slug="hostile", name=HOSTILE, category="other")
     platform.aliases.create(name=HOSTILE + "alias")
     deal = Deal.objects.create(

@@ -148,10 +148,8 @@ class RecordSerializer(serializers.ModelSerializer):
 class PartySerializer(RecordSerializer):
     """A party to deals."""
 
-    key_field = "iso2"
-    # Parties are named by their code everywhere in the API, which is the ISO code today.
+    key_field = "code"
     key_name = "code"
-    code = serializers.CharField(source="iso2", read_only=True, help_text="The party's code.")
     buyer_count = serializers.IntegerField(read_only=True, help_text="Deals as buyer.")
     seller_count = serializers.IntegerField(read_only=True, help_text="Deals as seller.")
     people_count = serializers.IntegerField(read_only=True, help_text="People quoted.")
@@ -246,6 +244,17 @@ class DealCitationSerializer(RecordSerializer):
 
     class Meta:
         model = models.DealCitation
+        fields = "__all__"
+
+
+class DeliverySerializer(RecordSerializer):
+    """A year in which a deal delivered weapons."""
+
+    key_field = "id"
+    label_field = "year"
+
+    class Meta:
+        model = models.Delivery
         fields = "__all__"
 
 

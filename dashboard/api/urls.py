@@ -33,6 +33,7 @@ for prefix, viewset in [
     ("platform-aliases", views.PlatformAliasViewSet),
     ("deals", views.DealViewSet),
     ("citations", views.DealCitationViewSet),
+    ("deliveries", views.DeliveryViewSet),
     ("statements", views.StatementViewSet),
     ("sources", views.SourceViewSet),
     ("people", views.PersonViewSet),

@@ -35,7 +35,7 @@ from dashboard.api.fields import brief
 from dashboard.api.paging import CursorPagination, TableSort
 from dashboard.api.permissions import SiteReaders, may_read
 from dashboard.cache import cached, data_version
-from dashboard.models import Deal, DealCitation, Party, PlatformAlias
+from dashboard.models import Deal, DealCitation, Delivery, Party, PlatformAlias
 
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -217,6 +217,14 @@ class DealCitationViewSet(RecordViewSet):
     ordering = ["id"]
 
 
+class DeliveryViewSet(RecordViewSet):
+    """Deliveries: the years in which a deal delivered weapons, as SIPRI's register lists them."""
+
+    serializer_class = serializers.DeliverySerializer
+    queryset = Delivery.objects.select_related("deal")
+    ordering = ["id"]
+
+
 class StatementViewSet(RecordViewSet):
     """Statements: what officials said, with speaker, date and source."""
 
@@ -274,7 +282,7 @@ class PairView(AnalysisView):
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = []
         for code in (first, second):
-            party = Party.objects.filter(iso2=code).first()
+            party = Party.objects.filter(code=code).first()
             if party is None:
                 raise NotFound(f"No party has the code “{code}”.")
             parties.append(party)

@@ -22,6 +22,7 @@ from django.db.models.base import ModelState
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -42,19 +43,21 @@ WRITE_ORDER: list[type[models.Model]] = [
     PlatformAlias,
     Deal,
     DealCitation,
+    Delivery,
     Statement,
 ]
 
 # The record fields whose values make up each model's `natural_key()`; a foreign key contributes
 # its target's natural key. A test checks these against `natural_key()` on real rows.
 KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Party: ("iso2",),
+    Party: ("code",),
     Source: ("slug",),
     Person: ("slug",),
     Platform: ("slug",),
     PlatformAlias: ("name",),
     Deal: ("slug",),
     DealCitation: ("deal", "source"),
+    Delivery: ("deal", "year"),
     Statement: ("slug",),
 }
 

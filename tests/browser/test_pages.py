@@ -263,7 +263,7 @@ def test_clicking_a_bar_opens_its_filtered_table(visitor):
 
 @pytest.fixture
 def hostile_platform(browser_data):
-    india, russia = Party.objects.get(iso2="IN"), Party.objects.get(iso2="RU")
+    india, russia = Party.objects.get(code="IN"), Party.objects.get(code="RU")
     platform = Platform.objects.create(
         name=HOSTILE, slug="hostile-platform", category=Platform.Category.OTHER
     )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0009_deal_party_names'),
+        ('dashboard', '0010_register_figures'),
     ]
 
     operations = [
