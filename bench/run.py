@@ -54,6 +54,9 @@ def parse_args(argv=None):
     )
     parser.add_argument("--loader-records", type=int, default=100_000)
     parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the folder the figures are written to"
+    )
+    parser.add_argument(
         "--page-cache",
         choices=["both", "on", "off"],
         default="both",
@@ -405,11 +408,11 @@ def main(argv=None) -> int:
     if args.loader:
         result["loader"] = loader_compare(env, args.loader_records)
         print("\n" + result["loader"].get("table", ""))
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     stamp = result["when"].replace(":", "").replace("+0000", "")
-    path = RESULTS / f"run-scale{args.scale:g}-{stamp}.json"
+    path = args.results / f"run-scale{args.scale:g}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2))
-    print(f"\nWritten to {path.relative_to(ROOT)}", file=sys.stderr)
+    print(f"\nWritten to {path}", file=sys.stderr)
     return 0
 
 

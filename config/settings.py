@@ -10,6 +10,7 @@ DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (READ
 DASHBOARD_PAGE_CACHE_SECONDS how long rendered pages are cached (3600; 0 renders every view).
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
 DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
+DJANGO_LOG_LEVEL    what reaches the log on stderr (WARNING; INFO, DEBUG for more).
 """
 
 import os
@@ -175,7 +176,7 @@ STORAGES = {
 # elsewhere, say a proxy that terminates TLS (README, "Serving in production").
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe over plain HTTP, straight to the server.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 60 * 60))
 )
@@ -216,8 +217,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/dashboard_table.html"
 
 # --- Who may do what ---------------------------------------------------------------------------
 # Reading is open unless DASHBOARD_LOGIN_REQUIRED is on; then every page needs a login but the
-# sign-in page itself, /health/ and the static files (README, "Who may do what"). Writing is the
-# admin's, for staff in the groups that migration 0004 creates.
+# sign-in page itself, /health/, /ready/ and the static files (README, "Who may do what").
+# Writing is the admin's, for staff in the groups that migration 0004 creates.
 DASHBOARD_LOGIN_REQUIRED = env_bool("DASHBOARD_LOGIN_REQUIRED")
 if DASHBOARD_LOGIN_REQUIRED:
     MIDDLEWARE.insert(
@@ -302,4 +303,18 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dashboard.api.schema.document_errors",
     ],
+}
+
+
+# --- Logging -------------------------------------------------------------------------------------
+# Everything worth a look goes to stderr, where gunicorn and runserver show it: with debug off,
+# Django's own defaults would send a server error only to e-mail, which is not set up.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
 }

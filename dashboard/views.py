@@ -8,6 +8,7 @@ from math import ceil
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
@@ -246,6 +247,16 @@ def health(request):
     """A trivial page for load balancers and as the benchmark's baseline: touches nothing, and
     needs no login even when DASHBOARD_LOGIN_REQUIRED is on."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+def ready(request):
+    """For load balancers that want to know the database answers: "ready", or 503 (through
+    DatabaseUnavailableMiddleware) when it does not. Needs no login either. It reads a table, as
+    every page does: SQLite answers "SELECT 1" even from a file that is not a database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
+    return HttpResponse("ready", content_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
 # --- Overview ----------------------------------------------------------------------------------

@@ -397,7 +397,7 @@ def test_an_unreachable_database_shows_service_unavailable(database):
     process = python(
         "from django.test import Client\n"
         "client = Client()\n"
-        "for url in ['/', '/deals/', '/deals/s-400-2018/', '/search/?q=S-400']:\n"
+        "for url in ['/', '/deals/', '/deals/s-400-2018/', '/search/?q=S-400', '/ready/']:\n"
         "    response = client.get(url, secure=True)\n"
         "    print(json.dumps({'url': url, 'status': response.status_code,"
         " 'retry_after': response.get('Retry-After'),"
@@ -407,7 +407,7 @@ def test_an_unreachable_database_shows_service_unavailable(database):
     )
     assert process.returncode == 0, process.stderr
     pages = [json.loads(line) for line in process.stdout.splitlines()]
-    assert len(pages) == 4
+    assert len(pages) == 5
     for page in pages:
         assert page["status"] == 503, page["url"]
         assert page["retry_after"] == "60"
@@ -418,3 +418,41 @@ def test_an_unreachable_database_shows_service_unavailable(database):
             assert leak not in page["body"], (page["url"], leak)
     # The details go to the log instead.
     assert "Database unavailable while serving GET /deals/" in process.stderr
+
+
+def test_a_file_that_is_not_a_database_shows_service_unavailable(tmp_path):
+    garbage = tmp_path / "db.sqlite3"
+    garbage.write_bytes(b"not a database, " * 512)
+    process = python(
+        "from django.test import Client\n"
+        "for url in ['/deals/', '/ready/']:\n"
+        "    print(Client().get(url, secure=True).status_code)",
+        DATABASE_URL=f"sqlite:///{garbage}",
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split() == ["503", "503"]
+    assert "Database unavailable while serving GET /deals/" in process.stderr
+
+
+def test_ready_answers_when_the_database_does(client, db):
+    response = client.get("/ready/")
+    assert (response.status_code, response.content) == (200, b"ready")
+
+
+def test_a_server_error_leaves_a_line_in_the_log_with_debug_off():
+    # With debug off Django's own defaults send server errors only to e-mail; here they reach
+    # stderr, where gunicorn shows them.
+    process = python(
+        "from django.test import Client\n"
+        "from django.urls import path\n"
+        "from config import urls\n"
+        "def broken(request):\n"
+        "    raise ValueError('the view broke')\n"
+        "urls.urlpatterns.insert(0, path('broken/', broken))\n"
+        "client = Client(raise_request_exception=False)\n"
+        "print(client.get('/broken/', secure=True).status_code)",
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split() == ["500"]
+    assert "Internal Server Error: /broken/" in process.stderr
+    assert "ValueError: the view broke" in process.stderr
