@@ -26,7 +26,7 @@ def test_loading_twice_changes_nothing(india_russia):
     call_command("loaddata", "india_russia", verbosity=0)
     assert database_snapshot() == first
     labels = {json.loads(record)["model"] for record in first}
-    assert labels == {model._meta.label_lower for model in MODELS}
+    assert {model._meta.label_lower for model in MODELS} <= labels
 
 
 def test_every_record_obeys_the_model_rules(india_russia):
