@@ -31,9 +31,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from dashboard import cache
-from dashboard.loading import FixtureError, LoadResult, records_load
+from dashboard.loading import FixtureError, LoadResult, ModelCounts, records_load
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks
-from dashboard.models import Deal, DealCitation, Party, Platform, PlatformAlias
+from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
 from dashboard.register.names import PartyPlace, party_place
@@ -189,6 +189,10 @@ def register_import(
     if problems:
         load.errors = sorted(problems + load.errors, key=lambda error: error.line or 0)
         load.counts, load.changes = {}, None
+    elif builder.deliveries_kept and load.ok:
+        counts = load.counts.setdefault("dashboard.delivery", ModelCounts())
+        counts.unchanged += builder.deliveries_kept
+        load.records += builder.deliveries_kept
     outcome = RegisterImport(
         load=load,
         rows=len(register.rows),
@@ -278,6 +282,7 @@ class _Records:
         self.descriptions: dict[str, tuple[str, str]] = {}
         self.matched: set[str] = set()
         self.cited: set[str] = set()
+        self.deliveries_kept = 0
         generated = register.generated
         self.source_slug = SOURCE_PREFIX + (
             generated.strftime("%Y-%m-%d-%H%M%S") if generated else "undated"
@@ -451,6 +456,8 @@ class _Records:
         articles = self._article_deals()
         by_base = self._merged_by_base(previous)
         records: list[tuple[int, dict]] = []
+        deliveries: list[tuple[int, str, list[int]]] = []
+        known: set[str] = set()  # the deals the database holds
         for key, row, recipient, supplier in keyed:
             derived = row_derived(row, recipient, supplier)
             platform = platform_of[_name_key(row.designation)]
@@ -475,6 +482,7 @@ class _Records:
                 }
             else:
                 fields = self._merged(deal, derived, previous.get(deal["slug"]))
+                known.add(deal["slug"])
             slug = fields["slug"]
             self.matched.add(slug)
             fields["buyer"] = [deal["buyer__code"] if deal else recipient.code]
@@ -482,14 +490,25 @@ class _Records:
             fields["platform"] = [deal["platform__slug"] if deal else platform]
             records.append((row.line, {"model": "dashboard.deal", "fields": fields}))
             records.append((row.line, self._citation(slug, row, derived)))
-            for year in derived.deliveries:
-                records.append(
-                    (
-                        row.line,
-                        {"model": "dashboard.delivery", "fields": {"deal": [slug], "year": year}},
-                    )
-                )
+            deliveries.append((row.line, slug, derived.deliveries))
+        # A year of delivery the database holds already is unchanged: it has nothing but its
+        # key. Only the others go to the loader (on a second import, half the records fewer).
+        have = self._existing_deliveries([slug for _, slug, _ in deliveries if slug in known])
+        for line, slug, years in deliveries:
+            for year in years:
+                if (slug, year) in have:
+                    self.deliveries_kept += 1
+                    continue
+                fields = {"deal": [slug], "year": year}
+                records.append((line, {"model": "dashboard.delivery", "fields": fields}))
         return records
+
+    def _existing_deliveries(self, slugs: list[str]) -> set[tuple[str, int]]:
+        found = set()
+        for chunk in chunks(slugs, KEYS_PER_QUERY):
+            rows = Delivery.objects.filter(deal__slug__in=chunk)
+            found.update(rows.values_list("deal__slug", "year"))
+        return found
 
     def _citation(self, slug: str, row: RegisterRow, derived: _Derived) -> dict:
         values = derived.values
