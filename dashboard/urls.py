@@ -12,6 +12,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("health/", views.health, name="health"),
+    path("ready/", views.ready, name="ready"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("ties/", views.PairListView.as_view(), name="pair-list"),
     path("ties/<code:first>/<code:second>/", views.PairView.as_view(), name="pair"),

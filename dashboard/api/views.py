@@ -44,7 +44,7 @@ REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 KEY_PATTERN = "[-A-Za-z0-9_]+"
 ID_PATTERN = "[0-9]+"
 # Larger answers (a thousand sources with their text) are made anew each time.
-KEPT_ANSWER_MAX_BYTES = 2 * 1024 * 1024
+CACHED_ANSWER_MAX_BYTES = 2 * 1024 * 1024
 
 REASON_PARAMETER = OpenApiParameter(
     REASON_HEADER,
@@ -69,8 +69,8 @@ def change_reason(request) -> str | None:
 
 
 class APIViewMixin:
-    """Reads that are conditional and kept: the answer for an address is kept in the cache
-    under the data version, as the list pages keep their tables (DASHBOARD_PAGE_CACHE_SECONDS),
+    """Reads that are conditional and cached: the answer for an address is cached under the
+    data version, as the pages cache their content (DASHBOARD_PAGE_CACHE_SECONDS),
     so that asking again costs no query. (When a login is needed, the API answers for itself,
     401 with how to authenticate rather than a redirect to the sign-in page: DRF marks its views
     login_not_required, as LoginRequiredMiddleware would look before any token is read.)"""
@@ -79,16 +79,16 @@ class APIViewMixin:
 
     def conditional(self, request, respond):
         """`respond()`, or 304 when the client already holds what it would say, or the answer
-        kept for this address."""
+        cached for this address."""
         address = request.build_absolute_uri()
         digest = sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40]
         etag = quote_etag(digest)
         response = get_conditional_response(request, etag=etag)
         if response is None and settings.DASHBOARD_PAGE_CACHE_SECONDS:
             self.answer_key = f"dashboard:api-answer:{digest}"
-            kept = cache.get(self.answer_key)
-            if kept is not None:
-                response = HttpResponse(kept, content_type="application/json")
+            answer = cache.get(self.answer_key)
+            if answer is not None:
+                response = HttpResponse(answer, content_type="application/json")
         if response is None:
             response = respond()
         if 200 <= response.status_code < 300 or response.status_code == 304:
@@ -104,7 +104,7 @@ class APIViewMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.answer_key and isinstance(response, Response) and response.status_code == 200:
             response.render()
-            if len(response.content) <= KEPT_ANSWER_MAX_BYTES:
+            if len(response.content) <= CACHED_ANSWER_MAX_BYTES:
                 cache.set(self.answer_key, response.content, settings.DASHBOARD_PAGE_CACHE_SECONDS)
         return response
 

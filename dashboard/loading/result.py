@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import Truncator
+
 from dashboard.partial_dates import PartialDate
 
 
@@ -87,10 +89,6 @@ class LoadResult:
     counts: dict[str, ModelCounts] = field(default_factory=dict)
     errors: list[FixtureError] = field(default_factory=list)
     changes: list[Change] | None = None  # None when the caller did not ask for them
-    # Written while pass 1 checked (PostgreSQL, streaming.py), not in a second pass after it.
-    written_while_checking: bool = False
-    # Why a writer process that began gave way to two passes, if it did.
-    writer_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -154,8 +152,7 @@ def value_shown(value: Any) -> str:
     if isinstance(value, tuple):
         return " ".join(str(part) for part in value)
     if isinstance(value, str) and not isinstance(value, PartialDate):
-        text = value if len(value) <= 60 else value[:57] + "…"
-        return f"“{text}”"
+        return f"“{Truncator(value).chars(60)}”"
     if isinstance(value, PartialDate):
         return value.isoformat()
     return str(value)
