@@ -237,3 +237,13 @@ def test_descriptions_the_table_lacks_are_reported(db, tmp_path):
         "stealth corvette ship": {"category": "support_ship", "placed": "by its words"}
     }
     assert Platform.objects.get(name="Gowind").register_description == "stealth corvette ship"
+
+
+def test_pruning_needs_an_export_of_all_countries(db, tmp_path):
+    run(SAMPLE)
+    text = newer_export(sample_text()).replace(
+        "from All countries to All countries", "from All countries to India"
+    )
+    errors = failing(written(tmp_path, text), "--prune")
+    assert "--prune needs an export of transfers from all countries" in errors
+    assert Deal.objects.count() == 13

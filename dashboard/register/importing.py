@@ -50,7 +50,11 @@ SOURCE_PREFIX = "sipri-trade-register-"
 DEAL_PREFIX = "sipri-"
 PUBLISHER = "SIPRI"
 URL = "https://www.sipri.org/databases/armstransfers"
-SLUG_MAX = 110  # of the 120 a slug may have, room for a counter
+SLUG_MAX = 110
+PRUNE_NEEDS_ALL = (
+    "--prune needs an export of transfers from all countries to all countries: a deal "
+    "missing from a narrower export may only be outside its selection."
+)  # of the 120 a slug may have, room for a counter
 
 # The deal fields a row gives, which SIPRI may update while they are what it last stated.
 ROW_FIELDS = (
@@ -179,6 +183,9 @@ def register_import(
         FixtureError(path=name, message=message, line=line or None, field=column)
         for line, column, message in register.problems + builder.problems
     ]
+    if prune and not register.complete:
+        # A deal an export of some countries does not list may be outside its selection.
+        problems.insert(0, FixtureError(path=name, message=PRUNE_NEEDS_ALL, field="--prune"))
     load = records_load(
         records=records,
         name=name,

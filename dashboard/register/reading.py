@@ -86,6 +86,11 @@ class RegisterFile:
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
 
     @property
+    def complete(self) -> bool:
+        """Whether the export selects the transfers of all countries to all countries."""
+        return bool(self.notes) and "from all countries to all countries" in self.notes[0].lower()
+
+    @property
     def text(self) -> str:
         """The export as a readable text: its notes, its header, then one line per record."""
         return "\n".join([*self.notes, self.header, *(row.text for row in self.rows)]) + "\n"
