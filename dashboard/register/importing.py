@@ -33,6 +33,7 @@ from django.utils.text import slugify
 from dashboard import cache
 from dashboard.loading import FixtureError, LoadResult, ModelCounts, records_load
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks
+from dashboard.loading.schema import WRITE_ORDER
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
@@ -94,6 +95,19 @@ DEAL_FIELDS = (
     "tiv_total",
     "tiv_delivered",
     "notes",
+)
+
+CITATION_FIELDS = (
+    "excerpt",
+    "quantity",
+    "quantity_uncertain",
+    "quantity_delivered",
+    "quantity_delivered_uncertain",
+    "ordered",
+    "ordered_uncertain",
+    "value_amount",
+    "value_currency",
+    "comment",
 )
 
 Progress = Callable[[str, int], None]
@@ -196,10 +210,12 @@ def register_import(
     if problems:
         load.errors = sorted(problems + load.errors, key=lambda error: error.line or 0)
         load.counts, load.changes = {}, None
-    elif builder.deliveries_kept and load.ok:
-        counts = load.counts.setdefault("dashboard.delivery", ModelCounts())
-        counts.unchanged += builder.deliveries_kept
-        load.records += builder.deliveries_kept
+    elif load.ok and builder.kept:
+        for label, count in builder.kept.items():
+            load.counts.setdefault(label, ModelCounts()).unchanged += count
+            load.records += count
+        order = [model._meta.label_lower for model in WRITE_ORDER]
+        load.counts = dict(sorted(load.counts.items(), key=lambda item: order.index(item[0])))
     outcome = RegisterImport(
         load=load,
         rows=len(register.rows),
@@ -289,7 +305,8 @@ class _Records:
         self.descriptions: dict[str, tuple[str, str]] = {}
         self.matched: set[str] = set()
         self.cited: set[str] = set()
-        self.deliveries_kept = 0
+        # Records left out because the database holds them exactly so: unchanged, by model.
+        self.kept: dict[str, int] = defaultdict(int)
         generated = register.generated
         self.source_slug = SOURCE_PREFIX + (
             generated.strftime("%Y-%m-%d-%H%M%S") if generated else "undated"
@@ -462,6 +479,7 @@ class _Records:
         previous = self._previous_rows()
         articles = self._article_deals()
         by_base = self._merged_by_base(previous)
+        cited = self._citations_held()
         records: list[tuple[int, dict]] = []
         deliveries: list[tuple[int, str, list[int]]] = []
         known: set[str] = set()  # the deals the database holds
@@ -495,8 +513,18 @@ class _Records:
             fields["buyer"] = [deal["buyer__code"] if deal else recipient.code]
             fields["seller"] = [deal["seller__code"] if deal else supplier.code]
             fields["platform"] = [deal["platform__slug"] if deal else platform]
-            records.append((row.line, {"model": "dashboard.deal", "fields": fields}))
-            records.append((row.line, self._citation(slug, row, derived)))
+            # A deal or citation the database holds exactly so is unchanged: it need not be
+            # checked and compared again (a second import of the register then checks the
+            # export's text, and the few rows that changed).
+            if deal is None or not _same(fields, deal):
+                records.append((row.line, {"model": "dashboard.deal", "fields": fields}))
+            else:
+                self.kept["dashboard.deal"] += 1
+            citation = self._citation(slug, row, derived)
+            if not _same(citation["fields"], cited.get(slug)):
+                records.append((row.line, citation))
+            else:
+                self.kept["dashboard.dealcitation"] += 1
             deliveries.append((row.line, slug, derived.deliveries))
         # A year of delivery the database holds already is unchanged: it has nothing but its
         # key. Only the others go to the loader (on a second import, half the records fewer).
@@ -504,11 +532,22 @@ class _Records:
         for line, slug, years in deliveries:
             for year in years:
                 if (slug, year) in have:
-                    self.deliveries_kept += 1
+                    self.kept["dashboard.delivery"] += 1
                     continue
                 fields = {"deal": [slug], "year": year}
                 records.append((line, {"model": "dashboard.delivery", "fields": fields}))
         return records
+
+    def _citations_held(self) -> dict[str, dict]:
+        """This export's citations the database holds already, by deal, as records give them."""
+        rows = DealCitation.objects.filter(source__slug=self.source_slug).values(
+            "deal__slug", "source__slug", *CITATION_FIELDS
+        )
+        held = {}
+        for row in rows.iterator(chunk_size=5000):
+            row["deal"], row["source"] = [row.pop("deal__slug")], [row.pop("source__slug")]
+            held[row["deal"][0]] = row
+        return held
 
     def _existing_deliveries(self, slugs: list[str]) -> set[tuple[str, int]]:
         found = set()
@@ -619,6 +658,26 @@ class _Records:
 
     def unlisted(self) -> list[str]:
         return sorted(self.cited - self.matched)
+
+
+def _same(fields: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    """Whether a record's fields are what the database holds (`stored`, as values() gives it,
+    with a foreign key as its target's natural key under "name__key" or as a list)."""
+    if stored is None:
+        return False
+    for name, value in fields.items():
+        if isinstance(value, list):
+            have = stored.get(name)
+            if have is None:
+                have = [stored.get(f"{name}__{_KEY_OF[name]}")]
+            if list(have) != value:
+                return False
+        elif name not in stored or _comparable(stored[name]) != _comparable(value):
+            return False
+    return True
+
+
+_KEY_OF = {"buyer": "code", "seller": "code", "platform": "slug", "deal": "slug", "source": "slug"}
 
 
 def _stored(value: Any) -> Any:
