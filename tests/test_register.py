@@ -14,7 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, Source
+from dashboard.register.descriptions import description_category
+from dashboard.register.names import party_place
 from dashboard.register.reading import register_read
+from dashboard.register.values import comment_value
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "register_sample.csv"
@@ -247,3 +250,94 @@ def test_pruning_needs_an_export_of_all_countries(db, tmp_path):
     errors = failing(written(tmp_path, text), "--prune")
     assert "--prune needs an export of transfers from all countries" in errors
     assert Deal.objects.count() == 13
+
+
+@pytest.mark.parametrize(
+    "name, code, kind",
+    [
+        ("Turkiye", "TR", "state"),
+        ("eSwatini", "SZ", "state"),
+        ("UAE", "AE", "state"),
+        ("DR Congo", "CD", "state"),
+        ("Bosnia-Herzegovina", "BA", "state"),
+        ("Cote d'Ivoire", "CI", "state"),
+        ("Saint Vincent", "VC", "state"),
+        ("Viet Nam", "VN", "state"),
+        ("Soviet Union", "SUHH", "former_state"),
+        ("East Germany (GDR)", "DDDE", "former_state"),
+        ("Czechoslovakia", "CSHH", "former_state"),
+        ("Yugoslavia", "YUCS", "former_state"),
+        ("South Yemen", "YDYE", "former_state"),
+        ("North Yemen", "north-yemen", "former_state"),
+        ("Yemen Arab Republic (North Yemen)", "north-yemen", "former_state"),
+        ("South Vietnam", "south-vietnam", "former_state"),
+        ("Biafra", "biafra", "unrecognised"),
+        ("Katanga", "katanga", "unrecognised"),
+        ("Northern Cyprus", "northern-cyprus", "unrecognised"),
+        ("Kosovo", "kosovo", "unrecognised"),
+        ("Libya GNC", "libya-gnc", "unrecognised"),
+        ("Hezbollah (Lebanon)*", "hezbollah-lebanon", "armed_group"),
+        ("UNITA (Angola)*", "unita-angola", "armed_group"),
+        ("NATO**", "nato", "organisation"),
+        ("African Union**", "african-union", "organisation"),
+        ("unknown supplier(s)", "unknown-suppliers", "unknown"),
+        ("unknown recipient(s)", "unknown-recipients", "unknown"),
+        ("unknown rebel group*", "unknown-rebel-group", "unknown"),
+    ],
+)
+def test_sipri_names_are_placed_and_the_parties_they_make_are_valid(name, code, kind):
+    place = party_place(name)
+    assert (place.code, place.kind) == (code, kind)
+    party = Party(code=place.code, name=place.name, kind=place.kind, iso3=place.iso3)
+    party.clean_fields()
+    party.clean()
+
+
+def test_a_near_miss_is_not_a_name():
+    assert party_place("Frnace") is None
+    assert party_place("Soviet Unoin") is None
+
+
+@pytest.mark.parametrize(
+    "comment, value",
+    [
+        ("$375m deal", (Decimal("375000000.00"), "USD")),
+        ("INR390 b ($5.4 b) deal", (Decimal("390000000000.00"), "INR")),
+        ("Part of THB4b ($120 m) deal", None),
+        ("£300m deal; incl. spares", (Decimal("300000000.00"), "GBP")),
+        ("Ex-Dutch; EUR1.2 b deal", (Decimal("1200000000.00"), "EUR")),
+        ("Delivered for 10 m deal", None),  # "for" is no currency
+        ("Aid", None),
+    ],
+)
+def test_a_comments_value_is_the_deals_own(comment, value):
+    assert comment_value(comment) == value
+
+
+@pytest.mark.parametrize(
+    "description, category, how",
+    [
+        ("FGA aircraft", "fighter_aircraft", "listed"),
+        ("SAM system", "air_defence", "listed"),
+        ("air search radar", "radar", "listed"),
+        ("turbofan", "engine", "listed"),
+        ("APC", "armoured_vehicle", "listed"),
+        ("frigate", "warship", "listed"),
+        ("coastal search radar array", "radar", "by its words"),
+        ("widget", "other", "other"),
+    ],
+)
+def test_descriptions_become_categories(description, category, how):
+    assert description_category(description) == (category, how)
+
+
+def test_a_file_saved_again_as_utf_8_reads_the_same(db, tmp_path):
+    path = tmp_path / "utf8.csv"
+    path.write_text(sample_text(), encoding="utf-8")
+    run(path)
+    assert "'Aréthuse' class" in Deal.objects.get(buyer__code="CI").citations.get().comment
+
+
+def test_an_export_without_its_date_is_refused(db, tmp_path):
+    text = sample_text().replace("Data generated: 13 Oct 2024 2:20:11 PM\n", "")
+    assert "No “Data generated: …” line" in failing(written(tmp_path, text))
