@@ -341,3 +341,12 @@ def test_a_file_saved_again_as_utf_8_reads_the_same(db, tmp_path):
 def test_an_export_without_its_date_is_refused(db, tmp_path):
     text = sample_text().replace("Data generated: 13 Oct 2024 2:20:11 PM\n", "")
     assert "No “Data generated: …” line" in failing(written(tmp_path, text))
+
+
+def test_more_delivered_than_ordered_stays_on_the_citation(db, tmp_path):
+    text = sample_text().replace("Aradu,frigate,1,,1981", "Aradu,frigate,2,,1981")
+    document = run(written(tmp_path, text))
+    assert document["register"]["over_delivered"] == [26]
+    deal = Deal.objects.get(slug="sipri-ng-gb-1976-aradu")
+    assert (deal.quantity, deal.quantity_delivered) == (1, None)
+    assert deal.citations.get().quantity_delivered == 2

@@ -125,6 +125,7 @@ class RegisterImport:
     pruned: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # unlisted, but other sources cite them
     descriptions: dict[str, tuple[str, str]] = field(default_factory=dict)  # not listed
+    over_delivered: list[int] = field(default_factory=list)
 
     @property
     def errors(self) -> list[FixtureError]:
@@ -141,6 +142,11 @@ class RegisterImport:
             "source."
             for line, slug in self.merged
         ]
+        if self.over_delivered:
+            lines.append(
+                "More delivered than ordered, kept on the citation but not as the deal's units "
+                "delivered, on line(s) " + ", ".join(map(str, self.over_delivered[:20]))
+            )
         if self.unlisted:
             shown = ", ".join(self.unlisted[:20]) + (" …" if len(self.unlisted) > 20 else "")
             action = "deleted" if self.pruned else "kept (--prune deletes them)"
@@ -168,6 +174,7 @@ class RegisterImport:
                 description: {"category": category, "placed": how}
                 for description, (category, how) in sorted(self.descriptions.items())
             },
+            "over_delivered": self.over_delivered,
             "notices": self.notices(),
         }
         return document
@@ -223,6 +230,7 @@ def register_import(
         merged=builder.merged,
         unlisted=builder.unlisted(),
         descriptions=builder.descriptions,
+        over_delivered=builder.over_delivered,
     )
     if prune and outcome.unlisted and load.ok and not dry_run:
         outcome.pruned, outcome.kept = _prune(outcome.unlisted)
@@ -256,14 +264,19 @@ def row_derived(row: RegisterRow, recipient: PartyPlace, supplier: PartyPlace) -
     else:
         stage = Deal.Stage.SIGNED
     year = f"({row.ordered})" if row.ordered else "(year of order not known)"
+    delivered_units, delivered_uncertain = row.delivered, row.delivered_uncertain
+    if row.quantity is not None and (row.delivered or 0) > row.quantity:
+        # More delivered than ordered (production beyond the order): the deal cannot hold it;
+        # its citation keeps both of SIPRI's figures.
+        delivered_units, delivered_uncertain = None, False
     return _Derived(
         values={
             "title": f"{row.designation} for {recipient.name} from {supplier.name} {year}"[:300],
             "stage": str(stage),
             "quantity": row.quantity,
             "quantity_uncertain": row.quantity_uncertain,
-            "quantity_delivered": row.delivered,
-            "quantity_delivered_uncertain": row.delivered_uncertain,
+            "quantity_delivered": delivered_units,
+            "quantity_delivered_uncertain": delivered_uncertain,
             "signed": str(row.ordered) if row.ordered else None,
             "signed_uncertain": row.ordered_uncertain,
             "condition": row.condition,
@@ -307,6 +320,7 @@ class _Records:
         self.cited: set[str] = set()
         # Records left out because the database holds them exactly so: unchanged, by model.
         self.kept: dict[str, int] = defaultdict(int)
+        self.over_delivered: list[int] = []  # lines listing more delivered than ordered
         generated = register.generated
         self.source_slug = SOURCE_PREFIX + (
             generated.strftime("%Y-%m-%d-%H%M%S") if generated else "undated"
@@ -485,6 +499,8 @@ class _Records:
         known: set[str] = set()  # the deals the database holds
         for key, row, recipient, supplier in keyed:
             derived = row_derived(row, recipient, supplier)
+            if row.delivered is not None and derived.values["quantity_delivered"] is None:
+                self.over_delivered.append(row.line)
             platform = platform_of[_name_key(row.designation)]
             deal = existing.get(key)
             if deal is None and "--" not in key and key in by_base:
