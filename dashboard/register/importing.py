@@ -4,7 +4,9 @@
 description (descriptions.py), and turns each row into a deal, its years of delivery and its
 citation of the export, which is a Source of its own. Those records go through the same checks
 and write path as `load_fixtures` (`dashboard.loading.records_load`), so nothing is written if
-anything is wrong, and a second import of the same file changes nothing.
+anything is wrong, and a second import of the same file changes nothing. Records the database
+holds exactly so (a deal, a citation, a year of delivery) are counted unchanged without being
+sent again: a second import checks the export's text and what changed.
 
 Each row has a stable key, a slug made of the parties' codes, the order year and the weapon's
 designation (`sipri-in-ru-2018-s-400-triumf`; `--2`, `--3` for identical keys in file order), so
@@ -39,9 +41,12 @@ from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
 from dashboard.register.names import PartyPlace, party_place
 from dashboard.register.reading import (
+    WIDTH,
     NotRegister,
     RegisterFile,
     RegisterRow,
+    record_cells,
+    record_read,
     register_parse,
     register_read,
 )
@@ -51,11 +56,11 @@ SOURCE_PREFIX = "sipri-trade-register-"
 DEAL_PREFIX = "sipri-"
 PUBLISHER = "SIPRI"
 URL = "https://www.sipri.org/databases/armstransfers"
-SLUG_MAX = 110
+SLUG_MAX = 110  # of the 120 a slug may have, room for a counter
 PRUNE_NEEDS_ALL = (
     "--prune needs an export of transfers from all countries to all countries: a deal "
     "missing from a narrower export may only be outside its selection."
-)  # of the 120 a slug may have, room for a counter
+)
 
 # The deal fields a row gives, which SIPRI may update while they are what it last stated.
 ROW_FIELDS = (
@@ -213,6 +218,7 @@ def register_import(
         dry_run=dry_run or bool(problems),
         with_changes=with_changes,
         progress=progress,
+        reason=f"import_sipri {name}"[:100],
     )
     if problems:
         load.errors = sorted(problems + load.errors, key=lambda error: error.line or 0)
@@ -703,13 +709,10 @@ def _stored(value: Any) -> Any:
 
 
 def _row_from_excerpt(excerpt: str) -> RegisterRow | None:
-    from dashboard.register.reading import WIDTH, _cells, _row_read
-
-    cells = _cells(excerpt)
+    cells = record_cells(excerpt)
     if cells is None or len(cells) != WIDTH:
         return None
-    scratch = RegisterFile(name="")
-    return _row_read(scratch, 0, excerpt, cells)
+    return record_read(RegisterFile(name=""), 0, excerpt, cells)
 
 
 def _slug(text: str) -> str:
