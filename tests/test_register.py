@@ -350,3 +350,16 @@ def test_more_delivered_than_ordered_stays_on_the_citation(db, tmp_path):
     deal = Deal.objects.get(slug="sipri-ng-gb-1976-aradu")
     assert (deal.quantity, deal.quantity_delivered) == (1, None)
     assert deal.citations.get().quantity_delivered == 2
+
+
+def test_identical_rows_are_deals_of_their_own_in_file_order(db, tmp_path):
+    row = "eSwatini,Taiwan,2016,,,,Bell-205,helicopter,,,,Second hand,,0,0,"
+    text = sample_text() + row + "\n"
+    document = run(written(tmp_path, text))
+    assert document["counts"]["dashboard.deal"]["created"] == 14
+    twins = Deal.objects.filter(slug__startswith="sipri-sz-tw-2016-bell-205")
+    assert sorted(twins.values_list("slug", flat=True)) == [
+        "sipri-sz-tw-2016-bell-205",
+        "sipri-sz-tw-2016-bell-205--2",
+    ]
+    assert not run(written(tmp_path, text))["changed"]
