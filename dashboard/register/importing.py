@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pycountry
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -39,7 +40,7 @@ from dashboard.loading.schema import WRITE_ORDER
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
-from dashboard.register.names import PartyPlace, party_place
+from dashboard.register.names import SPELLINGS, PartyPlace, party_place
 from dashboard.register.reading import (
     WIDTH,
     NotRegister,
@@ -735,10 +736,9 @@ def _free_slug(slug: str, taken: set[str]) -> str:
 
 def party_place_of_code(code: str) -> PartyPlace:
     """A successor state's place, from its ISO code (Russia, for the Soviet Union)."""
-    import pycountry
-
     country = pycountry.countries.get(alpha_2=code)
-    name = getattr(country, "common_name", None) or country.name
+    shown = {alpha_2: name for alpha_2, name in SPELLINGS.values()}
+    name = shown.get(code) or getattr(country, "common_name", None) or country.name
     return PartyPlace(code, name, "state", iso3=country.alpha_3)
 
 
