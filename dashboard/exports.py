@@ -50,6 +50,17 @@ class ExportColumn:
     convert: Callable[[Any], Any]  # stored value -> exported value
 
 
+def row_columns(table_class) -> list[ExportColumn]:
+    """The columns of a table whose rows are dicts (an analysis's, not a model's): each column
+    exports the value at its own name."""
+    table = table_class([])
+    return [
+        ExportColumn(header=str(bound.header), path=bound.name, many=False, convert=_same)
+        for bound in table.columns.iterall()
+        if not bound.column.exclude_from_export
+    ]
+
+
 def export_columns(table_class) -> list[ExportColumn]:
     """The export's columns: every column of the table, shown or not, in the table's order."""
     model = table_class._meta.model
@@ -239,10 +250,20 @@ def xlsx_file(columns: list[ExportColumn], rows: Iterator[list], title: str):
 def export_response(*, queryset: QuerySet, table_class, export_format: str, filename: str):
     """The download of `queryset`'s rows in `export_format` ("csv", "json" or "xlsx")."""
     columns = export_columns(table_class)
-    rows = export_rows(queryset, columns)
+    title = str(table_class._meta.model._meta.verbose_name_plural).capitalize()
+    return _response(columns, export_rows(queryset, columns), export_format, filename, title)
+
+
+def rows_response(*, rows: list[dict], table_class, export_format: str, filename: str):
+    """The download of an analysis's `rows` (dicts) in the columns of `table_class`."""
+    columns = row_columns(table_class)
+    values = ([row.get(c.path) for c in columns] for row in rows)
+    return _response(columns, values, export_format, filename, filename.split("-")[0].title())
+
+
+def _response(columns, rows, export_format, filename, title):
     content_type = CONTENT_TYPES[export_format]
     if export_format == "xlsx":
-        title = str(table_class._meta.model._meta.verbose_name_plural).capitalize()
         response = FileResponse(xlsx_file(columns, rows, title), content_type=content_type)
     else:
         stream = csv_stream if export_format == "csv" else json_stream

@@ -1,6 +1,8 @@
 """The dashboard's tables: sortable, paginated, linked, and exportable with their provenance.
 
-Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON).
+Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON). A figure its source
+marks as uncertain shows a "?" on the page; exports keep the figure as it is and carry the mark
+in a true/false column of its own ("Units uncertain"), declared here beside the figure.
 """
 
 import django_tables2 as tables
@@ -9,7 +11,9 @@ from django.db.models import F
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from dashboard import uncertainty
 from dashboard.models import Deal, Party, Person, Platform, Source, Statement
+from dashboard.templatetags.figures import tiv
 
 
 def _links(records):
@@ -79,6 +83,58 @@ class PrecisionColumn(Column):
         return value.precision if value else None
 
 
+class UncertainColumn(tables.Column):
+    """A figure its source may mark as uncertain (the record's `flag` field): shown with the
+    mark, exported as it is."""
+
+    def __init__(self, *args, flag, **kwargs):
+        self.flag = flag
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        shown = f"{value:,}" if isinstance(value, int) else value
+        return uncertainty.marked(shown, getattr(record, self.flag))
+
+    def value(self, value):
+        return value
+
+
+class UncertainDateColumn(DateColumn):
+    """A date with precision that its source may mark as uncertain."""
+
+    def __init__(self, *args, flag, **kwargs):
+        self.flag = flag
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        return uncertainty.marked(str(value), getattr(record, self.flag))
+
+
+class FlagColumn(tables.Column):
+    """Whether the source marks a figure as uncertain, for exports only: true or false."""
+
+    def __init__(self, figure, **kwargs):
+        kwargs.setdefault("verbose_name", f"{figure} uncertain")
+        super().__init__(visible=False, orderable=False, **kwargs)
+
+    def value(self, value):
+        return bool(value)
+
+
+class TIVColumn(tables.Column):
+    """A SIPRI trend-indicator value, in millions; unknown values sort last."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "number"}, "th": {"class": "number"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return tiv(value)
+
+    def value(self, value):
+        return value
+
+
 class PagedTable(tables.Table):
     """A table whose page size, read from the address, stays between 1 and `max_per_page`.
     Its columns are also its exports' columns (dashboard/exports.py)."""
@@ -103,10 +159,24 @@ class DealTable(RecordTable):
     seller = Column(linkify=True, order_by="seller__name", export="seller__name")
     platform = Column(linkify=True, order_by="platform__name", export="platform__name")
     stage = tables.Column()
+    quantity = UncertainColumn(verbose_name="Units", flag="quantity_uncertain")
+    quantity_uncertain = FlagColumn("Units")
+    quantity_delivered = UncertainColumn(
+        verbose_name="Units delivered", flag="quantity_delivered_uncertain"
+    )
+    quantity_delivered_uncertain = FlagColumn("Units delivered")
+    condition = tables.Column()
     value_amount = tables.Column(verbose_name="Value")
     value_currency = tables.Column(verbose_name="Currency", visible=False)
-    signed = DateColumn()
+    tiv_per_unit = TIVColumn(verbose_name="TIV per unit", visible=False)
+    tiv_total = TIVColumn(verbose_name="TIV of the order", visible=False)
+    tiv_delivered = TIVColumn(verbose_name="TIV delivered")
+    signed = UncertainDateColumn(flag="signed_uncertain")
     signed_precision = PrecisionColumn("signed")
+    signed_uncertain = FlagColumn("Signed")
+    years_of_delivery = ListColumn(
+        "deliveries__year", verbose_name="Years of delivery", visible=False
+    )
     expected_completion = DateColumn(verbose_name="Expected completion")
     expected_completion_precision = PrecisionColumn("expected_completion")
     # In the same order, a citation's source and its excerpt.
@@ -124,11 +194,19 @@ class DealTable(RecordTable):
             "kind",
             "stage",
             "quantity",
+            "quantity_uncertain",
             "quantity_delivered",
+            "quantity_delivered_uncertain",
+            "condition",
             "value_amount",
             "value_currency",
+            "tiv_per_unit",
+            "tiv_total",
+            "tiv_delivered",
             "signed",
             "signed_precision",
+            "signed_uncertain",
+            "years_of_delivery",
             "expected_completion",
             "expected_completion_precision",
             "slug",
@@ -143,6 +221,9 @@ class DealTable(RecordTable):
     order_quantity = nulls_last("quantity")
     order_quantity_delivered = nulls_last("quantity_delivered")
     order_value_amount = nulls_last("value_amount")
+    order_tiv_per_unit = nulls_last("tiv_per_unit")
+    order_tiv_total = nulls_last("tiv_total")
+    order_tiv_delivered = nulls_last("tiv_delivered")
     order_signed = nulls_last("signed")
     order_expected_completion = nulls_last("expected_completion")
 
@@ -218,13 +299,23 @@ class PlatformTable(RecordTable):
 
 class PartyTable(PagedTable):
     name = tables.Column(linkify=True)
+    successor = Column(linkify=True, order_by="successor__name", export="successor__name")
     buyer_count = tables.Column(verbose_name="Deals as buyer")
     seller_count = tables.Column(verbose_name="Deals as seller")
     people_count = tables.Column(verbose_name="People quoted")
 
     class Meta:
         model = Party
-        fields = ["name", "code", "iso3", "buyer_count", "seller_count", "people_count"]
+        fields = [
+            "name",
+            "kind",
+            "code",
+            "iso3",
+            "successor",
+            "buyer_count",
+            "seller_count",
+            "people_count",
+        ]
         exclude = ["id"]
         attrs = {"class": "records parties"}
         empty_text = "No parties match these filters."
@@ -276,3 +367,44 @@ class PersonTable(RecordTable):
         exclude = ["id"]
         attrs = {"class": "records people"}
         empty_text = "No people match these filters."
+
+
+class TransferTable(PagedTable):
+    """The transfers analysis: one row per supplier, recipient, year or category, with its
+    TIV of delivered weapons and its share of the total shown. Rows are the selector's dicts."""
+
+    name = tables.Column(verbose_name="Name")
+    code = tables.Column(verbose_name="Code")
+    tiv = tables.Column(verbose_name="TIV (millions)", attrs={"td": {"class": "number"}})
+    share = tables.Column(verbose_name="Share (%)", attrs={"td": {"class": "number"}})
+
+    class Meta:
+        attrs = {"class": "records transfers"}
+        empty_text = "No deliveries match these filters."
+        orderable = False
+
+    def render_name(self, value, record):
+        if record.get("url"):
+            return format_html('<a href="{}">{}</a>', record["url"], value)
+        return value
+
+    def render_code(self, value):
+        return value if value not in (None, "") else "—"
+
+    def render_tiv(self, value):
+        return f"{value:,.1f}"
+
+    def render_share(self, value):
+        return f"{value:.1f}"
+
+    def value_name(self, value):
+        return value
+
+    def value_code(self, value):
+        return "" if value is None else value
+
+    def value_tiv(self, value):
+        return value
+
+    def value_share(self, value):
+        return value

@@ -18,6 +18,7 @@ urlpatterns = [
     path("ties/<code:first>/<code:second>/", views.PairView.as_view(), name="pair"),
     path("parties/", views.PartyListView.as_view(), name="party-list"),
     path("parties/<code:code>/", views.PartyDetailView.as_view(), name="party-detail"),
+    path("transfers/", views.TransferListView.as_view(), name="transfer-list"),
     path("platforms/", views.PlatformListView.as_view(), name="platform-list"),
     path("platforms/<slug:slug>/", views.PlatformDetailView.as_view(), name="platform-detail"),
     path("deals/", views.DealListView.as_view(), name="deal-list"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("statements/<slug:slug>/", views.StatementDetailView.as_view(), name="statement-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path("sources/<slug:slug>/text/", views.source_text, name="source-text"),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
     # Addresses from before deals and parties had their names.

@@ -5,11 +5,13 @@ import datetime
 from hashlib import sha256
 from math import ceil
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +29,7 @@ from dashboard.cache import cached, lazy
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -35,6 +38,7 @@ from dashboard.models import (
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
+from dashboard.sources_compared import deal_sources_compared
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
 RENAMED_PARAMETERS = {"status": "stage", "contract": "deal", "country": "party"}
@@ -102,16 +106,23 @@ class RecordListView(SingleTableMixin, FilterView):
             return self.export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def export(self, export_format):
+    def export_throttled(self):
+        """The refusal of an anonymous reader's export past the rate, or None."""
         throttle = ExportThrottle()
-        if not throttle.allow_request(self.request, self):
-            wait = throttle.wait()
-            return self.export_refused(
-                429,
-                "Too many exports from your address in a short time. "
-                f"Try again in {ceil(wait or 60)} seconds, or sign in.",
-                {"Retry-After": str(ceil(wait or 60))},
-            )
+        if throttle.allow_request(self.request, self):
+            return None
+        wait = ceil(throttle.wait() or 60)
+        return self.export_refused(
+            429,
+            "Too many exports from your address in a short time. "
+            f"Try again in {wait} seconds, or sign in.",
+            {"Retry-After": str(wait)},
+        )
+
+    def export(self, export_format):
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
         self.filterset = self.get_filterset(self.get_filterset_class())
         if self.filterset.is_bound and not self.filterset.is_valid() and self.get_strict():
             rows = self.filterset.queryset.none()
@@ -179,7 +190,8 @@ class DealListView(RecordListView):
     intro = "Deals at every stage, from talks to completed deliveries."
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text"))
+        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),
+        "deliveries",
     )
 
 
@@ -213,7 +225,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.all(),
+        Party.objects.select_related("successor").prefetch_related("predecessors"),
         buyer_count=(Deal, "buyer"),
         seller_count=(Deal, "seller"),
         people_count=(Person, "party"),
@@ -259,6 +271,71 @@ def ready(request):
     return HttpResponse("ready", content_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
+# --- Transfers --------------------------------------------------------------------------------
+
+
+class TransferListView(RecordListView):
+    """The transfers analysis: TIV of delivered weapons per supplier, recipient, year or
+    category, with shares, a chart, and exports of its rows (?_export=csv, xlsx or json)."""
+
+    model = Delivery
+    filterset_class = filters.TransferFilterSet
+    table_class = tables.TransferTable
+    template_name = "dashboard/transfers.html"
+    table_pagination = {"per_page": 100}
+    title = "Transfers"
+    chart_rows = 25  # bars in the chart; the table has them all
+
+    def rows(self) -> list[dict]:
+        """The selector's rows for the filtered deliveries, each with the address it opens,
+        cached for the data's version."""
+        if not hasattr(self, "_rows"):
+            group, fold = self.filterset.rows_per, self.filterset.folded
+            deliveries = self.object_list
+            key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
+            rows = cached(
+                key,
+                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+            )
+            self._rows = [
+                {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
+            ]
+        return self._rows
+
+    def get_table_data(self):
+        return self.rows()
+
+    def export(self, export_format):
+        # A few hundred grouped rows at most: no row cap.
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        today = datetime.date.today().isoformat()
+        response = exports.rows_response(
+            rows=self.rows(),
+            table_class=self.table_class,
+            export_format=export_format,
+            filename=f"transfers-by-{self.filterset.rows_per}-{today}.{export_format}",
+        )
+        if export_format == "xlsx":
+            return response
+        return GZipMiddleware(lambda _request: response)(self.request)
+
+    def get_context_data(self, **kwargs):
+        # Callables, which the template calls only when its cached content is missing.
+        return super().get_context_data(
+            rows_per=self.filterset.rows_per,
+            chart=lambda: charts.transfers(
+                self.rows()[: self.chart_rows], self.filterset.rows_per
+            ),
+            has_register=lambda: cached("has-deliveries", Delivery.objects.exists),
+            **kwargs,
+        )
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
@@ -267,14 +344,41 @@ def overview_with_panels() -> dict:
     return {**data, "panels": charts.overview_panels(data["rows"])}
 
 
+class PeriodForm(forms.Form):
+    """The overview's period for its largest importers and exporters."""
+
+    year_min = forms.IntegerField(
+        label="From year", required=False, min_value=1900, max_value=9999
+    )
+    year_max = forms.IntegerField(label="To year", required=False, min_value=1900, max_value=9999)
+
+
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
     pairs_shown = 24
+
+    def leaders(self) -> dict:
+        form = PeriodForm(self.request.GET or None)
+        span = form.cleaned_data if form.is_valid() else {}
+        year_min, year_max = span.get("year_min"), span.get("year_max")
+        leaders = cached(
+            f"leaders:{year_min}:{year_max}",
+            lambda: selectors.transfer_leaders(year_min=year_min, year_max=year_max),
+        )
+        return {
+            "leaders_form": form if form.is_bound else PeriodForm(),
+            "leaders_span": "–".join(str(y) for y in (year_min, year_max) if y)
+            if (year_min or year_max)
+            else "",
+            "leader_panels": charts.leaders_panels(leaders, year_min=year_min, year_max=year_max),
+        }
 
     def get_context_data(self, **kwargs):
         data = lazy_items(
             lambda: cached("overview", overview_with_panels), ["figures", "rows", "panels"]
         )
+        # Worked out only when the template's cached content is missing.
+        kwargs["leaders"] = self.leaders
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
         pairs = lazy_items(
             lambda: cached(
@@ -317,6 +421,11 @@ def lazy_items(compute, keys) -> dict:
     return {key: lazy(lambda key=key: made()[key]) for key in keys}
 
 
+def folded(request) -> bool:
+    """Whether the page counts former states with their successors (?fold=on)."""
+    return request.GET.get("fold", "").lower() in ("on", "1", "true")
+
+
 class RecordDetailView(DetailView):
     """A record's page, saying when the record was last changed. The view reads the record
     (for the title and breadcrumbs); the rest of its context is lazy, so that a page whose
@@ -333,11 +442,27 @@ class PartyDetailView(RecordDetailView):
     slug_field = "code"
     slug_url_kwarg = "code"
 
+    def get(self, request, *args, **kwargs):
+        code = selectors.party_code(kwargs["code"])
+        if code is None:
+            raise Http404("No party has this code.")
+        if code != kwargs["code"]:
+            # One address per party: /parties/in/ is /parties/IN/.
+            return redirect(
+                reverse("dashboard:party-detail", kwargs={"code": code})
+                + (f"?{request.GET.urlencode()}" if request.GET else ""),
+                permanent=True,
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"].upper())
+        return get_object_or_404(
+            Party.objects.select_related("successor"), code=self.kwargs["code"]
+        )
 
     def get_context_data(self, **kwargs):
         party = self.object
+        fold = folded(self.request)
         deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
@@ -374,9 +499,28 @@ class PartyDetailView(RecordDetailView):
                     ),
                 )
             ),
+            fold=fold,
+            transfer_panels=lazy(lambda: party_transfer_panels(party=party, fold=fold)),
+            predecessors=lazy(lambda: list(party.predecessors.all())),
             cap=COUNT_CAP,
             **kwargs,
         )
+
+
+def party_transfer_panels(*, party: Party, fold: bool) -> list[dict]:
+    """The party's transfers charts that have something to draw: a supplier's recipients, say."""
+    transfers = cached(
+        f"party-transfers:{party.code}:{fold}",
+        lambda: selectors.party_transfers(party=party, fold=fold),
+    )
+    panels = [
+        charts.period_shares_panel(
+            transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
+        ),
+        charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
+        charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+    ]
+    return [chart for chart in panels if chart["rows"]]
 
 
 class PlatformDetailView(RecordDetailView):
@@ -402,18 +546,45 @@ class PlatformDetailView(RecordDetailView):
         )
 
 
+# A source longer than this (SIPRI's register export, megabytes) is not read whole to show a
+# citation's context or to highlight its passages: its excerpts are shown as they are.
+LONG_SOURCE = 200_000
+
+
+def citations_with_context(deal: Deal) -> list[dict]:
+    """A deal's citations, each with the passage in its context where the source is short
+    enough to read whole; in two queries, however many sources."""
+    citations = list(
+        deal.citations.select_related("source")
+        .defer("source__text")
+        .annotate(text_length=Length("source__text"))
+    )
+    short = [c.source_id for c in citations if c.text_length <= LONG_SOURCE]
+    texts = dict(Source.objects.filter(pk__in=short).values_list("pk", "text")) if short else {}
+    return [
+        {
+            "citation": c,
+            "long_source": c.source_id not in texts,
+            "context": context_around(texts[c.source_id], c.excerpt, 300)
+            if c.source_id in texts
+            else None,
+        }
+        for c in citations
+    ]
+
+
 class DealDetailView(RecordDetailView):
-    queryset = Deal.objects.select_related(*DEAL_ROW)
+    queryset = Deal.objects.select_related(*DEAL_ROW).prefetch_related("deliveries")
 
     def get_context_data(self, **kwargs):
         deal = self.object
-        citations = deal.citations.select_related("source")
+        citations = lazy(lambda: citations_with_context(deal))
         return super().get_context_data(
-            citations=lazy(
-                lambda: [
-                    {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
-                    for c in citations
-                ]
+            citations=citations,
+            compared=lazy(
+                lambda: deal_sources_compared(
+                    deal=deal, citations=[item["citation"] for item in citations()]
+                )
             ),
             **first_rows(
                 "statements",
@@ -440,13 +611,41 @@ class StatementDetailView(RecordDetailView):
 
 
 class SourceDetailView(RecordDetailView):
-    model = Source
+    """A source's text with every cited passage highlighted. A long source, or one cited by
+    many records (SIPRI's register export: megabytes, one excerpt per deal), shows instead the
+    beginning of its text, with the whole at its own address, and its citations a page at a
+    time, each excerpt as it is: highlighting would make a page of megabytes."""
+
+    # The page reads the text only when it highlights it.
+    queryset = Source.objects.defer("text").annotate(
+        text_length=Length("text"), text_start=Substr("text", 1, 3000)
+    )
+    citations_shown = 100  # a page of citations of a long source
+    most_highlighted = 200  # records citing a source whose passages are highlighted
 
     def get_context_data(self, **kwargs):
+        source = self.object
+        keys = ["long", "citation_page", "statements", "statements_count"]
+        keys += ["segments", "cited", "unlocated"]
         return super().get_context_data(
-            **lazy_items(lambda: self.passages(self.object), ["segments", "cited", "unlocated"]),
+            **lazy_items(lambda: self.parts(source), keys),
+            cap=COUNT_CAP,
             **kwargs,
         )
+
+    def parts(self, source: Source) -> dict:
+        """What the page shows of a long or much-cited source, or of a short one."""
+        cited = source.citations.count() + source.statements.count()
+        if source.text_length > LONG_SOURCE or cited > self.most_highlighted:
+            return {
+                **dict.fromkeys(["segments", "cited", "unlocated"]),
+                **self.long_source(source),
+            }
+        return {
+            **dict.fromkeys(["citation_page", "statements", "statements_count"]),
+            "long": False,
+            **self.passages(source),
+        }
 
     @staticmethod
     def passages(source) -> dict:
@@ -474,6 +673,28 @@ class SourceDetailView(RecordDetailView):
             "cited": [c for segment in segments for c in segment["ends"]],
             "unlocated": [c for c in citations if "number" not in c],
         }
+
+    def long_source(self, source: Source) -> dict:
+        citations = source.citations.select_related("deal").only(
+            "excerpt", "deal__slug", "deal__title"
+        )
+        page = Paginator(citations.order_by("pk"), self.citations_shown).get_page(
+            self.request.GET.get("page")
+        )
+        return {
+            "long": True,
+            "citation_page": page,
+            "statements": selectors.first_records(
+                source.statements.select_related(*STATEMENT_ROW), SHOWN
+            ),
+            "statements_count": capped_count(source.statements.all()),
+        }
+
+
+def source_text(request, slug):
+    """A source's whole text, as plain text: for a long source, which its page shows in part."""
+    text = get_object_or_404(Source.objects.only("text"), slug=slug).text
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 class PersonDetailView(RecordDetailView):
@@ -524,7 +745,12 @@ class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = kwargs["first"].upper(), kwargs["second"].upper()
+        first, second = (
+            selectors.party_code(kwargs["first"]),
+            selectors.party_code(kwargs["second"]),
+        )
+        if first is None or second is None:
+            raise Http404("No party has this code.")
         if first == second:
             raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
@@ -548,9 +774,20 @@ class PairView(TemplateView):
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
+        fold = folded(self.request)
+
+        def transfer_panel():
+            transfers = cached(
+                f"pair-transfers:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_transfers_by_year(first=first, second=second, fold=fold),
+            )
+            return charts.pair_transfers_panel(transfers, first=first, second=second, fold=fold)
+
         return super().get_context_data(
             first=first,
             second=second,
+            fold=fold,
+            transfer_panel=lazy(transfer_panel),
             **figures,
             **first_rows(
                 "deals",

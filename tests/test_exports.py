@@ -221,7 +221,11 @@ def test_no_exported_text_can_run_as_a_formula(client, db, name):
         for record in as_json
         for key, value in record.items()
         if (isinstance(value, str) and value.startswith(exports.FORMULA_STARTS))
-        or (isinstance(value, list) and all(v.startswith(exports.FORMULA_STARTS) for v in value))
+        or (
+            isinstance(value, list)
+            and value
+            and all(v.startswith(exports.FORMULA_STARTS) for v in value)
+        )
     }
     fixed_form = {"Code", "ISO alpha-3", "Kind", "Stage", "Category", "Signed", "Date"}
     fixed_form |= {k for k in text_columns if k.endswith("precision")}

@@ -53,6 +53,20 @@ def test_the_s400_deal_is_recorded_as_the_article_gives_it(india_russia):
     assert deal.sources.count() == 2
 
 
+def test_the_s400_article_citation_holds_what_the_article_states(india_russia):
+    citation = DealCitation.objects.get(
+        deal__slug="s-400-2018", source__slug="agencies-alipov-putin-visit-2025"
+    )
+    assert (citation.quantity, citation.ordered) == (5, 2018)
+    assert (citation.value_amount, citation.value_currency) == (Decimal("5430000000"), "USD")
+    assert not (citation.quantity_uncertain or citation.ordered_uncertain)
+    # The other article names the deal only: it states no figures.
+    other = DealCitation.objects.get(
+        deal__slug="s-400-2018", source__slug="ians-alipov-interview-2025-05"
+    )
+    assert (other.quantity, other.ordered, other.value_amount) == (None, None, None)
+
+
 def test_deals_before_signature_are_recorded_at_their_stage(india_russia):
     stages = dict(
         Deal.objects.values_list("platform__name", "stage").filter(

@@ -29,13 +29,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard import filters as dashboard_filters
 from dashboard import selectors, views
 from dashboard.api import serializers
 from dashboard.api.fields import brief
 from dashboard.api.paging import CursorPagination, TableSort
 from dashboard.api.permissions import SiteReaders, may_read
 from dashboard.cache import cached, data_version
-from dashboard.models import Deal, DealCitation, Delivery, Party, PlatformAlias
+from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -233,8 +234,7 @@ class StatementViewSet(RecordViewSet):
 
 
 # --- Analyses ----------------------------------------------------------------------------------
-# The same numbers the charts draw, from the same selectors. The transfers analysis (SIPRI
-# arms transfers) joins them here: a view over its selector, and a route in urls.py.
+# The same numbers the charts draw, from the same selectors.
 
 
 class AnalysisView(APIViewMixin, APIView):
@@ -277,7 +277,8 @@ class PairView(AnalysisView):
         return super().get(request, *args, **kwargs)
 
     def figures(self, request, first, second):
-        first, second = sorted([first, second])
+        # Codes in either case, as on the pages: in is IN, NATO is nato.
+        first, second = sorted(selectors.party_code(c) or c for c in (first, second))
         if first == second:
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = []
@@ -297,6 +298,72 @@ class PairView(AnalysisView):
             "page_url": request.build_absolute_uri(
                 reverse("dashboard:pair", args=[first, second])
             ),
+        }
+
+
+TRANSFER_PARAMETERS = [
+    OpenApiParameter(
+        "recipient", OpenApiTypes.STR, description="The recipient's code: IN, SUHH, nato."
+    ),
+    OpenApiParameter("supplier", OpenApiTypes.STR, description="The supplier's code."),
+    OpenApiParameter("year_min", OpenApiTypes.INT, description="Deliveries from this year."),
+    OpenApiParameter("year_max", OpenApiTypes.INT, description="Deliveries up to this year."),
+    OpenApiParameter(
+        "category",
+        OpenApiTypes.STR,
+        enum=Platform.Category.values,
+        description="The weapons' platform category.",
+    ),
+    OpenApiParameter(
+        "group",
+        OpenApiTypes.STR,
+        enum=list(selectors.TRANSFER_GROUPS),
+        description="What each row is (supplier by default).",
+    ),
+    OpenApiParameter(
+        "fold",
+        OpenApiTypes.BOOL,
+        description="Count a former state with its successor (the Soviet Union as Russia), "
+        "in the filters and the rows.",
+    ),
+]
+
+
+class TransferListView(AnalysisView):
+    """Transfers of major conventional arms, as SIPRI's register lists their deliveries: the
+    TIV of delivered weapons per supplier, recipient, year or category, with each row's share
+    of the total. A deal's delivered TIV is spread evenly over its years of delivery. The same
+    selector and filters as the /transfers/ page."""
+
+    @extend_schema(
+        parameters=TRANSFER_PARAMETERS,
+        responses=serializers.TransfersSerializer,
+        operation_id="transfers_list",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, request):
+        filterset = dashboard_filters.TransferFilterSet(
+            request.GET, queryset=Delivery.objects.all()
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        deliveries, group, fold = filterset.qs, filterset.rows_per, filterset.folded
+        rows = cached(
+            f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}",
+            lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+        )
+        page = reverse("dashboard:transfer-list")
+        query = request.GET.urlencode()
+        return {
+            "group": group,
+            "fold": fold,
+            "total_tiv": round(sum(row["tiv"] for row in rows), 3),
+            "rows": [
+                {**row, "code": "" if row["code"] is None else str(row["code"])} for row in rows
+            ],
+            "page_url": request.build_absolute_uri(f"{page}?{query}" if query else page),
         }
 
 
