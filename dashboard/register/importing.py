@@ -4,7 +4,9 @@
 description (descriptions.py), and turns each row into a deal, its years of delivery and its
 citation of the export, which is a Source of its own. Those records go through the same checks
 and write path as `load_fixtures` (`dashboard.loading.records_load`), so nothing is written if
-anything is wrong, and a second import of the same file changes nothing.
+anything is wrong, and a second import of the same file changes nothing. Records the database
+holds exactly so (a deal, a citation, a year of delivery) are counted unchanged without being
+sent again: a second import checks the export's text and what changed.
 
 Each row has a stable key, a slug made of the parties' codes, the order year and the weapon's
 designation (`sipri-in-ru-2018-s-400-triumf`; `--2`, `--3` for identical keys in file order), so
@@ -27,20 +29,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pycountry
 from django.db import transaction
 from django.utils.text import slugify
 
 from dashboard import cache
-from dashboard.loading import FixtureError, LoadResult, records_load
+from dashboard.loading import FixtureError, LoadResult, ModelCounts, records_load
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks
-from dashboard.models import Deal, DealCitation, Party, Platform, PlatformAlias
+from dashboard.loading.schema import WRITE_ORDER
+from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
-from dashboard.register.names import PartyPlace, party_place
+from dashboard.register.names import SPELLINGS, PartyPlace, party_place
 from dashboard.register.reading import (
+    WIDTH,
     NotRegister,
     RegisterFile,
     RegisterRow,
+    record_cells,
+    record_read,
     register_parse,
     register_read,
 )
@@ -51,6 +58,10 @@ DEAL_PREFIX = "sipri-"
 PUBLISHER = "SIPRI"
 URL = "https://www.sipri.org/databases/armstransfers"
 SLUG_MAX = 110  # of the 120 a slug may have, room for a counter
+PRUNE_NEEDS_ALL = (
+    "--prune needs an export of transfers from all countries to all countries: a deal "
+    "missing from a narrower export may only be outside its selection."
+)
 
 # The deal fields a row gives, which SIPRI may update while they are what it last stated.
 ROW_FIELDS = (
@@ -92,6 +103,19 @@ DEAL_FIELDS = (
     "notes",
 )
 
+CITATION_FIELDS = (
+    "excerpt",
+    "quantity",
+    "quantity_uncertain",
+    "quantity_delivered",
+    "quantity_delivered_uncertain",
+    "ordered",
+    "ordered_uncertain",
+    "value_amount",
+    "value_currency",
+    "comment",
+)
+
 Progress = Callable[[str, int], None]
 
 
@@ -107,6 +131,7 @@ class RegisterImport:
     pruned: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # unlisted, but other sources cite them
     descriptions: dict[str, tuple[str, str]] = field(default_factory=dict)  # not listed
+    over_delivered: list[int] = field(default_factory=list)
 
     @property
     def errors(self) -> list[FixtureError]:
@@ -123,6 +148,11 @@ class RegisterImport:
             "source."
             for line, slug in self.merged
         ]
+        if self.over_delivered:
+            lines.append(
+                "More delivered than ordered, kept on the citation but not as the deal's units "
+                "delivered, on line(s) " + ", ".join(map(str, self.over_delivered[:20]))
+            )
         if self.unlisted:
             shown = ", ".join(self.unlisted[:20]) + (" …" if len(self.unlisted) > 20 else "")
             action = "deleted" if self.pruned else "kept (--prune deletes them)"
@@ -150,6 +180,7 @@ class RegisterImport:
                 description: {"category": category, "placed": how}
                 for description, (category, how) in sorted(self.descriptions.items())
             },
+            "over_delivered": self.over_delivered,
             "notices": self.notices(),
         }
         return document
@@ -179,16 +210,26 @@ def register_import(
         FixtureError(path=name, message=message, line=line or None, field=column)
         for line, column, message in register.problems + builder.problems
     ]
+    if prune and not register.complete:
+        # A deal an export of some countries does not list may be outside its selection.
+        problems.insert(0, FixtureError(path=name, message=PRUNE_NEEDS_ALL, field="--prune"))
     load = records_load(
         records=records,
         name=name,
         dry_run=dry_run or bool(problems),
         with_changes=with_changes,
         progress=progress,
+        reason=f"import_sipri {name}"[:100],
     )
     if problems:
         load.errors = sorted(problems + load.errors, key=lambda error: error.line or 0)
         load.counts, load.changes = {}, None
+    elif load.ok and builder.kept:
+        for label, count in builder.kept.items():
+            load.counts.setdefault(label, ModelCounts()).unchanged += count
+            load.records += count
+        order = [model._meta.label_lower for model in WRITE_ORDER]
+        load.counts = dict(sorted(load.counts.items(), key=lambda item: order.index(item[0])))
     outcome = RegisterImport(
         load=load,
         rows=len(register.rows),
@@ -196,6 +237,7 @@ def register_import(
         merged=builder.merged,
         unlisted=builder.unlisted(),
         descriptions=builder.descriptions,
+        over_delivered=builder.over_delivered,
     )
     if prune and outcome.unlisted and load.ok and not dry_run:
         outcome.pruned, outcome.kept = _prune(outcome.unlisted)
@@ -229,14 +271,19 @@ def row_derived(row: RegisterRow, recipient: PartyPlace, supplier: PartyPlace) -
     else:
         stage = Deal.Stage.SIGNED
     year = f"({row.ordered})" if row.ordered else "(year of order not known)"
+    delivered_units, delivered_uncertain = row.delivered, row.delivered_uncertain
+    if row.quantity is not None and (row.delivered or 0) > row.quantity:
+        # More delivered than ordered (production beyond the order): the deal cannot hold it;
+        # its citation keeps both of SIPRI's figures.
+        delivered_units, delivered_uncertain = None, False
     return _Derived(
         values={
             "title": f"{row.designation} for {recipient.name} from {supplier.name} {year}"[:300],
             "stage": str(stage),
             "quantity": row.quantity,
             "quantity_uncertain": row.quantity_uncertain,
-            "quantity_delivered": row.delivered,
-            "quantity_delivered_uncertain": row.delivered_uncertain,
+            "quantity_delivered": delivered_units,
+            "quantity_delivered_uncertain": delivered_uncertain,
             "signed": str(row.ordered) if row.ordered else None,
             "signed_uncertain": row.ordered_uncertain,
             "condition": row.condition,
@@ -278,6 +325,9 @@ class _Records:
         self.descriptions: dict[str, tuple[str, str]] = {}
         self.matched: set[str] = set()
         self.cited: set[str] = set()
+        # Records left out because the database holds them exactly so: unchanged, by model.
+        self.kept: dict[str, int] = defaultdict(int)
+        self.over_delivered: list[int] = []  # lines listing more delivered than ordered
         generated = register.generated
         self.source_slug = SOURCE_PREFIX + (
             generated.strftime("%Y-%m-%d-%H%M%S") if generated else "undated"
@@ -450,9 +500,14 @@ class _Records:
         previous = self._previous_rows()
         articles = self._article_deals()
         by_base = self._merged_by_base(previous)
+        cited = self._citations_held()
         records: list[tuple[int, dict]] = []
+        deliveries: list[tuple[int, str, list[int]]] = []
+        known: set[str] = set()  # the deals the database holds
         for key, row, recipient, supplier in keyed:
             derived = row_derived(row, recipient, supplier)
+            if row.delivered is not None and derived.values["quantity_delivered"] is None:
+                self.over_delivered.append(row.line)
             platform = platform_of[_name_key(row.designation)]
             deal = existing.get(key)
             if deal is None and "--" not in key and key in by_base:
@@ -475,21 +530,54 @@ class _Records:
                 }
             else:
                 fields = self._merged(deal, derived, previous.get(deal["slug"]))
+                known.add(deal["slug"])
             slug = fields["slug"]
             self.matched.add(slug)
             fields["buyer"] = [deal["buyer__code"] if deal else recipient.code]
             fields["seller"] = [deal["seller__code"] if deal else supplier.code]
             fields["platform"] = [deal["platform__slug"] if deal else platform]
-            records.append((row.line, {"model": "dashboard.deal", "fields": fields}))
-            records.append((row.line, self._citation(slug, row, derived)))
-            for year in derived.deliveries:
-                records.append(
-                    (
-                        row.line,
-                        {"model": "dashboard.delivery", "fields": {"deal": [slug], "year": year}},
-                    )
-                )
+            # A deal or citation the database holds exactly so is unchanged: it need not be
+            # checked and compared again (a second import of the register then checks the
+            # export's text, and the few rows that changed).
+            if deal is None or not _same(fields, deal):
+                records.append((row.line, {"model": "dashboard.deal", "fields": fields}))
+            else:
+                self.kept["dashboard.deal"] += 1
+            citation = self._citation(slug, row, derived)
+            if not _same(citation["fields"], cited.get(slug)):
+                records.append((row.line, citation))
+            else:
+                self.kept["dashboard.dealcitation"] += 1
+            deliveries.append((row.line, slug, derived.deliveries))
+        # A year of delivery the database holds already is unchanged: it has nothing but its
+        # key. Only the others go to the loader (on a second import, half the records fewer).
+        have = self._existing_deliveries([slug for _, slug, _ in deliveries if slug in known])
+        for line, slug, years in deliveries:
+            for year in years:
+                if (slug, year) in have:
+                    self.kept["dashboard.delivery"] += 1
+                    continue
+                fields = {"deal": [slug], "year": year}
+                records.append((line, {"model": "dashboard.delivery", "fields": fields}))
         return records
+
+    def _citations_held(self) -> dict[str, dict]:
+        """This export's citations the database holds already, by deal, as records give them."""
+        rows = DealCitation.objects.filter(source__slug=self.source_slug).values(
+            "deal__slug", "source__slug", *CITATION_FIELDS
+        )
+        held = {}
+        for row in rows.iterator(chunk_size=5000):
+            row["deal"], row["source"] = [row.pop("deal__slug")], [row.pop("source__slug")]
+            held[row["deal"][0]] = row
+        return held
+
+    def _existing_deliveries(self, slugs: list[str]) -> set[tuple[str, int]]:
+        found = set()
+        for chunk in chunks(slugs, KEYS_PER_QUERY):
+            rows = Delivery.objects.filter(deal__slug__in=chunk)
+            found.update(rows.values_list("deal__slug", "year"))
+        return found
 
     def _citation(self, slug: str, row: RegisterRow, derived: _Derived) -> dict:
         values = derived.values
@@ -595,6 +683,26 @@ class _Records:
         return sorted(self.cited - self.matched)
 
 
+def _same(fields: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    """Whether a record's fields are what the database holds (`stored`, as values() gives it,
+    with a foreign key as its target's natural key under "name__key" or as a list)."""
+    if stored is None:
+        return False
+    for name, value in fields.items():
+        if isinstance(value, list):
+            have = stored.get(name)
+            if have is None:
+                have = [stored.get(f"{name}__{_KEY_OF[name]}")]
+            if list(have) != value:
+                return False
+        elif name not in stored or _comparable(stored[name]) != _comparable(value):
+            return False
+    return True
+
+
+_KEY_OF = {"buyer": "code", "seller": "code", "platform": "slug", "deal": "slug", "source": "slug"}
+
+
 def _stored(value: Any) -> Any:
     if isinstance(value, PartialDate):
         return value.isoformat()
@@ -602,13 +710,10 @@ def _stored(value: Any) -> Any:
 
 
 def _row_from_excerpt(excerpt: str) -> RegisterRow | None:
-    from dashboard.register.reading import WIDTH, _cells, _row_read
-
-    cells = _cells(excerpt)
+    cells = record_cells(excerpt)
     if cells is None or len(cells) != WIDTH:
         return None
-    scratch = RegisterFile(name="")
-    return _row_read(scratch, 0, excerpt, cells)
+    return record_read(RegisterFile(name=""), 0, excerpt, cells)
 
 
 def _slug(text: str) -> str:
@@ -631,10 +736,9 @@ def _free_slug(slug: str, taken: set[str]) -> str:
 
 def party_place_of_code(code: str) -> PartyPlace:
     """A successor state's place, from its ISO code (Russia, for the Soviet Union)."""
-    import pycountry
-
     country = pycountry.countries.get(alpha_2=code)
-    name = getattr(country, "common_name", None) or country.name
+    shown = {alpha_2: name for alpha_2, name in SPELLINGS.values()}
+    name = shown.get(code) or getattr(country, "common_name", None) or country.name
     return PartyPlace(code, name, "state", iso3=country.alpha_3)
 
 

@@ -86,6 +86,11 @@ class RegisterFile:
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
 
     @property
+    def complete(self) -> bool:
+        """Whether the export selects the transfers of all countries to all countries."""
+        return bool(self.notes) and "from all countries to all countries" in self.notes[0].lower()
+
+    @property
     def text(self) -> str:
         """The export as a readable text: its notes, its header, then one line per record."""
         return "\n".join([*self.notes, self.header, *(row.text for row in self.rows)]) + "\n"
@@ -175,12 +180,12 @@ def _records_read(register: RegisterFile, lines: list[str], *, start: int) -> No
         number += 1
         if not text.strip(", "):
             continue
-        cells = _cells(text)
+        cells = record_cells(text)
         # A line break that is not quoted ends the record early: join the next line, as long
         # as the two together still make at most one record.
         while (cells is None or len(cells) < WIDTH) and number < len(lines):
             joined = text + " " + lines[number].strip()
-            joined_cells = _cells(joined)
+            joined_cells = record_cells(joined)
             if joined_cells is not None and len(joined_cells) > WIDTH:
                 break
             text, cells = joined, joined_cells
@@ -191,18 +196,22 @@ def _records_read(register: RegisterFile, lines: list[str], *, start: int) -> No
                 (first + 1, "-", f"The record has {count}; a register row has {WIDTH}.")
             )
             continue
-        row = _row_read(register, first + 1, text, cells)
+        row = record_read(register, first + 1, text, cells)
         if row is not None:
             register.rows.append(row)
 
 
-def _cells(text: str) -> list[str] | None:
+def record_cells(text: str) -> list[str] | None:
+    """A record's cells, or None while a quote is open (the record goes on)."""
     if text.count('"') % 2:
         return None
     return next(csv.reader([text]), [])
 
 
-def _row_read(register: RegisterFile, line: int, text: str, cells: list[str]) -> RegisterRow:
+def record_read(
+    register: RegisterFile, line: int, text: str, cells: list[str]
+) -> RegisterRow | None:
+    """One record's figures; None, with its problems noted in `register`, when it has any."""
     cells = [cell.strip() for cell in cells]
     problems: list[tuple[str, str]] = []
 
