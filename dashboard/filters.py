@@ -295,6 +295,38 @@ def _no_filter(queryset, name, value):
     return queryset
 
 
+SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+
+
+class SwitchInput(forms.CheckboxInput):
+    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
+    off (or one given twice) is refused rather than taken as on."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else (values[0] if values else None)
+
+
+class SwitchField(forms.Field):
+    widget = SwitchInput
+
+    def to_python(self, value):
+        if value is None or value is False:
+            return False
+        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
+            return value.lower() in SWITCH_ON
+        raise forms.ValidationError(
+            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
+        )
+
+
+class SwitchFilter(filters.Filter):
+    field_class = SwitchField
+
+
 class TransferFilterSet(filters.FilterSet):
     """Filters of the transfers analysis, over deliveries. A party is a code or slug; with
     `fold` a former state counts as its successor on either side, in filters and rows."""
@@ -316,9 +348,8 @@ class TransferFilterSet(filters.FilterSet):
         empty_label=None,
         method=_no_filter,
     )
-    fold = filters.BooleanFilter(
+    fold = SwitchFilter(
         label="Count a former state with its successor (Russia, or the Soviet Union before it)",
-        widget=forms.CheckboxInput,
         method=_no_filter,
     )
 

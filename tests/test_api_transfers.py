@@ -72,3 +72,14 @@ def test_transfers_page_survives_any_query(client, register):
 def test_pair_figures_take_codes_in_either_case(reader_client, register):
     answer = reader_client.get("/api/ties/NATO/fr/").json()
     assert (answer["first"]["code"], answer["second"]["code"]) == ("FR", "nato")
+
+
+@pytest.mark.parametrize("query", ["fold=null", "fold=true&fold=true", "fold=yes"])
+def test_the_switch_takes_on_or_off_only(reader_client, register, query):
+    response = reader_client.get(f"/api/transfers/?{query}")
+    assert response.status_code == 400 and "fold" in response.json()
+
+
+def test_the_switch_off(reader_client, register):
+    answer = reader_client.get("/api/transfers/?fold=false").json()
+    assert answer["fold"] is False and answer["rows"][1]["code"] == "SUHH"
