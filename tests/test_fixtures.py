@@ -10,6 +10,7 @@ from django.core.management import call_command
 from dashboard.models import (
     Deal,
     DealCitation,
+    Delivery,
     Party,
     Person,
     Platform,
@@ -18,7 +19,7 @@ from dashboard.models import (
     Statement,
 )
 
-MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
+MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Delivery, Statement]
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
 
 
