@@ -10,7 +10,6 @@ from django.core.management import call_command
 from dashboard.models import (
     Deal,
     DealCitation,
-    Delivery,
     Party,
     Person,
     Platform,
@@ -19,7 +18,7 @@ from dashboard.models import (
     Statement,
 )
 
-MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Delivery, Statement]
+MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
 
 
