@@ -421,13 +421,13 @@ def test_a_batch_replacing_the_citations_with_the_text_is_checked_as_a_whole(
 
 def test_loading_twice_changes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE)
-    assert not failed and "67 created, 0 updated." in out
+    assert not failed and "86 created, 0 updated." in out
     first = snapshot()
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed
     assert out.splitlines()[-1] == "Nothing changed."
     assert all(created == updated == 0 for created, updated, _ in counts(out).values())
-    assert sum(unchanged for _, _, unchanged in counts(out).values()) == 67
+    assert sum(unchanged for _, _, unchanged in counts(out).values()) == 86
     assert snapshot() == first
 
 
@@ -461,7 +461,7 @@ def test_a_dry_run_shows_the_changes_and_writes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE, dry_run=True)
     assert not failed
     assert counts(out)["dashboard.statement"] == (16, 0, 0)
-    assert out.splitlines()[-1] == "Dry run: 67 would be created, 0 updated; nothing was written."
+    assert out.splitlines()[-1] == "Dry run: 86 would be created, 0 updated; nothing was written."
     assert not Party.objects.exists()
 
 

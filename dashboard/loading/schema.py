@@ -20,14 +20,21 @@ from django.db.models import F, Q, signals
 from django.db.models.base import ModelState
 
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     PlatformAlias,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 
@@ -45,6 +52,13 @@ WRITE_ORDER: list[type[models.Model]] = [
     DealCitation,
     Delivery,
     Statement,
+    StandingBody,
+    StandingBodyCitation,
+    Engagement,
+    EngagementParticipant,
+    EngagementCitation,
+    Agreement,
+    AgreementCitation,
 ]
 
 # The record fields whose values make up each model's `natural_key()`; a foreign key contributes
@@ -59,6 +73,13 @@ KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     DealCitation: ("deal", "source"),
     Delivery: ("deal", "year"),
     Statement: ("slug",),
+    StandingBody: ("slug",),
+    StandingBodyCitation: ("body", "source"),
+    Engagement: ("slug",),
+    EngagementParticipant: ("engagement", "person"),
+    EngagementCitation: ("engagement", "source"),
+    Agreement: ("slug",),
+    AgreementCitation: ("agreement", "source"),
 }
 
 # Models whose clean() reads a related record, and what it reads: it runs once that record's
@@ -67,6 +88,9 @@ CLEAN_NEEDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     PlatformAlias: ("platform", ("name",)),
     DealCitation: ("source", ("title", "text")),
     Statement: ("source", ("title", "text")),
+    StandingBodyCitation: ("source", ("title", "text")),
+    EngagementCitation: ("source", ("title", "text")),
+    AgreementCitation: ("source", ("title", "text")),
 }
 
 _MISSING = object()
