@@ -689,6 +689,19 @@ class SearchView(KeptContentMixin, TemplateView):
             ),
             ("People", "person-list", filters.PersonFilterSet, Person.objects.all()),
             ("Sources", "source-list", filters.SourceFilterSet, Source.objects.defer("text")),
+            (
+                "Engagements",
+                "engagement-list",
+                filters.EngagementFilterSet,
+                Engagement.objects.all(),
+            ),
+            (
+                "Standing bodies",
+                "standingbody-list",
+                filters.StandingBodyFilterSet,
+                StandingBody.objects.all(),
+            ),
+            ("Agreements", "agreement-list", filters.AgreementFilterSet, Agreement.objects.all()),
         ]
         matches = [
             filterset_class({"q": query}, queryset=queryset).qs

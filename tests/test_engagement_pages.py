@@ -110,7 +110,7 @@ def test_standing_body_and_agreement_tables_filter_and_export(client, india_russ
     assert bodies[0]["Under"].startswith("India-Russia Intergovernmental Commission")
     assert bodies[0]["Sessions"] == "1"
     assert csv_rows(client, "/standing-bodies/?party=PK&_export=csv") == []
-    agreements = csv_rows(client, "/agreements/?status=negotiating&_export=csv")
+    agreements = csv_rows(client, "/agreements/?status=signed&_export=csv")
     assert [row["Slug"] for row in agreements] == ["technology-agreement-test"]
     assert csv_rows(client, "/agreements/?status=in_force&_export=csv") == []
 
@@ -186,3 +186,19 @@ def test_the_navigation_links_the_new_tables(client, india_russia):
     html = page(client, "/")
     for name in ["engagement-list", "agreement-list", "standingbody-list"]:
         assert f'href="{reverse(f"dashboard:{name}")}"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "group", "expected"),
+    [
+        ("Sindoor", "Engagements", "Operation Sindoor"),
+        ("IRIGC", "Standing bodies", "India-Russia Intergovernmental Commission"),
+        ("Technology agreement", "Agreements", "Technology agreement (test record)"),
+    ],
+)
+def test_the_search_box_finds_engagements_bodies_and_agreements(
+    client, india_russia, query, group, expected
+):
+    html = page(client, reverse("dashboard:search") + f"?q={query}")
+    section = html.split(f">{group} <span", 1)[1].split("</section>", 1)[0]
+    assert expected in section
