@@ -426,6 +426,9 @@ def dashboard_tables_clear() -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
             return
+    # Engagements, bodies and agreements are not generated, but rest on what is: they go first.
+    for model in [models.Agreement, models.Engagement, models.StandingBody]:
+        model.objects.all().delete()
     for model in reversed(list(MODELS.values())):
         model.objects.all().delete()
 
