@@ -12,8 +12,9 @@ both files, then again on the same file (which writes nothing); loaddata on the 
 on PostgreSQL, COPY FROM STDIN of exactly the rows load_fixtures wrote (dumped to one CSV file
 per table), all tables in dependency order in one transaction, from a bare Python process with
 psycopg. Time is the process's wall time, start-up included; peak memory is its maximum resident
-set size, from the kernel. Prints a Markdown table; writes the figures as JSON under
-bench/results/.
+set size, from the kernel. Every way must leave the same rows in every table, or the script
+stops with an error. Prints a Markdown table; writes the figures as JSON under bench/results/
+(or --results DIR).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,7 +41,9 @@ RESULTS = ROOT / "bench" / "results"
 # citations, 20,000 sources, 1,000,000 statements.
 RECORDS_AT_SCALE_1 = 1_232_867
 SEED = 1
-PREFIX = "bench_load_"
+# Each run's own databases: two runs on one server (two checkouts, say) must not drop each
+# other's.
+PREFIX = f"bench_load_{uuid.uuid4().hex[:8]}_"
 
 
 # --- databases ----------------------------------------------------------------------------------
@@ -130,8 +134,8 @@ def manage(arguments: list[str], *, url: str) -> None:
 
 def timed(command: list[str], *, url: str) -> tuple[float, float]:
     """Run a command in a new process: its wall time in seconds and its peak memory in MB, the
-    resident memory of the process and its children together (load_fixtures' writer process,
-    on PostgreSQL): the kernel's peak of the largest one, or the largest sum sampled."""
+    resident memory of the process and its children together: the kernel's peak of the
+    largest one, or the largest sum sampled."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -221,8 +225,8 @@ def fixtures_write(records: int, folder: Path, *, url: str) -> tuple[Path, Path,
 
 
 def tables_in_order(url: str) -> list[tuple[str, list[str]]]:
-    """The dashboard's data tables (no history) with their columns, each after those its foreign
-    keys point to."""
+    """The dashboard's data tables (no history, no data version) with their columns, each after
+    those its foreign keys point to."""
     import psycopg
 
     with psycopg.connect(url) as connection:
@@ -231,7 +235,9 @@ def tables_in_order(url: str) -> list[tuple[str, list[str]]]:
             for (name,) in connection.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename LIKE 'dashboard\\_%' "
-                "AND tablename NOT LIKE 'dashboard\\_historical%'"
+                "AND tablename NOT LIKE 'dashboard\\_historical%' "
+                # The cache's data version is no data: migrate writes its one row.
+                "AND tablename <> 'dashboard_dataversion'"
             )
         ]
         edges = connection.execute(
@@ -352,7 +358,9 @@ def size_measure(records: int, *, databases: Databases, folder: Path, loaddata: 
         csv_bytes = sum(p.stat().st_size for p in copy_folder.glob("*.csv"))
         rows.append(_row(count, "COPY", "CSV", None, seconds, None, peak, size=csv_bytes))
     if len({json.dumps(c, sort_keys=True) for c in counts.values()}) > 1:
-        print(f"Warning: the loads left different rows: {counts}", file=sys.stderr)
+        raise SystemExit(f"The loads left different rows: {counts}")
+    for row in rows:
+        row["rows"] = counts[(row["command"], row["format"])]
     for path in (lines, array):
         path.unlink()
     return rows
@@ -424,6 +432,9 @@ def main() -> None:
         "or every size; it takes about 5 minutes per 100,000 records on PostgreSQL)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the folder the figures are written to"
+    )
     parser.add_argument("--copy-in", type=Path, help=argparse.SUPPRESS)  # the COPY process
     options = parser.parse_args()
     if options.copy_in:
@@ -448,10 +459,10 @@ def main() -> None:
         finally:
             databases.close()
     ratios_add(rows)
-    results_write(rows, engine=engine, path=options.json)
+    results_write(rows, engine=engine, path=options.json, folder=options.results)
 
 
-def results_write(rows: list[dict], *, engine: str, path: Path | None) -> None:
+def results_write(rows: list[dict], *, engine: str, path: Path | None, folder: Path) -> None:
     table = markdown(rows, engine=engine)
     print(table)
     document = {
@@ -463,10 +474,10 @@ def results_write(rows: list[dict], *, engine: str, path: Path | None) -> None:
         "runs": rows,
         "table": table,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     text = json.dumps(document, indent=2, ensure_ascii=False)
-    (RESULTS / f"load-{engine.lower()}-{stamp}.json").write_text(text, encoding="utf-8")
+    (folder / f"load-{engine.lower()}-{stamp}.json").write_text(text, encoding="utf-8")
     if path:
         path.write_text(text, encoding="utf-8")
 

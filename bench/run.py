@@ -54,10 +54,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--loader-records", type=int, default=100_000)
     parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the folder the figures are written to"
+    )
+    parser.add_argument(
         "--page-cache",
         choices=["both", "on", "off"],
         default="both",
-        help="measure with the list pages' rendered pieces kept (repeat views), without "
+        help="measure with the pages' rendered content cached (repeat views), without "
         "(every view rendered), or both",
     )
     return parser.parse_args(argv)
@@ -78,6 +81,7 @@ def server_env(database_url: str) -> dict[str, str]:
         # Every request comes from one address: the API's throttling of anonymous reads would
         # answer most of them 429.
         DASHBOARD_API_ANON_RATE="off",
+        DASHBOARD_EXPORT_ANON_RATE="off",
     )
     if redis_answers():
         env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -356,11 +360,11 @@ def loader_compare(env, records: int) -> dict:
 
 
 def page_cache_runs(choice: str) -> list[tuple[str, str]]:
-    """(name, DASHBOARD_PAGE_CACHE_SECONDS) of each run: list pages keep their rendered form
+    """(name, DASHBOARD_PAGE_CACHE_SECONDS) of each run: pages cache their rendered form
     and table per address and data version; with 0 every view renders them again (the cost
     of a first view of each address). Figures over the whole data stay cached in both."""
-    kept, rendered = ("repeat views", "3600"), ("every view rendered", "0")
-    return {"both": [kept, rendered], "on": [kept], "off": [rendered]}[choice]
+    cached, rendered = ("repeat views", "3600"), ("every view rendered", "0")
+    return {"both": [cached, rendered], "on": [cached], "off": [rendered]}[choice]
 
 
 def machine() -> str:
@@ -404,11 +408,11 @@ def main(argv=None) -> int:
     if args.loader:
         result["loader"] = loader_compare(env, args.loader_records)
         print("\n" + result["loader"].get("table", ""))
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     stamp = result["when"].replace(":", "").replace("+0000", "")
-    path = RESULTS / f"run-scale{args.scale:g}-{stamp}.json"
+    path = args.results / f"run-scale{args.scale:g}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2))
-    print(f"\nWritten to {path.relative_to(ROOT)}", file=sys.stderr)
+    print(f"\nWritten to {path}", file=sys.stderr)
     return 0
 
 

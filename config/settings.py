@@ -7,8 +7,10 @@ DATABASE_URL        e.g. postgres://user@host:5432/name; a SQLite file by defaul
 DJANGO_SECURE_*     turn parts of the HTTPS hardening off when DJANGO_DEBUG is off (README).
 DASHBOARD_LOGIN_REQUIRED "1" makes every page need a login; reading is open otherwise.
 DJANGO_AXES_*       the sign-in lock-out: failures allowed, minutes locked (README).
-DASHBOARD_PAGE_CACHE_SECONDS how long rendered tables are kept (3600; 0 renders every view).
+DASHBOARD_PAGE_CACHE_SECONDS how long rendered pages are cached (3600; 0 renders every view).
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
+DJANGO_LOG_LEVEL    what reaches the log on stderr (WARNING; INFO, DEBUG for more).
+DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
 """
 
 import os
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The data version, read once a request, keys everything cached (dashboard/cache.py).
+    "dashboard.cache.DataVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,9 +138,13 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The list pages keep their rendered filter form and table for this long. Kept pieces are keyed
+# Pages cache their rendered content for this long. Cached pieces are keyed
 # by the data version (dashboard/cache.py), so an edit or a load shows at once; 0 turns it off.
 DASHBOARD_PAGE_CACHE_SECONDS = int(os.environ.get("DASHBOARD_PAGE_CACHE_SECONDS", "3600"))
+# An export holds at most this many rows (0: no cap); past it, the reader is asked to narrow
+# the filters. XLSX, the slowest, writes 50,000 deals in about 10 s on a busy two-core machine,
+# inside gunicorn's 30 s timeout (bench/README.md).
+DASHBOARD_EXPORT_MAX_ROWS = int(os.environ.get("DASHBOARD_EXPORT_MAX_ROWS", "50000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,7 +176,7 @@ STORAGES = {
 # elsewhere, say a proxy that terminates TLS (README, "Serving in production").
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe over plain HTTP, straight to the server.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 60 * 60))
 )
@@ -209,8 +217,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/dashboard_table.html"
 
 # --- Who may do what ---------------------------------------------------------------------------
 # Reading is open unless DASHBOARD_LOGIN_REQUIRED is on; then every page needs a login but the
-# sign-in page itself, /health/ and the static files (README, "Who may do what"). Writing is the
-# admin's, for staff in the groups that migration 0004 creates.
+# sign-in page itself, /health/, /ready/ and the static files (README, "Who may do what").
+# Writing is the admin's, for staff in the groups that migration 0004 creates.
 DASHBOARD_LOGIN_REQUIRED = env_bool("DASHBOARD_LOGIN_REQUIRED")
 if DASHBOARD_LOGIN_REQUIRED:
     MIDDLEWARE.insert(
@@ -257,6 +265,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("DASHBOARD_API_ANON_RATE", "120/minute"),
         "failed_authentication": env_rate("DASHBOARD_API_FAILED_AUTH_RATE", "10/hour"),
+        # The list pages' exports (?_export=), for anonymous readers (dashboard/views.py).
+        "export": env_rate("DASHBOARD_EXPORT_ANON_RATE", "10/minute"),
     },
     # Throttles count the address the request comes from. DRF would otherwise believe any
     # X-Forwarded-For header, so that a client could name a new address with every request.
@@ -293,4 +303,18 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dashboard.api.schema.document_errors",
     ],
+}
+
+
+# --- Logging -------------------------------------------------------------------------------------
+# Everything worth a look goes to stderr, where gunicorn and runserver show it: with debug off,
+# Django's own defaults would send a server error only to e-mail, which is not set up.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
 }

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.api import tokens
@@ -54,6 +55,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # simple-history saves a revert after checking only that the user may view the record.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        if not str(version_id).isdigit():
+            raise Http404("No such version.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -195,3 +195,221 @@ def overview_panels(rows: dict) -> list[dict]:
             empty="No statement concerns a platform yet.",
         ),
     ]
+
+
+def transfer_links(row: dict, group: str, query) -> dict:
+    """Where a transfers row leads: `url`, its party's page (a party row) or the transfers
+    narrowed to it; `drill`, the transfers narrowed to it, one row a year (or per supplier,
+    for a year or a category)."""
+    params = {k: v for k, v in query.items() if k not in ("page", "_export", "sort")}
+    if group in ("supplier", "recipient"):
+        drill = list_url("transfer-list", **{**params, group: row["code"], "group": "year"})
+        url = reverse("dashboard:party-detail", kwargs={"code": row["code"]})
+    elif group == "year":
+        drill = list_url(
+            "transfer-list",
+            **{**params, "year_min": row["code"], "year_max": row["code"], "group": "supplier"},
+        )
+        url = drill
+    else:
+        drill = list_url(
+            "transfer-list", **{**params, "category": row["code"], "group": "supplier"}
+        )
+        url = drill
+    return {"url": url, "drill": drill}
+
+
+def transfers(rows: list[dict], group: str) -> dict:
+    """The transfers rows as bars: TIV, one bar a row, each leading to the rows behind it."""
+    return {
+        "labels": [row["name"] for row in rows],
+        "datasets": [{"label": "TIV (millions)", "data": [row["tiv"] for row in rows]}],
+        "links": [row["drill"] for row in rows],
+        "shares": [row["share"] for row in rows],
+    }
+
+
+def _tiv(number) -> str:
+    return f"{number:,.1f}"
+
+
+def _period_bounds(label: str) -> tuple[str, str]:
+    """ "2019–23" -> ("2019", "2023")."""
+    start, end = label.split("–")
+    return start, start[: 4 - len(end)] + end
+
+
+def period_shares_panel(result: dict, *, party, side: str, fold: bool) -> dict:
+    """A party's partners' shares of its imports (side "recipient": its suppliers) or exports
+    by five-year period, as stacked bars of per cent, each bar leading to the transfers."""
+    other = "supplier" if side == "recipient" else "recipient"
+    extra = {"fold": "on"} if fold else {}
+
+    def link(code, period):
+        start, end = _period_bounds(period)
+        params = {side: party.code, "year_min": start, "year_max": end, "group": other, **extra}
+        if code:
+            params.update({other: code, "group": "year"})
+        return list_url("transfer-list", **params)
+
+    datasets = [
+        {
+            "label": s["name"],
+            "data": s["shares"],
+            "links": [link(s["code"], p) for p in result["periods"]],
+        }
+        for s in result["series"]
+    ]
+    rows = [
+        {
+            "cells": [period, s["name"], f"{share:.1f}", _tiv(tiv)],
+            "url": link(s["code"], period),
+        }
+        for i, period in enumerate(result["periods"])
+        for s in result["series"]
+        for share, tiv in [(s["shares"][i], s["tiv"][i])]
+        if tiv
+    ]
+    whose = "suppliers" if side == "recipient" else "recipients"
+    what = "imports" if side == "recipient" else "exports"
+    return panel(
+        id=f"{whose}-by-period",
+        title=f"{party.name}'s {whose}: shares of its {what} by five-year period (%)",
+        kind="bar",
+        stacked=True,
+        chart={"labels": result["periods"], "datasets": datasets},
+        headers=["Period", whose.capitalize()[:-1], "Share (%)", "TIV (millions)"],
+        rows=rows,
+        empty=f"No deliveries {'to' if side == 'recipient' else 'from'} {party.name} are listed.",
+    )
+
+
+def recipients_panel(rows: list[dict], *, party, fold: bool) -> dict:
+    extra = {"fold": "on"} if fold else {}
+    links = [
+        list_url("transfer-list", supplier=party.code, recipient=r["code"], group="year", **extra)
+        for r in rows
+    ]
+    return panel(
+        id="recipients",
+        title=f"{party.name}'s recipients (TIV, millions)",
+        kind="horizontalBar",
+        chart={
+            "labels": [r["name"] for r in rows],
+            "datasets": [{"label": "TIV (millions)", "data": [r["tiv"] for r in rows]}],
+            "links": links,
+        },
+        headers=["Recipient", "TIV (millions)", "Share (%)"],
+        rows=_linked(rows, links, lambda r: [r["name"], _tiv(r["tiv"]), f"{r['share']:.1f}"]),
+        empty=f"{party.name} supplies no listed deliveries.",
+    )
+
+
+def imports_exports_panel(rows: list[dict], *, party, fold: bool) -> dict:
+    extra = {"fold": "on"} if fold else {}
+    years = [str(r["year"]) for r in rows]
+
+    def links(side, group):
+        return [
+            list_url(
+                "transfer-list", **{side: party.code}, year_min=y, year_max=y, group=group, **extra
+            )
+            for y in years
+        ]
+
+    imports, exports = links("recipient", "supplier"), links("supplier", "recipient")
+    return panel(
+        id="imports-exports",
+        title=f"{party.name}'s imports and exports by year (TIV, millions)",
+        kind="bar",
+        chart={
+            "labels": years,
+            "datasets": [
+                {"label": "Imports", "data": [r["imports"] for r in rows], "links": imports},
+                {"label": "Exports", "data": [r["exports"] for r in rows], "links": exports},
+            ],
+        },
+        headers=["Year", "Imports", "Exports"],
+        rows=_linked(
+            rows, imports, lambda r: [str(r["year"]), _tiv(r["imports"]), _tiv(r["exports"])]
+        ),
+        empty=f"No deliveries to or from {party.name} are listed.",
+    )
+
+
+def pair_transfers_panel(rows: list[dict], *, first, second, fold: bool) -> dict:
+    extra = {"fold": "on"} if fold else {}
+    years = [str(r["year"]) for r in rows]
+
+    def links(to, source):
+        return [
+            list_url(
+                "transfer-list",
+                recipient=to.code,
+                supplier=source.code,
+                year_min=y,
+                year_max=y,
+                group="category",
+                **extra,
+            )
+            for y in years
+        ]
+
+    to_first, to_second = links(first, second), links(second, first)
+    return panel(
+        id="pair-transfers",
+        title="Deliveries by year, both ways (TIV, millions)",
+        kind="bar",
+        chart={
+            "labels": years,
+            "datasets": [
+                {
+                    "label": f"To {first.name} from {second.name}",
+                    "data": [r["to_first"] for r in rows],
+                    "links": to_first,
+                },
+                {
+                    "label": f"To {second.name} from {first.name}",
+                    "data": [r["to_second"] for r in rows],
+                    "links": to_second,
+                },
+            ],
+        },
+        headers=["Year", f"To {first.name}", f"To {second.name}"],
+        rows=_linked(
+            rows, to_first, lambda r: [str(r["year"]), _tiv(r["to_first"]), _tiv(r["to_second"])]
+        ),
+        empty=f"No deliveries between {first.name} and {second.name} are listed.",
+    )
+
+
+def leaders_panels(leaders: dict, *, year_min=None, year_max=None) -> list[dict]:
+    """The largest importers and exporters of a period, as horizontal bars."""
+    span = {"year_min": year_min, "year_max": year_max}
+    made = []
+    for key, side, title in (
+        ("importers", "recipient", "Largest importers"),
+        ("exporters", "supplier", "Largest exporters"),
+    ):
+        rows = leaders[key]
+        links = [
+            list_url("transfer-list", **{side: r["code"]}, group="year", **span) for r in rows
+        ]
+        made.append(
+            panel(
+                id=key,
+                title=f"{title} (TIV, millions; share of all deliveries)",
+                kind="horizontalBar",
+                chart={
+                    "labels": [r["name"] for r in rows],
+                    "datasets": [{"label": "TIV (millions)", "data": [r["tiv"] for r in rows]}],
+                    "links": links,
+                },
+                headers=["Party", "TIV (millions)", "Share (%)"],
+                rows=_linked(
+                    rows, links, lambda r: [r["name"], _tiv(r["tiv"]), f"{r['share']:.1f}"]
+                ),
+                empty="No deliveries are listed for this period.",
+            )
+        )
+    return made

@@ -14,7 +14,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 
 from dashboard.models import Person, Platform, PlatformAlias, Source, Statement
 from dashboard.partial_dates import PartialDate
@@ -612,8 +612,7 @@ class Drafted:
 
 
 def _shorten(text: str, limit: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    return Truncator(" ".join(text.split())).chars(limit)
 
 
 def slug_free(*, base: str, taken: set[str], limit: int = 120) -> str:

@@ -15,6 +15,7 @@ from dashboard.cache import cached
 from dashboard.models import (
     Agreement,
     Deal,
+    Delivery,
     Engagement,
     Party,
     Person,
@@ -69,12 +70,13 @@ class QuickSelect(forms.Select):
 
 
 def party_choices():
-    """(ISO code, name) of every party, read once per change of the data."""
+    """(code, name) of every party (an ISO code, or a slug for a party with none), read once
+    per change of the data."""
     return cached("party-choices", lambda: list(Party.objects.values_list("code", "name")))
 
 
 def party_id(code):
-    """The id of the party with this ISO code (None for none), read once per change of the
+    """The id of the party with this code (None for none), read once per change of the
     data. Filters compare ids: the database then knows which party it plans for (one buyer
     holds a fifth of all deals), and needs no join to the parties."""
     return cached("party-ids", lambda: dict(Party.objects.values_list("code", "pk"))).get(code)
@@ -186,6 +188,14 @@ class DealFilterSet(YearRangeMixin):
     stage = filters.MultipleChoiceFilter(
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
+    condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
+    has_tiv = filters.ChoiceFilter(
+        label="TIV",
+        method="filter_has_tiv",
+        choices=[("yes", "With a TIV"), ("no", "Without a TIV")],
+        empty_label="Any",
+        help_text="Whether SIPRI gives the deal a trend-indicator value.",
+    )
     currency = filters.CharFilter(
         label="Currency", field_name="value_currency", lookup_expr="iexact", max_length=3
     )
@@ -212,6 +222,10 @@ class DealFilterSet(YearRangeMixin):
         return _search(
             queryset, ["title", "notes", "platform__name", "platform__aliases__name"], value
         )
+
+    def filter_has_tiv(self, queryset, name, value: str):
+        valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
+        return queryset.filter(valued if value == "yes" else ~valued)
 
     def filter_party(self, queryset, name, value: str):
         party = party_id(value)
@@ -251,6 +265,7 @@ class PlatformFilterSet(filters.FilterSet):
 
 class PartyFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="Name or code", method="search")
+    kind = filters.ChoiceFilter(choices=Party.Kind.choices, empty_label="Any")
 
     class Meta:
         model = Party
@@ -343,3 +358,90 @@ class AgreementFilterSet(YearRangeMixin):
 
     def search(self, queryset, name, value):
         return _search(queryset, ["name", "notes"], value)
+
+
+def _no_filter(queryset, name, value):
+    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
+    return queryset
+
+
+SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+
+
+class SwitchInput(forms.CheckboxInput):
+    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
+    off (or one given twice) is refused rather than taken as on."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else (values[0] if values else None)
+
+
+class SwitchField(forms.Field):
+    widget = SwitchInput
+
+    def to_python(self, value):
+        if value is None or value is False:
+            return False
+        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
+            return value.lower() in SWITCH_ON
+        raise forms.ValidationError(
+            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
+        )
+
+
+class SwitchFilter(filters.Filter):
+    field_class = SwitchField
+
+
+class TransferFilterSet(filters.FilterSet):
+    """Filters of the transfers analysis, over deliveries. A party is a code or slug; with
+    `fold` a former state counts as its successor on either side, in filters and rows."""
+
+    recipient = _party_filter("Recipient", "recipient", method="filter_party")
+    supplier = _party_filter("Supplier", "supplier", method="filter_party")
+    year_min = filters.NumberFilter(
+        label="From year", field_name="year", lookup_expr="gte", min_value=1900, max_value=9999
+    )
+    year_max = filters.NumberFilter(
+        label="To year", field_name="year", lookup_expr="lte", min_value=1900, max_value=9999
+    )
+    category = filters.ChoiceFilter(
+        label="Category", field_name="deal__platform__category", choices=Platform.Category.choices
+    )
+    group = filters.ChoiceFilter(
+        label="One row per",
+        choices=[(g, g.capitalize()) for g in ("supplier", "recipient", "year", "category")],
+        empty_label=None,
+        method=_no_filter,
+    )
+    fold = SwitchFilter(
+        label="Count a former state with its successor (Russia, or the Soviet Union before it)",
+        method=_no_filter,
+    )
+
+    class Meta:
+        model = Delivery
+        fields = []
+
+    @property
+    def rows_per(self) -> str:
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return data.get("group") or "supplier"
+
+    @property
+    def folded(self) -> bool:
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return bool(data.get("fold"))
+
+    def filter_party(self, queryset, name, value):
+        party = party_id(value)
+        if not party:
+            return queryset.none()
+        side = "deal__seller" if name.startswith("supplier") else "deal__buyer"
+        if self.folded:
+            return queryset.filter(Q(**{side: party}) | Q(**{f"{side}__successor": party}))
+        return queryset.filter(**{side: party})

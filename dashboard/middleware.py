@@ -12,7 +12,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
-from django.db.utils import InterfaceError, OperationalError
+from django.db.utils import DatabaseError, DataError, IntegrityError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,8 +24,9 @@ RETRY_AFTER_SECONDS = 60
 
 
 class DatabaseUnavailableMiddleware:
-    """Answer 503 with a Retry-After header when a view or its template cannot reach the
-    database (OperationalError: refused, timed out, locked; InterfaceError: connection closed)."""
+    """Answer 503 with a Retry-After header when a view or its template cannot use the database:
+    refused, timed out, locked, closed, or a file that is not a database. A refused value
+    (IntegrityError, DataError) is the request's fault or a bug, and stays a server error."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,7 +35,10 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError) or settings.DEBUG:
+        unavailable = isinstance(exception, DatabaseError) and not isinstance(
+            exception, IntegrityError | DataError
+        )
+        if not unavailable or settings.DEBUG:
             # With debug on, the developer wants the technical page.
             return None
         logger.error(

@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from dashboard.partial_dates import PartialDateField
@@ -645,8 +646,7 @@ class Statement(SlugModel):
         ]
 
     def __str__(self):
-        words = self.text if len(self.text) <= 60 else self.text[:57] + "…"
-        return f"{self.speaker}: {words}"
+        return f"{self.speaker}: {Truncator(self.text).chars(60)}"
 
     def get_absolute_url(self):
         return reverse("dashboard:statement-detail", kwargs={"slug": self.slug})
@@ -1090,3 +1090,14 @@ class AgreementCitation(ExcerptCitation):
         return (self.agreement.slug, self.source.slug)
 
     natural_key.dependencies = ["dashboard.agreement", "dashboard.source"]
+
+
+class DataVersion(models.Model):
+    """The version of the data that cached values were computed from (dashboard/cache.py): one
+    row, whose token is replaced on every change. In the database, so that every server process
+    sees a change at once, whatever cache each one has."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token

@@ -100,6 +100,12 @@ class PartialDate:
         return hash(self._key())
 
 
+def _is_expression(value) -> bool:
+    """Whether the value is a query expression (F, Value, Case/When as bulk_update makes,
+    a subquery...), which the database computes: never a date to read here."""
+    return hasattr(value, "resolve_expression")
+
+
 class PartialDateFormField(forms.CharField):
     """Accepts the ISO forms and "May 2025"; shows the stored value in ISO form for editing."""
 
@@ -130,6 +136,8 @@ class PartialDateField(models.CharField):
         return None if value in (None, "") else PartialDate.parse(value)
 
     def to_python(self, value):
+        if _is_expression(value):
+            return value
         if value in (None, "") or isinstance(value, PartialDate):
             return value or None
         if isinstance(value, datetime.date):
@@ -140,6 +148,8 @@ class PartialDateField(models.CharField):
             raise ValidationError(str(error), code="invalid") from None
 
     def get_prep_value(self, value):
+        if _is_expression(value):
+            return value
         if value is None or isinstance(value, PartialDate):
             return value and value.isoformat()
         try:
@@ -156,6 +166,8 @@ class PartialDateField(models.CharField):
         return value
 
     def get_db_prep_save(self, value, connection):
+        if _is_expression(value):
+            return value  # compiled by the query, its values prepared by this field
         value = self.to_python(value)
         return value.isoformat() if value else None
 

@@ -9,8 +9,24 @@ import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.query import ModelIterable
 
 from dashboard.cache import cached
@@ -18,6 +34,7 @@ from dashboard.models import (
     Agreement,
     Deal,
     DealCitation,
+    Delivery,
     Engagement,
     Party,
     Person,
@@ -266,6 +283,17 @@ def overview_data() -> dict:
     }
 
 
+def party_code(value: str) -> str | None:
+    """The code of the party `value` names, whatever its case (in, IN; NATO, nato), or None.
+    Codes cannot clash across case: Party.clean() refuses a slug that reads as an ISO code.
+    Read once per change of the data."""
+    codes = cached(
+        "party-codes",
+        lambda: {code.lower(): code for code in Party.objects.values_list("code", flat=True)},
+    )
+    return codes.get(value.lower())
+
+
 def pair_deals(*, first: Party, second: Party) -> QuerySet:
     return Deal.objects.between(first, second)
 
@@ -393,3 +421,248 @@ def record_last_changed(*, record: Model) -> datetime.datetime | None:
     """When `record` was last created, changed or loaded: its latest history row's date, in
     one query. None for a record with no history (synthetic data has none)."""
     return record.history.values_list("history_date", flat=True).first()
+
+
+# --- Transfers (SIPRI's register: trend-indicator values of delivered weapons) ----------------
+
+TRANSFER_GROUPS = ("supplier", "recipient", "year", "category")
+# The side of a deal each party-group reads.
+_SIDES = {"supplier": "deal__seller", "recipient": "deal__buyer"}
+PERIOD_YEARS = 5
+
+
+def delivery_tiv() -> Cast:
+    """A delivery's TIV: its deal's delivered TIV spread evenly over the deal's delivery years
+    (all the register allows), as an expression on Delivery rows. Floating point, in millions."""
+    # COUNT as a plain function, not Django's aggregate: no GROUP BY in the subquery, which
+    # the database then answers from the (deal, year) index alone, once per delivery row.
+    years = (
+        Delivery.objects.filter(deal=OuterRef("deal"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("n")
+    )
+    return Cast("deal__tiv_delivered", FloatField()) / Subquery(years)
+
+
+def _party_key(side: str, fold: bool) -> tuple[Coalesce | F, Coalesce | F]:
+    """The code and name a delivery counts under on `side`: the party's own, or, folded, its
+    successor's (the Soviet Union's deliveries count as Russia's)."""
+    if not fold:
+        return F(f"{side}__code"), F(f"{side}__name")
+    return (
+        Coalesce(f"{side}__successor__code", f"{side}__code"),
+        Coalesce(f"{side}__successor__name", f"{side}__name"),
+    )
+
+
+def _group_expressions(group: str, fold: bool) -> tuple:
+    if group in _SIDES:
+        return _party_key(_SIDES[group], fold)
+    if group == "year":
+        return F("year"), Cast("year", CharField())
+    if group == "category":
+        return F("deal__platform__category"), F("deal__platform__category")
+    raise ValueError(f"“{group}” is not a transfers grouping: {', '.join(TRANSFER_GROUPS)}.")
+
+
+def _with_shares(rows: list[dict]) -> list[dict]:
+    total = sum(row["tiv"] for row in rows)
+    for row in rows:
+        row["share"] = round(100 * row["tiv"] / total, 2) if total else 0.0
+        row["tiv"] = round(row["tiv"], 3)
+    return rows
+
+
+def _folded_names(rows: list[dict]) -> None:
+    """Names folded rows as SIPRI does: "Russia (or Soviet Union before it)"."""
+    predecessors: dict[str, list[str]] = {}
+    for code, name in Party.objects.filter(
+        successor__code__in=[row["code"] for row in rows]
+    ).values_list("successor__code", "name"):
+        predecessors.setdefault(code, []).append(name)
+    for row in rows:
+        if row["code"] in predecessors:
+            row["name"] = f"{row['name']} (or {' or '.join(predecessors[row['code']])} before it)"
+
+
+def transfer_totals(*, deliveries: QuerySet, group: str, fold: bool = False) -> list[dict]:
+    """The TIV of `deliveries` per `group` (supplier, recipient, year or category), with each
+    row's share of the total in per cent: [{"code", "name", "tiv", "share"}], largest first
+    (oldest first by year). Summed in the database, one query whatever the number of rows;
+    `fold` counts a former state as its successor."""
+    key, label = _group_expressions(group, fold)
+    rows = [
+        {"code": r["key"], "name": r["label"], "tiv": r["tiv"] or 0.0}
+        for r in deliveries.order_by()
+        .annotate(key=key, label=label)
+        .values("key", "label")
+        .annotate(tiv=Sum(delivery_tiv()))
+        .exclude(tiv=None)
+    ]
+    if group == "category":
+        labels = dict(Platform.Category.choices)
+        for row in rows:
+            row["name"] = labels.get(row["code"], row["code"] or "Unknown")
+    if fold and group in _SIDES:
+        _folded_names(rows)
+    if group == "year":
+        rows.sort(key=lambda row: row["code"])
+    else:
+        rows.sort(key=lambda row: (-row["tiv"], row["name"]))
+    return _with_shares(rows)
+
+
+def party_deliveries(*, party: Party, side: str, fold: bool = False) -> QuerySet:
+    """Deliveries to (`side` "recipient") or from ("supplier") `party`; with `fold`, also its
+    predecessors' (Russia with the Soviet Union)."""
+    field = _SIDES[side]
+    if fold:
+        return Delivery.objects.filter(Q(**{field: party}) | Q(**{f"{field}__successor": party}))
+    return Delivery.objects.filter(**{field: party})
+
+
+def transfer_periods(*, last_year: int, first_year: int) -> list[tuple[int, int]]:
+    """Five-year periods ending with `last_year`, back to the one holding `first_year`, oldest
+    first, as SIPRI reports them (2019–23, 2014–18, …)."""
+    periods = []
+    end = last_year
+    while end >= first_year:
+        periods.append((end - PERIOD_YEARS + 1, end))
+        end -= PERIOD_YEARS
+    return periods[::-1]
+
+
+def transfer_shares_by_period(
+    *,
+    deliveries: QuerySet,
+    group: str,
+    fold: bool = False,
+    last_year: int | None = None,
+    shown: int = 6,
+) -> dict:
+    """Each five-year period's shares of `deliveries` by `group` (a party's suppliers, say),
+    in per cent of the period's TIV: {"periods": [...], "series": [{"code", "name", "shares",
+    "tiv"}]}. The `shown` largest parties over all periods have a series each, the rest are
+    "Others". Summed in the database: one query per call, whatever the rows."""
+    bounds = deliveries.order_by().aggregate(first=Min("year"), last=Max("year"))
+    if bounds["last"] is None:
+        return {"periods": [], "series": []}
+    last = last_year or bounds["last"]
+    periods = transfer_periods(last_year=last, first_year=bounds["first"])
+    if not periods:
+        return {"periods": [], "series": []}
+    # Period index counted from the oldest period's start: whole years, so integer division.
+    start = periods[0][0]
+    key, label = _group_expressions(group, fold)
+    rows = (
+        deliveries.filter(year__gte=start, year__lte=last)
+        .order_by()
+        .annotate(
+            period=ExpressionWrapper((F("year") - start) / PERIOD_YEARS, IntegerField()),
+            key=key,
+            label=label,
+        )
+        .values("period", "key", "label")
+        .annotate(tiv=Sum(delivery_tiv()))
+        .exclude(tiv=None)
+    )
+    by_party: dict[str, dict] = {}
+    period_totals = [0.0] * len(periods)
+    for r in rows:
+        entry = by_party.setdefault(
+            r["key"], {"code": r["key"], "name": r["label"], "tiv": [0.0] * len(periods)}
+        )
+        entry["tiv"][r["period"]] += r["tiv"]
+        period_totals[r["period"]] += r["tiv"]
+    ranked = sorted(by_party.values(), key=lambda e: (-sum(e["tiv"]), e["name"]))
+    series, others = ranked[:shown], ranked[shown:]
+    if others:
+        series.append(
+            {
+                "code": "",
+                "name": "Others",
+                "tiv": [sum(e["tiv"][i] for e in others) for i in range(len(periods))],
+            }
+        )
+    if fold and group in _SIDES:
+        _folded_names(series)
+    for entry in series:
+        entry["shares"] = [
+            round(100 * tiv / total, 1) if total else 0.0
+            for tiv, total in zip(entry["tiv"], period_totals, strict=True)
+        ]
+        entry["tiv"] = [round(tiv, 3) for tiv in entry["tiv"]]
+    return {
+        "periods": [f"{a}–{str(b)[-2:]}" for a, b in periods],
+        "period_tiv": [round(t, 3) for t in period_totals],
+        "series": series,
+    }
+
+
+def party_transfers_by_year(*, party: Party, fold: bool = False) -> list[dict]:
+    """A party's imports and exports by year, TIV in millions: [{"year", "imports",
+    "exports"}], oldest first. Two queries."""
+    imports = transfer_totals(
+        deliveries=party_deliveries(party=party, side="recipient", fold=fold), group="year"
+    )
+    exports = transfer_totals(
+        deliveries=party_deliveries(party=party, side="supplier", fold=fold), group="year"
+    )
+    years: dict[int, dict] = {}
+    for kind, rows in (("imports", imports), ("exports", exports)):
+        for row in rows:
+            years.setdefault(row["code"], {"year": row["code"], "imports": 0.0, "exports": 0.0})
+            years[row["code"]][kind] = row["tiv"]
+    return [years[year] for year in sorted(years)]
+
+
+def pair_transfers_by_year(*, first: Party, second: Party, fold: bool = False) -> list[dict]:
+    """TIV delivered each year in both directions between two parties: [{"year",
+    "to_first", "to_second"}] ("to_first" is what `second` supplied to `first`). Two queries."""
+    directions = {
+        "to_first": party_deliveries(party=first, side="recipient", fold=fold).filter(
+            pk__in=party_deliveries(party=second, side="supplier", fold=fold).values("pk")
+        ),
+        "to_second": party_deliveries(party=second, side="recipient", fold=fold).filter(
+            pk__in=party_deliveries(party=first, side="supplier", fold=fold).values("pk")
+        ),
+    }
+    years: dict[int, dict] = {}
+    for name, deliveries in directions.items():
+        for row in transfer_totals(deliveries=deliveries, group="year"):
+            years.setdefault(row["code"], {"year": row["code"], "to_first": 0.0, "to_second": 0.0})
+            years[row["code"]][name] = row["tiv"]
+    return [years[year] for year in sorted(years)]
+
+
+def transfer_leaders(
+    *, year_min: int | None = None, year_max: int | None = None, limit: int = 10
+) -> dict:
+    """The largest importers and exporters in a period, by TIV of deliveries, with their
+    shares of all deliveries in it: {"importers": [...], "exporters": [...]}."""
+    deliveries = Delivery.objects.all()
+    if year_min is not None:
+        deliveries = deliveries.filter(year__gte=year_min)
+    if year_max is not None:
+        deliveries = deliveries.filter(year__lte=year_max)
+    return {
+        "importers": transfer_totals(deliveries=deliveries, group="recipient")[:limit],
+        "exporters": transfer_totals(deliveries=deliveries, group="supplier")[:limit],
+    }
+
+
+def party_transfers(*, party: Party, fold: bool = False, recipients_shown: int = 15) -> dict:
+    """A party's figures from the register, JSON-safe so they can be cached: its suppliers'
+    shares by five-year period, its recipients, its imports and exports by year."""
+    imports = party_deliveries(party=party, side="recipient", fold=fold)
+    exports = party_deliveries(party=party, side="supplier", fold=fold)
+    return {
+        "suppliers_by_period": transfer_shares_by_period(
+            deliveries=imports, group="supplier", fold=fold
+        ),
+        "recipients": transfer_totals(deliveries=exports, group="recipient", fold=fold)[
+            :recipients_shown
+        ],
+        "by_year": party_transfers_by_year(party=party, fold=fold),
+    }

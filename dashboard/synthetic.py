@@ -6,8 +6,9 @@ most records. Every quote and excerpt appears word for word in its source, so th
 the same rules as real data.
 
 `synthetic_records()` yields records that refer to each other by index; a sink turns them into
-database rows (PostgreSQL COPY, or batched INSERTs elsewhere) or fixture objects.
-Synthetic data has no edit history: the sinks write no history rows, on purpose.
+fixture objects with natural keys, written to a file or, through the loader's reading and
+writing (dashboard.loading), to the database. Synthetic data has no edit history: no history
+rows are written, on purpose.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
-from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from dashboard import models
+from dashboard.loading.schema import record_read
+from dashboard.loading.writing import BatchWriter
 from dashboard.search import full_text_indexes
 
 CATEGORIES = [value for value, _ in models.Platform.Category.choices if value != "other"]
@@ -304,70 +306,6 @@ def _value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-class DatabaseSink:
-    """Writes records as rows with ids index + 1: COPY on PostgreSQL, INSERTs elsewhere."""
-
-    batch_size = 20_000
-
-    def __init__(self):
-        self.buffers: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
-        self.counts: dict[str, int] = {}
-
-    def add(self, model_name: str, index: int, fields: dict) -> None:
-        model = MODELS[model_name]
-        columns, values = ["id"], [index + 1]
-        defaults = {
-            field.name: field.get_default()
-            for field in model._meta.concrete_fields
-            if not (field.primary_key or field.null or field.is_relation or field.name in fields)
-        }
-        for name, value in {**fields, **defaults}.items():
-            if name in MANY_TO_MANY:
-                self._add_links(model, name, index, value)
-                continue
-            field = model._meta.get_field(name)
-            columns.append(field.column)
-            reference = REFERENCES[model_name].get(name)
-            values.append(value + 1 if reference and value is not None else _value(value))
-        self._buffer(model._meta.db_table, tuple(columns), tuple(values))
-        self.counts[model_name] = self.counts.get(model_name, 0) + 1
-
-    def _add_links(self, model, name, index, targets):
-        through = model._meta.get_field(name).remote_field.through
-        own, other = [f.column for f in through._meta.fields if f.is_relation]
-        for target in targets:
-            self._buffer(through._meta.db_table, (own, other), (index + 1, target + 1))
-
-    def _buffer(self, table, columns, row):
-        rows = self.buffers.setdefault((table, columns), [])
-        rows.append(row)
-        if len(rows) >= self.batch_size:
-            self._flush(table, columns)
-
-    def _flush(self, table, columns):
-        rows = self.buffers.pop((table, columns), [])
-        if not rows:
-            return
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.copy(
-                    f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-                ) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
-
-    def close(self) -> None:
-        for table, columns in list(self.buffers):
-            self._flush(table, columns)
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS.values())):
-                cursor.execute(sql)
-
-
 class FixtureSink:
     """Writes records as Django fixture objects with natural keys, one per line: JSON Lines, or
     with `array` a JSON array (the format dumpdata writes), still one object per line."""
@@ -381,6 +319,14 @@ class FixtureSink:
             self.stream.write("[\n")
 
     def add(self, model_name: str, index: int, fields: dict) -> None:
+        text = json.dumps(self.record(model_name, index, fields), ensure_ascii=False, default=str)
+        if self.array:  # a comma before each record but the first, so none after the last
+            text = ("," if self.counts else "") + text
+        self.stream.write(text + "\n")
+        self.counts[model_name] = self.counts.get(model_name, 0) + 1
+
+    def record(self, model_name: str, index: int, fields: dict) -> dict:
+        """The record as a fixture object, its references as natural keys."""
         out = {}
         for name, value in fields.items():
             reference = REFERENCES[model_name].get(name)
@@ -391,13 +337,7 @@ class FixtureSink:
             else:
                 out[name] = None if value is None else self.keys[reference][value]
         self._remember(model_name, index, fields)
-        text = json.dumps(
-            {"model": f"dashboard.{model_name}", "fields": out}, ensure_ascii=False, default=str
-        )
-        if self.array:  # a comma before each record but the first, so none after the last
-            text = ("," if self.counts else "") + text
-        self.stream.write(text + "\n")
-        self.counts[model_name] = self.counts.get(model_name, 0) + 1
+        return {"model": f"dashboard.{model_name}", "fields": out}
 
     def _remember(self, model_name, index, fields):
         key = [fields["code"]] if model_name == "party" else [fields.get("slug")]
@@ -412,6 +352,26 @@ class FixtureSink:
         self.stream.flush()
 
 
+class DatabaseSink(FixtureSink):
+    """Writes records into the database: each read as the loader reads a record (its fields
+    converted and checked on their own), then written by the loader's writer, without history.
+    The checks across records are left out: the data is valid by construction."""
+
+    def __init__(self):
+        super().__init__(stream=None)
+        self.writer = BatchWriter(dry_run=False, with_changes=False, progress=None, history=False)
+
+    def add(self, model_name: str, index: int, fields: dict) -> None:
+        record = record_read(self.record(model_name, index, fields))
+        if record.errors:
+            raise ValueError(f"The generator made an invalid {record.label}: {record.errors}")
+        self.writer.records_write([record])
+        self.counts[model_name] = self.counts.get(model_name, 0) + 1
+
+    def close(self) -> None:
+        self.writer.finish()
+
+
 def dashboard_tables_empty() -> bool:
     return not any(model.objects.exists() for model in MODELS.values())
 
@@ -422,9 +382,13 @@ def dashboard_tables_clear() -> None:
         models.Statement.platforms.through._meta.db_table,
         models.Statement.deals.through._meta.db_table,
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Rows written earlier in the same transaction (a test's) may still have foreign
+            # key checks pending, which TRUNCATE refuses to run past: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
+            cursor.execute(f"TRUNCATE {quoted} CASCADE")
             return
     # Engagements, bodies and agreements are not generated, but rest on what is: they go first.
     for model in [models.Agreement, models.Engagement, models.StandingBody]:

@@ -1,15 +1,17 @@
 """The dashboard's tables: sortable, paginated, linked, and exportable with their provenance.
 
-Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON).
+Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON). A figure its source
+marks as uncertain shows a "?" on the page; exports keep the figure as it is and carry the mark
+in a true/false column of its own ("Units uncertain"), declared here beside the figure.
 """
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
-from django_tables2.utils import signature
+from django.utils.text import Truncator
 
+from dashboard import uncertainty
 from dashboard.models import (
     Agreement,
     Deal,
@@ -21,6 +23,7 @@ from dashboard.models import (
     StandingBody,
     Statement,
 )
+from dashboard.templatetags.figures import tiv
 
 
 def _links(records):
@@ -44,29 +47,107 @@ def nulls_last(field):
     return order
 
 
-class DateColumn(tables.Column):
+class Column(tables.Column):
+    """A column that also says what an export of its table holds: `export`, a path for
+    `QuerySet.values()` such as a related record's name ("buyer__name"), the accessor by
+    default. `export_value()` turns the stored value into the exported one."""
+
+    def __init__(self, *args, export=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.export = export
+
+    def export_value(self, value):
+        return value
+
+
+class ListColumn(Column):
+    """Many values a row, such as a deal's sources: exported as a list."""
+
+    many = True
+
+    def __init__(self, export, **kwargs):
+        kwargs.setdefault("orderable", False)
+        super().__init__(accessor="slug", export=export, **kwargs)
+
+
+class DateColumn(Column):
     """A date with precision, sorted by its stored value and shown as "May 2025"."""
 
     def render(self, value):
         return str(value)
 
-    def value(self, value):
-        return value.isoformat() if value else ""
+    def export_value(self, value):
+        return value.isoformat() if value else None
 
 
-class PrecisionColumn(tables.Column):
+class PrecisionColumn(Column):
     """The precision of a date, for exports only."""
 
     def __init__(self, date_field, **kwargs):
         kwargs.setdefault("verbose_name", f"{date_field.replace('_', ' ').capitalize()} precision")
-        super().__init__(accessor=date_field, visible=False, orderable=False, **kwargs)
+        super().__init__(
+            accessor=date_field, export=date_field, visible=False, orderable=False, **kwargs
+        )
+
+    def export_value(self, value):
+        return value.precision if value else None
+
+
+class UncertainColumn(tables.Column):
+    """A figure its source may mark as uncertain (the record's `flag` field): shown with the
+    mark, exported as it is."""
+
+    def __init__(self, *args, flag, **kwargs):
+        self.flag = flag
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        shown = f"{value:,}" if isinstance(value, int) else value
+        return uncertainty.marked(shown, getattr(record, self.flag))
 
     def value(self, value):
-        return value.precision if value else ""
+        return value
+
+
+class UncertainDateColumn(DateColumn):
+    """A date with precision that its source may mark as uncertain."""
+
+    def __init__(self, *args, flag, **kwargs):
+        self.flag = flag
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        return uncertainty.marked(str(value), getattr(record, self.flag))
+
+
+class FlagColumn(tables.Column):
+    """Whether the source marks a figure as uncertain, for exports only: true or false."""
+
+    def __init__(self, figure, **kwargs):
+        kwargs.setdefault("verbose_name", f"{figure} uncertain")
+        super().__init__(visible=False, orderable=False, **kwargs)
+
+    def value(self, value):
+        return bool(value)
+
+
+class TIVColumn(tables.Column):
+    """A SIPRI trend-indicator value, in millions; unknown values sort last."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "number"}, "th": {"class": "number"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return tiv(value)
+
+    def value(self, value):
+        return value
 
 
 class PagedTable(tables.Table):
-    """A table whose page size, read from the address, stays between 1 and `max_per_page`."""
+    """A table whose page size, read from the address, stays between 1 and `max_per_page`.
+    Its columns are also its exports' columns (dashboard/exports.py)."""
 
     max_per_page = 500
 
@@ -77,63 +158,6 @@ class PagedTable(tables.Table):
             per_page = min(per_page, self.max_per_page) if per_page > 0 else None
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
-    def as_values(self, exclude_columns=None):
-        """The export rows, as django-tables2's own `as_values` gives them, faster: it looks up
-        each cell's value function's arguments per cell (`inspect.signature`), which was half
-        the time of a ten-thousand-row export; here that happens once per column."""
-        exclude_columns = exclude_columns or ()
-        columns = [
-            column
-            for column in self.columns.iterall()
-            if not (column.column.exclude_from_export or column.name in exclude_columns)
-        ]
-        yield [force_str(column.header, strings_only=True) for column in columns]
-        readers = [_value_reader(column) for column in columns]
-        for row in self.rows:
-            yield [force_str(read(row), strings_only=True) for read in readers]
-
-    def page_cells(self):
-        """The shown page's rows as lists of cell HTML, as iterating django-tables2's rows
-        gives them, with each column's render function looked up once, not per cell."""
-        readers = [_html_reader(column) for column in self.columns]
-        for row in self.paginated_rows:
-            yield [read(row) for read in readers]
-
-
-def _value_reader(bound_column):
-    """A row's export value in `bound_column`, as BoundRow.get_cell_value gives it: from the
-    table's value_<name>, else its render_<name>, else the column's value (its render)."""
-    function = bound_column.value
-    if getattr(function, "__func__", None) is tables.Column.value:
-        function = bound_column.column.render
-    return _reader(bound_column, function, default=None)
-
-
-def _html_reader(bound_column):
-    """A row's cell HTML in `bound_column`, as BoundRow.get_cell gives it, link included."""
-    return _reader(bound_column, bound_column.render, bound_column.default, bound_column.link)
-
-
-def _reader(bound_column, function, default, link=None):
-    wanted, catch_all = signature(function)
-
-    def call(row, value):
-        arguments = row._optional_cell_arguments(bound_column, value)
-        if catch_all:
-            content = function(**arguments)
-        elif all(name in arguments for name in wanted):
-            content = function(**{name: arguments[name] for name in wanted})
-        else:
-            content = None
-        return link(content, **arguments) if link else content
-
-    def read(row):
-        return row._get_and_render_with(
-            bound_column, lambda _column, value=None: call(row, value), default
-        )
-
-    return read
-
 
 class RecordTable(PagedTable):
     slug = tables.Column(visible=False)
@@ -141,22 +165,33 @@ class RecordTable(PagedTable):
 
 class DealTable(RecordTable):
     title = tables.Column(linkify=True)
-    buyer = tables.Column(linkify=True, order_by="buyer__name")
-    seller = tables.Column(linkify=True, order_by="seller__name")
-    platform = tables.Column(linkify=True, order_by="platform__name")
+    buyer = Column(linkify=True, order_by="buyer__name", export="buyer__name")
+    seller = Column(linkify=True, order_by="seller__name", export="seller__name")
+    platform = Column(linkify=True, order_by="platform__name", export="platform__name")
     stage = tables.Column()
+    quantity = UncertainColumn(verbose_name="Units", flag="quantity_uncertain")
+    quantity_uncertain = FlagColumn("Units")
+    quantity_delivered = UncertainColumn(
+        verbose_name="Units delivered", flag="quantity_delivered_uncertain"
+    )
+    quantity_delivered_uncertain = FlagColumn("Units delivered")
+    condition = tables.Column()
     value_amount = tables.Column(verbose_name="Value")
     value_currency = tables.Column(verbose_name="Currency", visible=False)
-    signed = DateColumn()
+    tiv_per_unit = TIVColumn(verbose_name="TIV per unit", visible=False)
+    tiv_total = TIVColumn(verbose_name="TIV of the order", visible=False)
+    tiv_delivered = TIVColumn(verbose_name="TIV delivered")
+    signed = UncertainDateColumn(flag="signed_uncertain")
     signed_precision = PrecisionColumn("signed")
+    signed_uncertain = FlagColumn("Signed")
+    years_of_delivery = ListColumn(
+        "deliveries__year", verbose_name="Years of delivery", visible=False
+    )
     expected_completion = DateColumn(verbose_name="Expected completion")
     expected_completion_precision = PrecisionColumn("expected_completion")
-    sources = tables.Column(
-        accessor="slug", verbose_name="Sources", visible=False, orderable=False
-    )
-    excerpts = tables.Column(
-        accessor="slug", verbose_name="Excerpts", visible=False, orderable=False
-    )
+    # In the same order, a citation's source and its excerpt.
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
     notes = tables.Column(visible=False)
 
     class Meta:
@@ -169,11 +204,19 @@ class DealTable(RecordTable):
             "kind",
             "stage",
             "quantity",
+            "quantity_uncertain",
             "quantity_delivered",
+            "quantity_delivered_uncertain",
+            "condition",
             "value_amount",
             "value_currency",
+            "tiv_per_unit",
+            "tiv_total",
+            "tiv_delivered",
             "signed",
             "signed_precision",
+            "signed_uncertain",
+            "years_of_delivery",
             "expected_completion",
             "expected_completion_precision",
             "slug",
@@ -188,31 +231,25 @@ class DealTable(RecordTable):
     order_quantity = nulls_last("quantity")
     order_quantity_delivered = nulls_last("quantity_delivered")
     order_value_amount = nulls_last("value_amount")
+    order_tiv_per_unit = nulls_last("tiv_per_unit")
+    order_tiv_total = nulls_last("tiv_total")
+    order_tiv_delivered = nulls_last("tiv_delivered")
     order_signed = nulls_last("signed")
     order_expected_completion = nulls_last("expected_completion")
 
     def render_value_amount(self, value, record):
         return f"{record.value_currency} {value:,.0f}"
 
-    def value_value_amount(self, value):
-        return value
-
-    def value_sources(self, record):
-        return _names(c.source for c in record.citations.all())
-
-    def value_excerpts(self, record):
-        return " | ".join(c.excerpt for c in record.citations.all())
-
 
 class StatementTable(RecordTable):
     date = DateColumn()
     date_precision = PrecisionColumn("date")
-    speaker = tables.Column(linkify=True, order_by="speaker__name")
+    speaker = Column(linkify=True, order_by="speaker__name", export="speaker__name")
     text = tables.Column(verbose_name="Words", linkify=True)
     kind = tables.Column()
-    source = tables.Column(linkify=True, order_by="source__title")
-    platforms = tables.Column(accessor="slug", verbose_name="Platforms", orderable=False)
-    deals = tables.Column(accessor="slug", verbose_name="Deals", orderable=False, visible=False)
+    source = Column(linkify=True, order_by="source__title", export="source__title")
+    platforms = ListColumn("platforms__name", verbose_name="Platforms")
+    deals = ListColumn("deals__title", verbose_name="Deals", visible=False)
     excerpt = tables.Column(visible=False)
 
     class Meta:
@@ -234,22 +271,16 @@ class StatementTable(RecordTable):
         empty_text = "No statements match these filters."
 
     def render_text(self, value):
-        return value if len(value) <= 160 else value[:157] + "…"
+        return Truncator(value).chars(160)
 
     def render_platforms(self, record):
         return _links(record.platforms.all()) or "—"
 
-    def value_platforms(self, record):
-        return _names(record.platforms.all())
-
-    def value_deals(self, record):
-        return _names(record.deals.all())
-
 
 class PlatformTable(RecordTable):
     name = tables.Column(linkify=True)
-    aliases = tables.Column(accessor="slug", verbose_name="Aliases", orderable=False)
-    makers = tables.Column(accessor="slug", verbose_name="Makers", orderable=False)
+    aliases = ListColumn("aliases__name", verbose_name="Aliases")
+    makers = ListColumn("makers__name", verbose_name="Makers")
     deal_count = tables.Column(verbose_name="Deals")
     statement_count = tables.Column(verbose_name="Statements")
 
@@ -272,25 +303,29 @@ class PlatformTable(RecordTable):
     def render_aliases(self, record):
         return _names(record.aliases.all()) or "—"
 
-    def value_aliases(self, record):
-        return _names(record.aliases.all())
-
     def render_makers(self, record):
         return _links(record.makers.all()) or "—"
-
-    def value_makers(self, record):
-        return _names(record.makers.all())
 
 
 class PartyTable(PagedTable):
     name = tables.Column(linkify=True)
+    successor = Column(linkify=True, order_by="successor__name", export="successor__name")
     buyer_count = tables.Column(verbose_name="Deals as buyer")
     seller_count = tables.Column(verbose_name="Deals as seller")
     people_count = tables.Column(verbose_name="People quoted")
 
     class Meta:
         model = Party
-        fields = ["name", "code", "iso3", "buyer_count", "seller_count", "people_count"]
+        fields = [
+            "name",
+            "kind",
+            "code",
+            "iso3",
+            "successor",
+            "buyer_count",
+            "seller_count",
+            "people_count",
+        ]
         exclude = ["id"]
         attrs = {"class": "records parties"}
         empty_text = "No parties match these filters."
@@ -333,7 +368,7 @@ class SourceTable(RecordTable):
 
 class PersonTable(RecordTable):
     name = tables.Column(linkify=True)
-    party = tables.Column(linkify=True, order_by="party__name")
+    party = Column(linkify=True, order_by="party__name", export="party__name")
     statement_count = tables.Column(verbose_name="Statements")
 
     class Meta:
@@ -344,14 +379,6 @@ class PersonTable(RecordTable):
         empty_text = "No people match these filters."
 
 
-def _excerpts(record):
-    return " | ".join(c.excerpt for c in record.citations.all())
-
-
-def _sources(record):
-    return _names(c.source for c in record.citations.all())
-
-
 class EngagementTable(RecordTable):
     start = DateColumn(verbose_name="Start date")
     start_precision = PrecisionColumn("start", verbose_name="Start date precision")
@@ -360,20 +387,23 @@ class EngagementTable(RecordTable):
     title = tables.Column(linkify=True)
     kind = tables.Column()
     status = tables.Column()
-    country = tables.Column(linkify=True, order_by="country__name", verbose_name="Held in")
+    country = Column(
+        linkify=True, order_by="country__name", export="country__name", verbose_name="Held in"
+    )
     place = tables.Column()
-    parties = tables.Column(accessor="slug", verbose_name="Parties", orderable=False)
-    participants = tables.Column(accessor="slug", verbose_name="Participants", orderable=False)
-    body = tables.Column(linkify=True, order_by="body__name", verbose_name="Standing body")
+    parties = ListColumn("parties__name", verbose_name="Parties")
+    participants = ListColumn("participations__person__name", verbose_name="Participants")
+    participant_roles = ListColumn(
+        "participations__role", verbose_name="Participants' roles", visible=False
+    )
+    body = Column(
+        linkify=True, order_by="body__name", export="body__name", verbose_name="Standing body"
+    )
     session_number = tables.Column(verbose_name="Session")
     outcomes = tables.Column(visible=False)
     date_note = tables.Column(visible=False)
-    sources = tables.Column(
-        accessor="slug", verbose_name="Sources", visible=False, orderable=False
-    )
-    excerpts = tables.Column(
-        accessor="slug", verbose_name="Excerpts", visible=False, orderable=False
-    )
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
 
     class Meta:
         model = Engagement
@@ -389,6 +419,7 @@ class EngagementTable(RecordTable):
             "place",
             "parties",
             "participants",
+            "participant_roles",
             "body",
             "session_number",
             "outcomes",
@@ -407,9 +438,6 @@ class EngagementTable(RecordTable):
     def render_parties(self, record):
         return _links(record.parties.all()) or "—"
 
-    def value_parties(self, record):
-        return _names(record.parties.all())
-
     def render_participants(self, record):
         return (
             format_html_join(
@@ -423,33 +451,19 @@ class EngagementTable(RecordTable):
             or "—"
         )
 
-    def value_participants(self, record):
-        return "; ".join(
-            f"{p.person} ({p.role})" if p.role else str(p.person)
-            for p in record.participations.all()
-        )
-
-    def value_sources(self, record):
-        return _sources(record)
-
-    def value_excerpts(self, record):
-        return _excerpts(record)
-
 
 class StandingBodyTable(RecordTable):
     name = tables.Column(linkify=True)
     abbreviation = tables.Column()
     kind = tables.Column()
-    parent = tables.Column(linkify=True, order_by="parent__name", verbose_name="Under")
-    parties = tables.Column(accessor="slug", verbose_name="Parties", orderable=False)
+    parent = Column(
+        linkify=True, order_by="parent__name", export="parent__name", verbose_name="Under"
+    )
+    parties = ListColumn("parties__name", verbose_name="Parties")
     chair = tables.Column(verbose_name="Chaired by")
     session_count = tables.Column(verbose_name="Sessions")
-    sources = tables.Column(
-        accessor="slug", verbose_name="Sources", visible=False, orderable=False
-    )
-    excerpts = tables.Column(
-        accessor="slug", verbose_name="Excerpts", visible=False, orderable=False
-    )
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
 
     class Meta:
         model = StandingBody
@@ -473,35 +487,25 @@ class StandingBodyTable(RecordTable):
     def render_parties(self, record):
         return _links(record.parties.all()) or "—"
 
-    def value_parties(self, record):
-        return _names(record.parties.all())
-
-    def value_sources(self, record):
-        return _sources(record)
-
-    def value_excerpts(self, record):
-        return _excerpts(record)
-
 
 class AgreementTable(RecordTable):
     name = tables.Column(linkify=True)
     kind = tables.Column()
     status = tables.Column()
-    parties = tables.Column(accessor="slug", verbose_name="Parties", orderable=False)
+    parties = ListColumn("parties__name", verbose_name="Parties")
     signed = DateColumn()
     signed_precision = PrecisionColumn("signed")
     in_force = DateColumn(verbose_name="In force from")
     in_force_precision = PrecisionColumn("in_force", verbose_name="In force from precision")
-    engagement = tables.Column(
-        linkify=True, order_by="engagement__title", verbose_name="Signed at"
+    engagement = Column(
+        linkify=True,
+        order_by="engagement__title",
+        export="engagement__title",
+        verbose_name="Signed at",
     )
     date_note = tables.Column(visible=False)
-    sources = tables.Column(
-        accessor="slug", verbose_name="Sources", visible=False, orderable=False
-    )
-    excerpts = tables.Column(
-        accessor="slug", verbose_name="Excerpts", visible=False, orderable=False
-    )
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
 
     class Meta:
         model = Agreement
@@ -531,11 +535,43 @@ class AgreementTable(RecordTable):
     def render_parties(self, record):
         return _links(record.parties.all()) or "—"
 
-    def value_parties(self, record):
-        return _names(record.parties.all())
 
-    def value_sources(self, record):
-        return _sources(record)
+class TransferTable(PagedTable):
+    """The transfers analysis: one row per supplier, recipient, year or category, with its
+    TIV of delivered weapons and its share of the total shown. Rows are the selector's dicts."""
 
-    def value_excerpts(self, record):
-        return _excerpts(record)
+    name = tables.Column(verbose_name="Name")
+    code = tables.Column(verbose_name="Code")
+    tiv = tables.Column(verbose_name="TIV (millions)", attrs={"td": {"class": "number"}})
+    share = tables.Column(verbose_name="Share (%)", attrs={"td": {"class": "number"}})
+
+    class Meta:
+        attrs = {"class": "records transfers"}
+        empty_text = "No deliveries match these filters."
+        orderable = False
+
+    def render_name(self, value, record):
+        if record.get("url"):
+            return format_html('<a href="{}">{}</a>', record["url"], value)
+        return value
+
+    def render_code(self, value):
+        return value if value not in (None, "") else "—"
+
+    def render_tiv(self, value):
+        return f"{value:,.1f}"
+
+    def render_share(self, value):
+        return f"{value:.1f}"
+
+    def value_name(self, value):
+        return value
+
+    def value_code(self, value):
+        return "" if value is None else value
+
+    def value_tiv(self, value):
+        return value
+
+    def value_share(self, value):
+        return value

@@ -2,35 +2,36 @@
 figures from the selectors."""
 
 import datetime
-import gzip
-import re
 from hashlib import sha256
+from math import ceil
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
-from django.utils.text import compress_string
+from django.utils.text import slugify
 from django.views.generic import DetailView, TemplateView, View
-from django.views.generic.base import ContextMixin
-from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
 
-from dashboard import charts, filters, selectors, tables
-from dashboard.cache import cached, kept_content, page_variant
+from dashboard import charts, exports, filters, selectors, tables
+from dashboard.cache import cached, lazy
 from dashboard.models import (
     Agreement,
     AgreementCitation,
     Deal,
     DealCitation,
+    Delivery,
     Engagement,
     EngagementCitation,
     EngagementParticipant,
@@ -44,20 +45,7 @@ from dashboard.models import (
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
 from dashboard.passages import context_around, highlight
-
-EXPORT_FORMATS = ("csv", "xlsx", "json")
-# Larger export files are written anew each time rather than kept in the cache.
-EXPORT_CACHE_MAX_BYTES = 8 * 1024 * 1024
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-def export_file(content_type, body):
-    """An export file as kept: (content type, body, encoding). Text is kept gzip-compressed,
-    a fifth of its size, so that less of it moves from the cache and over the network."""
-    if content_type.startswith(("text/", "application/json")):
-        return content_type, compress_string(body), "gzip"
-    return content_type, body, ""
-
+from dashboard.sources_compared import deal_sources_compared
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
 RENAMED_PARAMETERS = {"status": "stage", "contract": "deal", "country": "party"}
@@ -95,11 +83,24 @@ class RenamedAddressView(View):
         return renamed_redirect(reverse(self.pattern_name, kwargs=kwargs), request.GET)
 
 
-class RecordListView(ExportMixin, SingleTableMixin, FilterView):
-    """A filterable, sortable, paginated table that exports its filtered rows."""
+class ExportThrottle(AnonRateThrottle):
+    """Anonymous exports, counted per address in the cache: a few clients asking for large
+    files cannot take every worker. Signed-in readers are not counted."""
+
+    scope = "export"
+
+    def get_rate(self):
+        # Read on each request, so that a changed setting (or a test's) holds at once.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class RecordListView(SingleTableMixin, FilterView):
+    """A filterable, sortable, paginated table that exports its filtered rows
+    (?_export=csv, json or xlsx), with the table's columns (dashboard/exports.py)."""
 
     template_name = "dashboard/record_list.html"
-    export_formats = EXPORT_FORMATS
+    export_formats = exports.FORMATS
+    export_trigger_param = "_export"  # the name django-tables2's {% export_url %} gives
     table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
     intro = ""
     title = ""
@@ -107,63 +108,88 @@ class RecordListView(ExportMixin, SingleTableMixin, FilterView):
     # since have their own `status`.
     old_parameters = True
 
-    def get_export_filename(self, export_format):
-        name = self.model._meta.verbose_name_plural.replace(" ", "-")
-        return f"{name}-{datetime.date.today().isoformat()}.{export_format}"
-
     def get(self, request, *args, **kwargs):
         if self.old_parameters and renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
-        # A kept export file answers before the filter form is even built.
-        if kept := self.kept_export():
-            return self.export_response(*kept)
+        export_format = request.GET.get(self.export_trigger_param)
+        if export_format in self.export_formats:
+            return self.export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def export_key(self):
-        # Named apart from the plain files kept before: a deployment may find those still kept.
-        return "dashboard:export-file:" + sha256(page_variant(self.request).encode()).hexdigest()
-
-    def kept_export(self):
-        """The export file this address asked for before, on the same data, if kept."""
-        wanted = self.request.GET.get(self.export_trigger_param)
-        if not (wanted and settings.DASHBOARD_PAGE_CACHE_SECONDS):
+    def export_throttled(self):
+        """The refusal of an anonymous reader's export past the rate, or None."""
+        throttle = ExportThrottle()
+        if throttle.allow_request(self.request, self):
             return None
-        return cache.get(self.export_key())
+        wait = ceil(throttle.wait() or 60)
+        return self.export_refused(
+            429,
+            "Too many exports from your address in a short time. "
+            f"Try again in {wait} seconds, or sign in.",
+            {"Retry-After": str(wait)},
+        )
 
-    def create_export(self, export_format):
-        """The export file, kept like the page's table: the same address and data give the
-        same file, and ten thousand rows take seconds to write out. Text formats are kept
-        compressed."""
-        made = super().create_export(export_format)
-        kept = export_file(made["Content-Type"], made.content)
-        seconds = settings.DASHBOARD_PAGE_CACHE_SECONDS
-        if seconds and len(kept[1]) <= EXPORT_CACHE_MAX_BYTES:
-            cache.set(self.export_key(), kept, seconds)
-        return self.export_response(*kept)
+    def export(self, export_format):
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.is_bound and not self.filterset.is_valid() and self.get_strict():
+            rows = self.filterset.queryset.none()
+        else:
+            rows = self.filterset.qs
+        # The table puts the rows in the order asked for (?sort=), its own way for each column.
+        table = self.table_class(rows, order_by=self.request.GET.get("sort"))
+        rows = table.data.data
+        cap = settings.DASHBOARD_EXPORT_MAX_ROWS
+        if cap and count_up_to(rows, cap) > cap:
+            return self.export_refused(
+                400,
+                f"An export holds at most {cap:,} rows, and these filters leave more. "
+                "Narrow them and export again.",
+            )
+        filename = exports.export_filename(
+            name=slugify(str(self.model._meta.verbose_name_plural)),
+            query=self.request.GET,
+            filters=self.filterset.filters,
+            export_format=export_format,
+            today=datetime.date.today(),
+        )
+        response = exports.export_response(
+            queryset=rows,
+            table_class=self.table_class,
+            export_format=export_format,
+            filename=filename,
+        )
+        if export_format == "xlsx":
+            return response  # a zip archive already
+        # Compressed for clients that ask: an export holds no secret for BREACH to find.
+        return GZipMiddleware(lambda _request: response)(self.request)
 
-    def export_response(self, content_type, body, encoding):
-        """The file as a download, gzip-encoded for clients that accept it (browsers do)."""
-        accepted = ACCEPTS_GZIP.search(self.request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        if encoding and not accepted:
-            body = gzip.decompress(body)
-        response = HttpResponse(body, content_type=content_type)
-        if encoding:
-            patch_vary_headers(response, ["Accept-Encoding"])
-            if accepted:
-                response["Content-Encoding"] = encoding
-        filename = self.get_export_filename(self.request.GET[self.export_trigger_param])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    def export_refused(self, status, message, headers=None):
+        context = {"title": self.get_title(), "message": message, "list_url": self.request.path}
+        response = render(self.request, "dashboard/export_refused.html", context, status=status)
+        for name, value in (headers or {}).items():
+            response[name] = value
         return response
 
+    def get_title(self):
+        return self.title or self.model._meta.verbose_name_plural.capitalize()
+
+    def get_table(self, **kwargs):
+        # Built (and its rows counted) when the template first reads it: a page whose table
+        # is cached builds none.
+        build = super().get_table
+        return SimpleLazyObject(lambda: build(**kwargs))
+
     def get_context_data(self, **kwargs):
-        # Past SingleTableMixin, which builds the table (and counts its rows) straight away:
-        # the template renders the table only when its cached HTML is missing.
-        context = super(SingleTableMixin, self).get_context_data(**kwargs)
-        context["table"] = SimpleLazyObject(lambda: self.get_table(**self.get_table_kwargs()))
-        context["title"] = self.title or self.model._meta.verbose_name_plural.capitalize()
-        context["intro"] = self.intro
-        context["filtered"] = any(value for value in self.request.GET.dict().values())
-        return context
+        return super().get_context_data(
+            title=self.get_title(),
+            intro=self.intro,
+            # A filter is set: sorting or paging alone filters nothing.
+            filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            **kwargs,
+        )
 
 
 class DealListView(RecordListView):
@@ -174,7 +200,8 @@ class DealListView(RecordListView):
     intro = "Deals at every stage, from talks to completed deliveries."
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
-        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text"))
+        Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),
+        "deliveries",
     )
 
 
@@ -208,7 +235,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.all(),
+        Party.objects.select_related("successor").prefetch_related("predecessors"),
         buyer_count=(Deal, "buyer"),
         seller_count=(Deal, "seller"),
         people_count=(Person, "party"),
@@ -287,6 +314,81 @@ def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@login_not_required
+def ready(request):
+    """For load balancers that want to know the database answers: "ready", or 503 (through
+    DatabaseUnavailableMiddleware) when it does not. Needs no login either. It reads a table, as
+    every page does: SQLite answers "SELECT 1" even from a file that is not a database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
+    return HttpResponse("ready", content_type="text/plain", headers={"Cache-Control": "no-store"})
+
+
+# --- Transfers --------------------------------------------------------------------------------
+
+
+class TransferListView(RecordListView):
+    """The transfers analysis: TIV of delivered weapons per supplier, recipient, year or
+    category, with shares, a chart, and exports of its rows (?_export=csv, xlsx or json)."""
+
+    model = Delivery
+    filterset_class = filters.TransferFilterSet
+    table_class = tables.TransferTable
+    template_name = "dashboard/transfers.html"
+    table_pagination = {"per_page": 100}
+    title = "Transfers"
+    chart_rows = 25  # bars in the chart; the table has them all
+
+    def rows(self) -> list[dict]:
+        """The selector's rows for the filtered deliveries, each with the address it opens,
+        cached for the data's version."""
+        if not hasattr(self, "_rows"):
+            group, fold = self.filterset.rows_per, self.filterset.folded
+            deliveries = self.object_list
+            key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
+            rows = cached(
+                key,
+                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+            )
+            self._rows = [
+                {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
+            ]
+        return self._rows
+
+    def get_table_data(self):
+        return self.rows()
+
+    def export(self, export_format):
+        # A few hundred grouped rows at most: no row cap.
+        refused = self.export_throttled()
+        if refused is not None:
+            return refused
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        today = datetime.date.today().isoformat()
+        response = exports.rows_response(
+            rows=self.rows(),
+            table_class=self.table_class,
+            export_format=export_format,
+            filename=f"transfers-by-{self.filterset.rows_per}-{today}.{export_format}",
+        )
+        if export_format == "xlsx":
+            return response
+        return GZipMiddleware(lambda _request: response)(self.request)
+
+    def get_context_data(self, **kwargs):
+        # Callables, which the template calls only when its cached content is missing.
+        return super().get_context_data(
+            rows_per=self.filterset.rows_per,
+            chart=lambda: charts.transfers(
+                self.rows()[: self.chart_rows], self.filterset.rows_per
+            ),
+            has_register=lambda: cached("has-deliveries", Delivery.objects.exists),
+            **kwargs,
+        )
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
@@ -295,23 +397,53 @@ def overview_with_panels() -> dict:
     return {**data, "panels": charts.overview_panels(data["rows"])}
 
 
+class PeriodForm(forms.Form):
+    """The overview's period for its largest importers and exporters."""
+
+    year_min = forms.IntegerField(
+        label="From year", required=False, min_value=1900, max_value=9999
+    )
+    year_max = forms.IntegerField(label="To year", required=False, min_value=1900, max_value=9999)
+
+
 class OverviewView(TemplateView):
     template_name = "dashboard/overview.html"
     pairs_shown = 24
 
+    def leaders(self) -> dict:
+        form = PeriodForm(self.request.GET or None)
+        span = form.cleaned_data if form.is_valid() else {}
+        year_min, year_max = span.get("year_min"), span.get("year_max")
+        leaders = cached(
+            f"leaders:{year_min}:{year_max}",
+            lambda: selectors.transfer_leaders(year_min=year_min, year_max=year_max),
+        )
+        return {
+            "leaders_form": form if form.is_bound else PeriodForm(),
+            "leaders_span": "–".join(str(y) for y in (year_min, year_max) if y)
+            if (year_min or year_max)
+            else "",
+            "leader_panels": charts.leaders_panels(leaders, year_min=year_min, year_max=year_max),
+        }
+
     def get_context_data(self, **kwargs):
-        data = cached("overview", lambda: overview_with_panels())
+        data = lazy_items(
+            lambda: cached("overview", overview_with_panels), ["figures", "rows", "panels"]
+        )
+        # Worked out only when the template's cached content is missing.
+        kwargs["leaders"] = self.leaders
         # Only the busiest pairs: reading every pair from the cache costs more than the page.
-        pairs = cached(
-            "pairs-busiest",
-            lambda: {"top": all_pairs()[: self.pairs_shown], "count": len(all_pairs())},
+        pairs = lazy_items(
+            lambda: cached(
+                "pairs-busiest",
+                lambda: {"top": all_pairs()[: self.pairs_shown], "count": len(all_pairs())},
+            ),
+            ["top", "count"],
         )
         return super().get_context_data(
-            figures=data["figures"],
-            rows=data["rows"],
+            **data,
             pairs=pairs["top"],
             pairs_count=pairs["count"],
-            panels=data["panels"],
             signed_deals_url=charts.list_url("deal-list", stage=Deal.Stage.signed_stages()),
             **kwargs,
         )
@@ -326,41 +458,35 @@ SHOWN = 50  # rows a detail page lists before pointing to the full table
 
 
 def first_rows(name: str, queryset, url: str, counted=None) -> dict:
-    """Context for a detail page's list: its first rows, how many there are, the full table.
-    `counted` is the same rows in a form cheaper to count, such as a record's link rows rather
-    than the records they link."""
+    """Context for a detail page's list: its first rows, how many there are, the full table,
+    each worked out when the template reads it. `counted` is the same rows in a form cheaper
+    to count, such as a record's link rows rather than the records they link."""
     return {
-        name: selectors.first_records(queryset, SHOWN),
-        f"{name}_count": capped_count(queryset if counted is None else counted),
+        name: lazy(lambda: selectors.first_records(queryset, SHOWN)),
+        f"{name}_count": lazy(lambda: capped_count(queryset if counted is None else counted)),
         f"{name}_url": url,
     }
 
 
-class KeptContentMixin:
-    """A page whose template keeps its content block in the cache. When the block is there,
-    the view hands it to the template and skips working out what the block shows (most of
-    the page's queries); `frame_context()` gives what the rest of the page needs."""
-
-    def get(self, request, *args, **kwargs):
-        kept = kept_content(request)
-        if kept is None:
-            return super().get(request, *args, **kwargs)
-        return self.render_to_response(self.frame_context(kept_content=kept, **kwargs))
-
-    def frame_context(self, **kwargs):
-        return ContextMixin.get_context_data(self, **kwargs)
+def lazy_items(compute, keys) -> dict:
+    """The values at `keys` of the dict `compute()` gives, each lazy, `compute()` made once."""
+    made = lazy(compute)
+    return {key: lazy(lambda key=key: made()[key]) for key in keys}
 
 
-class RecordDetailView(KeptContentMixin, DetailView):
-    """A record's page, saying when the record was last changed (one query)."""
+def folded(request) -> bool:
+    """Whether the page counts former states with their successors (?fold=on)."""
+    return request.GET.get("fold", "").lower() in ("on", "1", "true")
 
-    def frame_context(self, **kwargs):
-        # The title and breadcrumbs need the record alone, not the lists it prefetches.
-        self.object = self.get_object(self.get_queryset().prefetch_related(None))
-        return SingleObjectMixin.get_context_data(self, **kwargs)
+
+class RecordDetailView(DetailView):
+    """A record's page, saying when the record was last changed. The view reads the record
+    (for the title and breadcrumbs); the rest of its context is lazy, so that a page whose
+    content is cached reads nothing more."""
 
     def get_context_data(self, **kwargs):
-        last_changed = selectors.record_last_changed(record=self.object)
+        record = self.object
+        last_changed = lazy(lambda: selectors.record_last_changed(record=record))
         return super().get_context_data(last_changed=last_changed, **kwargs)
 
 
@@ -369,11 +495,27 @@ class PartyDetailView(RecordDetailView):
     slug_field = "code"
     slug_url_kwarg = "code"
 
+    def get(self, request, *args, **kwargs):
+        code = selectors.party_code(kwargs["code"])
+        if code is None:
+            raise Http404("No party has this code.")
+        if code != kwargs["code"]:
+            # One address per party: /parties/in/ is /parties/IN/.
+            return redirect(
+                reverse("dashboard:party-detail", kwargs={"code": code})
+                + (f"?{request.GET.urlencode()}" if request.GET else ""),
+                permanent=True,
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_object(self, queryset=None):
-        return get_object_or_404(Party, code=self.kwargs["code"].upper())
+        return get_object_or_404(
+            Party.objects.select_related("successor"), code=self.kwargs["code"]
+        )
 
     def get_context_data(self, **kwargs):
         party = self.object
+        fold = folded(self.request)
         deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
@@ -402,19 +544,41 @@ class PartyDetailView(RecordDetailView):
                 party.platforms_made.all(),
                 charts.list_url("platform-list", maker=party.code),
             ),
-            partners=cached(
-                f"partners:{party.code}",
-                lambda: selectors.party_pairs(
-                    deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
-                ),
+            partners=lazy(
+                lambda: cached(
+                    f"partners:{party.code}",
+                    lambda: selectors.party_pairs(
+                        deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
+                    ),
+                )
             ),
+            fold=fold,
+            transfer_panels=lazy(lambda: party_transfer_panels(party=party, fold=fold)),
+            predecessors=lazy(lambda: list(party.predecessors.all())),
             cap=COUNT_CAP,
             **kwargs,
         )
 
 
+def party_transfer_panels(*, party: Party, fold: bool) -> list[dict]:
+    """The party's transfers charts that have something to draw: a supplier's recipients, say."""
+    transfers = cached(
+        f"party-transfers:{party.code}:{fold}",
+        lambda: selectors.party_transfers(party=party, fold=fold),
+    )
+    panels = [
+        charts.period_shares_panel(
+            transfers["suppliers_by_period"], party=party, side="recipient", fold=fold
+        ),
+        charts.recipients_panel(transfers["recipients"], party=party, fold=fold),
+        charts.imports_exports_panel(transfers["by_year"], party=party, fold=fold),
+    ]
+    return [chart for chart in panels if chart["rows"]]
+
+
 class PlatformDetailView(RecordDetailView):
-    queryset = Platform.objects.prefetch_related("aliases", "makers")
+    # Its aliases and makers are read by the template, when its content is not cached.
+    model = Platform
 
     def get_context_data(self, **kwargs):
         platform = self.object
@@ -435,17 +599,46 @@ class PlatformDetailView(RecordDetailView):
         )
 
 
+# A source longer than this (SIPRI's register export, megabytes) is not read whole to show a
+# citation's context or to highlight its passages: its excerpts are shown as they are.
+LONG_SOURCE = 200_000
+
+
+def citations_with_context(deal: Deal) -> list[dict]:
+    """A deal's citations, each with the passage in its context where the source is short
+    enough to read whole; in two queries, however many sources."""
+    citations = list(
+        deal.citations.select_related("source")
+        .defer("source__text")
+        .annotate(text_length=Length("source__text"))
+    )
+    short = [c.source_id for c in citations if c.text_length <= LONG_SOURCE]
+    texts = dict(Source.objects.filter(pk__in=short).values_list("pk", "text")) if short else {}
+    return [
+        {
+            "citation": c,
+            "long_source": c.source_id not in texts,
+            "context": context_around(texts[c.source_id], c.excerpt, 300)
+            if c.source_id in texts
+            else None,
+        }
+        for c in citations
+    ]
+
+
 class DealDetailView(RecordDetailView):
-    queryset = Deal.objects.select_related(*DEAL_ROW)
+    queryset = Deal.objects.select_related(*DEAL_ROW).prefetch_related("deliveries")
 
     def get_context_data(self, **kwargs):
         deal = self.object
-        citations = deal.citations.select_related("source")
+        citations = lazy(lambda: citations_with_context(deal))
         return super().get_context_data(
-            citations=[
-                {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
-                for c in citations
-            ],
+            citations=citations,
+            compared=lazy(
+                lambda: deal_sources_compared(
+                    deal=deal, citations=[item["citation"] for item in citations()]
+                )
+            ),
             **first_rows(
                 "statements",
                 deal.statements.select_related(*STATEMENT_ROW),
@@ -459,23 +652,57 @@ class DealDetailView(RecordDetailView):
 
 
 class StatementDetailView(RecordDetailView):
-    queryset = Statement.objects.select_related("speaker__party", "source").prefetch_related(
-        "platforms", "deals"
-    )
+    # Its platforms and deals are read by the template, when its content is not cached.
+    queryset = Statement.objects.select_related("speaker__party", "source")
 
     def get_context_data(self, **kwargs):
         statement = self.object
         return super().get_context_data(
-            context=context_around(statement.source.text, statement.evidence),
+            context=lazy(lambda: context_around(statement.source.text, statement.evidence)),
             **kwargs,
         )
 
 
 class SourceDetailView(RecordDetailView):
-    model = Source
+    """A source's text with every cited passage highlighted. A long source, or one cited by
+    many records (SIPRI's register export: megabytes, one excerpt per deal), shows instead the
+    beginning of its text, with the whole at its own address, and its citations a page at a
+    time, each excerpt as it is: highlighting would make a page of megabytes."""
+
+    # The page reads the text only when it highlights it.
+    queryset = Source.objects.defer("text").annotate(
+        text_length=Length("text"), text_start=Substr("text", 1, 3000)
+    )
+    citations_shown = 100  # a page of citations of a long source
+    most_highlighted = 200  # records citing a source whose passages are highlighted
 
     def get_context_data(self, **kwargs):
         source = self.object
+        keys = ["long", "citation_page", "statements", "statements_count"]
+        keys += ["segments", "cited", "unlocated"]
+        return super().get_context_data(
+            **lazy_items(lambda: self.parts(source), keys),
+            cap=COUNT_CAP,
+            **kwargs,
+        )
+
+    def parts(self, source: Source) -> dict:
+        """What the page shows of a long or much-cited source, or of a short one."""
+        cited = source.citations.count() + source.statements.count()
+        if source.text_length > LONG_SOURCE or cited > self.most_highlighted:
+            return {
+                **dict.fromkeys(["segments", "cited", "unlocated"]),
+                **self.long_source(source),
+            }
+        return {
+            **dict.fromkeys(["citation_page", "statements", "statements_count"]),
+            "long": False,
+            **self.passages(source),
+        }
+
+    @staticmethod
+    def passages(source) -> dict:
+        """The source's text cut at every cited passage, and the citations found and not."""
         citations = [
             {
                 "passage": c.excerpt,
@@ -494,12 +721,33 @@ class SourceDetailView(RecordDetailView):
             for s in source.statements.select_related("speaker")
         ]
         segments = highlight(source.text, citations)
-        return super().get_context_data(
-            segments=segments,
-            cited=[c for segment in segments for c in segment["ends"]],
-            unlocated=[c for c in citations if "number" not in c],
-            **kwargs,
+        return {
+            "segments": segments,
+            "cited": [c for segment in segments for c in segment["ends"]],
+            "unlocated": [c for c in citations if "number" not in c],
+        }
+
+    def long_source(self, source: Source) -> dict:
+        citations = source.citations.select_related("deal").only(
+            "excerpt", "deal__slug", "deal__title"
         )
+        page = Paginator(citations.order_by("pk"), self.citations_shown).get_page(
+            self.request.GET.get("page")
+        )
+        return {
+            "long": True,
+            "citation_page": page,
+            "statements": selectors.first_records(
+                source.statements.select_related(*STATEMENT_ROW), SHOWN
+            ),
+            "statements_count": capped_count(source.statements.all()),
+        }
+
+
+def source_text(request, slug):
+    """A source's whole text, as plain text: for a long source, which its page shows in part."""
+    text = get_object_or_404(Source.objects.only("text"), slug=slug).text
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 class PersonDetailView(RecordDetailView):
@@ -546,8 +794,10 @@ class EngagementDetailView(RecordDetailView):
     )
 
     def get_context_data(self, **kwargs):
+        record = self.object
         return super().get_context_data(
-            citations=cited_passages(self.object.citations.select_related("source")), **kwargs
+            citations=lazy(lambda: cited_passages(record.citations.select_related("source"))),
+            **kwargs,
         )
 
 
@@ -566,7 +816,7 @@ class StandingBodyDetailView(RecordDetailView):
         )
         return super().get_context_data(
             sessions=sessions,
-            citations=cited_passages(body.citations.select_related("source")),
+            citations=lazy(lambda: cited_passages(body.citations.select_related("source"))),
             **kwargs,
         )
 
@@ -577,8 +827,10 @@ class AgreementDetailView(RecordDetailView):
     )
 
     def get_context_data(self, **kwargs):
+        record = self.object
         return super().get_context_data(
-            citations=cited_passages(self.object.citations.select_related("source")), **kwargs
+            citations=lazy(lambda: cited_passages(record.citations.select_related("source"))),
+            **kwargs,
         )
 
 
@@ -593,15 +845,31 @@ class PairListView(TemplateView):
     template_name = "dashboard/pair_list.html"
 
     def get_context_data(self, **kwargs):
-        pairs = Paginator(all_pairs(), 100).get_page(self.request.GET.get("page"))
+        page = self.request.GET.get("page")
+        pairs = lazy(lambda: Paginator(all_pairs(), 100).get_page(page))
         return super().get_context_data(pairs=pairs, **kwargs)
 
 
-class PairView(KeptContentMixin, TemplateView):
+PAIR_FIGURES = [
+    "deal_count",
+    "statement_count",
+    "by_stage",
+    "value_totals",
+    "value_rows",
+    "mix_rows",
+]
+
+
+class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = kwargs["first"].upper(), kwargs["second"].upper()
+        first, second = (
+            selectors.party_code(kwargs["first"]),
+            selectors.party_code(kwargs["second"]),
+        )
+        if first is None or second is None:
+            raise Http404("No party has this code.")
         if first == second:
             raise Http404("A party pair needs two different parties.")
         if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
@@ -609,44 +877,55 @@ class PairView(KeptContentMixin, TemplateView):
             return redirect("dashboard:pair", *sorted([first, second]), permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def parties(self, kwargs) -> tuple[Party, Party]:
-        first = get_object_or_404(Party, code=kwargs.pop("first"))
-        return first, get_object_or_404(Party, code=kwargs.pop("second"))
-
-    def frame_context(self, **kwargs):
-        first, second = self.parties(kwargs)
-        return super().frame_context(first=first, second=second, **kwargs)
-
     def get_context_data(self, **kwargs):
-        first, second = self.parties(kwargs)
+        first = get_object_or_404(Party, code=kwargs.pop("first"))
+        second = get_object_or_404(Party, code=kwargs.pop("second"))
         scope = {"party": first.code, "counterpart": second.code}
-        figures = cached(
-            f"pair:{first.code}:{second.code}",
-            lambda: selectors.pair_figures(first=first, second=second),
+        figures = lazy_items(
+            lambda: cached(
+                f"pair:{first.code}:{second.code}",
+                lambda: selectors.pair_figures(first=first, second=second),
+            ),
+            PAIR_FIGURES,
         )
         # The timeline shows a deal's title and stage only: no joins to its parties.
         deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
         statements = selectors.pair_statements(first=first, second=second).select_related(
             *STATEMENT_ROW
         )
+        fold = folded(self.request)
+
+        def transfer_panel():
+            transfers = cached(
+                f"pair-transfers:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_transfers_by_year(first=first, second=second, fold=fold),
+            )
+            return charts.pair_transfers_panel(transfers, first=first, second=second, fold=fold)
+
         return super().get_context_data(
             first=first,
             second=second,
+            fold=fold,
+            transfer_panel=lazy(transfer_panel),
             **figures,
             **first_rows(
                 "deals",
                 deals.select_related(*DEAL_ROW),
                 charts.list_url("deal-list", **scope),
             ),
-            timeline=selectors.pair_timeline(
-                deals=deals,
-                statements=statements,
-                engagements=selectors.pair_engagements(first=first, second=second),
-                agreements=selectors.pair_agreements(first=first, second=second),
-                kind=self.request.GET.get("timeline", ""),
+            timeline=lazy(
+                lambda: selectors.pair_timeline(
+                    deals=deals,
+                    statements=statements,
+                    engagements=selectors.pair_engagements(first=first, second=second),
+                    agreements=selectors.pair_agreements(first=first, second=second),
+                    kind=self.request.GET.get("timeline", ""),
+                )
             ),
-            chart_value_by_year=charts.value_by_year(figures["value_rows"], **scope),
-            chart_mix=charts.deals_by_category(figures["mix_rows"], **scope),
+            chart_value_by_year=lazy(
+                lambda: charts.value_by_year(figures["value_rows"](), **scope)
+            ),
+            chart_mix=lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
             cap=COUNT_CAP,
             **kwargs,
         )
@@ -655,24 +934,21 @@ class PairView(KeptContentMixin, TemplateView):
 # --- Search ------------------------------------------------------------------------------------
 
 
-class SearchView(KeptContentMixin, TemplateView):
+class SearchView(TemplateView):
     template_name = "dashboard/search.html"
     limit = 10
 
     def query(self) -> str:
         return self.request.GET.get("q", "").strip()[:200]
 
-    def frame_context(self, **kwargs):
-        return super().frame_context(query=self.query(), **kwargs)
-
     def get_context_data(self, **kwargs):
         query = self.query()
-        groups = self.groups(query) if query else []
+        groups = lazy(lambda: self.groups(query) if query else [])
         return super().get_context_data(
             query=query,
             groups=groups,
-            total=sum(g["count"] for g in groups),
-            total_capped=any(g["capped"] for g in groups),
+            total=lazy(lambda: sum(g["count"] for g in groups())),
+            total_capped=lazy(lambda: any(g["capped"] for g in groups())),
             cap=COUNT_CAP,
             **kwargs,
         )

@@ -31,6 +31,94 @@ def india_russia(db):
     )
 
 
+# A register row as SIPRI's export writes it (written for the tests, not SIPRI's data).
+REGISTER_TEXT = (
+    "Transfers of major conventional arms from All countries to All countries.\n"
+    "Source: SIPRI Arms Transfers Database (c) SIPRI.\n"
+    "Recipient,Supplier,Year of order,,Number ordered,,Weapon designation,Weapon description,"
+    "Number delivered,,Year(s) of delivery,status,Comments,SIPRI TIV per unit,"
+    "SIPRI TIV for total order,SIPRI TIV of delivered weapons\n"
+    "India,Russia,2018,,10,,S-400 Triumf,SAM system,6,?,2021; 2022; 2023,New,"
+    "INR390 b ($5.4 b) deal,120,1200,720\n"
+    "Hezbollah (Lebanon)*,Iran,2006,?,20,?,Fajr-5,self-propelled MRL,20,?,2006,"
+    "Second hand,,0.5,10,10\n"
+)
+S400_ROW = (
+    "India,Russia,2018,,10,,S-400 Triumf,SAM system,6,?,2021; 2022; 2023,New,"
+    "INR390 b ($5.4 b) deal,120,1200,720"
+)
+
+
+@pytest.fixture
+def register(india_russia):
+    """What an import of SIPRI's register would add to the articles' data: the export as a
+    source, the S-400 deal's row cited with SIPRI's figures beside the article's, and a deal
+    with a non-state buyer whose figures SIPRI marks as uncertain."""
+    from dashboard.models import Party, Platform, Source
+
+    source = Source.objects.create(
+        slug="sipri-trade-register-2024-10-13",
+        title="SIPRI Arms Transfers Database: trade register",
+        publisher="SIPRI",
+        published="2024-10-13",
+        text=REGISTER_TEXT,
+    )
+    s400 = Deal.objects.get(slug="s-400-2018")
+    s400.condition = Deal.Condition.NEW
+    s400.tiv_per_unit, s400.tiv_total, s400.tiv_delivered = 120, 1200, 720
+    s400.save()
+    for year in (2022, 2023):
+        Delivery.objects.create(deal=s400, year=year)
+    s400.citations.create(
+        source=source,
+        excerpt=S400_ROW,
+        quantity=10,
+        quantity_delivered=6,
+        quantity_delivered_uncertain=True,
+        ordered=2018,
+        value_amount=5_400_000_000,
+        value_currency="USD",
+        comment="INR390 b ($5.4 b) deal",
+    )
+    hezbollah = Party.objects.create(
+        code="hezbollah-lebanon", name="Hezbollah (Lebanon)", kind=Party.Kind.ARMED_GROUP
+    )
+    iran = Party.objects.create(code="IR", iso3="IRN", name="Iran")
+    russia = Party.objects.get(code="RU")
+    Party.objects.create(code="SUHH", name="Soviet Union", kind="former_state", successor=russia)
+    rockets = Platform.objects.create(slug="fajr-5", name="Fajr-5", category="artillery")
+    deal = Deal.objects.create(
+        slug="fajr-5-hezbollah-2006",
+        title="Fajr-5 for Hezbollah (2006)",
+        buyer=hezbollah,
+        seller=iran,
+        platform=rockets,
+        stage=Deal.Stage.COMPLETED,
+        quantity=20,
+        quantity_uncertain=True,
+        quantity_delivered=20,
+        quantity_delivered_uncertain=True,
+        signed="2006",
+        signed_uncertain=True,
+        condition=Deal.Condition.SECOND_HAND,
+        tiv_per_unit="0.5",
+        tiv_total=10,
+        tiv_delivered=10,
+    )
+    Delivery.objects.create(deal=deal, year=2006)
+    deal.citations.create(
+        source=source,
+        excerpt="Hezbollah (Lebanon)*,Iran,2006,?,20,?,Fajr-5",
+        quantity=20,
+        quantity_uncertain=True,
+        quantity_delivered=20,
+        quantity_delivered_uncertain=True,
+        ordered=2006,
+        ordered_uncertain=True,
+    )
+    return source
+
+
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")

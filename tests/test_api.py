@@ -145,7 +145,7 @@ def test_unknown_values_come_last_in_either_direction(reader_client, india_russi
 
 def test_the_sort_is_the_pages(reader_client, india_russia):
     api = [d["title"] for d in every_row(reader_client, "/api/deals/?sort=-title")]
-    page = json.loads(reader_client.get("/deals/?sort=-title&_export=json").content)
+    page = json.loads(reader_client.get("/deals/?sort=-title&_export=json").getvalue())
     assert api == [row["Title"] for row in page]
 
 
@@ -207,12 +207,12 @@ def test_a_304_reads_no_record(client, india_russia):
     tables = [model._meta.db_table for model in (Statement, Platform, Deal, Party)]
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    # At most the data version is read, wherever it is kept.
+    # At most the data version is read.
     assert not [q["sql"] for q in captured if any(f'"{t}"' in q["sql"] for t in tables)]
 
 
-@pytest.mark.parametrize("seconds", [3600, 0], ids=["kept", "not kept"])
-def test_an_answer_is_kept_for_its_address_until_the_data_changes(
+@pytest.mark.parametrize("seconds", [3600, 0], ids=["cached", "not cached"])
+def test_an_answer_is_cached_for_its_address_until_the_data_changes(
     client, india_russia, settings, seconds
 ):
     settings.DASHBOARD_PAGE_CACHE_SECONDS = seconds

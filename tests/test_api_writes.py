@@ -27,8 +27,9 @@ from dashboard.models import (
     StandingBodyCitation,
     Statement,
 )
+from tests.snapshot import database_snapshot
 from tests.test_admin import MODELS
-from tests.test_permissions import CHANGES, GROUP_OF, MAY, ROLES, database_state, doomed
+from tests.test_permissions import CHANGES, GROUP_OF, MAY, ROLES, doomed
 
 IANS = "ians-alipov-interview-2025-05"
 REASON = "Checked against the ministry's statement"
@@ -175,7 +176,7 @@ def latest_version(model, **lookup):
 
 
 def api_create(client, role, user, model):
-    before = database_state()
+    before = database_snapshot(history=True)
     response = client.post(
         f"/api/{PREFIX[model]}/",
         additions()[model],
@@ -184,7 +185,7 @@ def api_create(client, role, user, model):
     )
     if role not in MAY["add"]:
         assert response.status_code == (401 if user is None else 403), (role, model)
-        assert database_state() == before, (role, model)
+        assert database_snapshot(history=True) == before, (role, model)
         return
     assert response.status_code == 201, (role, model, response.content[:500])
     created = model.objects.get(
@@ -202,7 +203,7 @@ def api_create(client, role, user, model):
 def api_update(client, role, user, model):
     record = model.objects.order_by("pk").first()
     field, value = CHANGES[model](record)
-    before = database_state()
+    before = database_snapshot(history=True)
     response = client.patch(
         detail_url(record),
         {field: value},
@@ -212,7 +213,7 @@ def api_update(client, role, user, model):
     record.refresh_from_db()
     if role not in MAY["change"]:
         assert response.status_code == (401 if user is None else 403), (role, model)
-        assert database_state() == before, (role, model)
+        assert database_snapshot(history=True) == before, (role, model)
         return
     assert response.status_code == 200, (role, model, response.content[:500])
     assert getattr(record, field) == value and response.json()[field] == value
@@ -227,11 +228,11 @@ def api_update(client, role, user, model):
 def api_delete(client, role, user, model):
     record = doomed(model)
     url = detail_url(record)
-    before = database_state()
+    before = database_snapshot(history=True)
     response = client.delete(url, HTTP_X_CHANGE_REASON=REASON)
     if role not in MAY["delete"]:
         assert response.status_code == (401 if user is None else 403), (role, model)
-        assert database_state() == before, (role, model)
+        assert database_snapshot(history=True) == before, (role, model)
         return
     assert response.status_code == 204, (role, model, response.content[:500])
     assert not model.objects.filter(pk=record.pk).exists()
@@ -265,11 +266,11 @@ def test_every_model_has_an_endpoint():
 def test_a_session_write_needs_the_csrf_token(india_russia, django_user_model):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user_for("editor", django_user_model))
-    before = database_state()
+    before = database_snapshot(history=True)
     response = browser.post("/api/parties/", additions()[Party], content_type="application/json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
-    assert database_state() == before
+    assert database_snapshot(history=True) == before
 
 
 def test_the_reason_is_optional_and_bounded(india_russia, django_user_model):
@@ -386,22 +387,22 @@ def test_the_models_rules_give_a_400_naming_the_field(
     india_russia, django_user_model, prefix, body, field, message
 ):
     client = api_client(user_for("editor", django_user_model))
-    before = database_state()
+    before = database_snapshot(history=True)
     response = client.post(f"/api/{prefix}/", body, content_type="application/json")
     assert response.status_code == 400, response.content[:500]
     assert any(message in text for text in response.json()[field]), response.json()
-    assert database_state() == before
+    assert database_snapshot(history=True) == before
 
 
 def test_a_record_others_rest_on_is_not_deleted(india_russia, django_user_model):
     client = api_client(user_for("maintainer", django_user_model))
-    before = database_state()
+    before = database_snapshot(history=True)
     response = client.delete(f"/api/sources/{IANS}/")
     assert response.status_code == 409
     body = response.json()
     assert "rest on this one" in body["detail"]
     assert any(name.startswith("statement: ") for name in body["protected"])
-    assert database_state() == before
+    assert database_snapshot(history=True) == before
 
 
 def test_an_editor_adds_a_statement_and_sees_it_in_history(india_russia, django_user_model):

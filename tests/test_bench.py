@@ -42,7 +42,6 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
         "DATABASE_URL": f"{SERVER}/{name}",
         "BENCH_REDIS_URL": "redis://127.0.0.1:6379/14",
     }
-    before = set((ROOT / "bench" / "results").glob("run-*.json"))
     try:
         result = subprocess.run(
             [
@@ -58,6 +57,8 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
                 "2",
                 "--port",
                 str(free_port()),
+                "--results",
+                str(tmp_path),
             ],
             cwd=ROOT,
             env=env,
@@ -78,14 +79,11 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
             "CSV export",
         ]:
             assert f"| {page}" in table
-        written = set((ROOT / "bench" / "results").glob("run-*.json")) - before
-        assert len(written) == 1
-        data = json.loads(written.pop().read_text())
+        (written,) = tmp_path.glob("run-*.json")
+        data = json.loads(written.read_text())
         assert data["pages"][0]["page"] == "trivial view" and data["pages"][0]["ratio"] == 1
         assert all(row["requests"] >= 2 and row["median_ms"] > 0 for row in data["pages"])
     finally:
-        for path in set((ROOT / "bench" / "results").glob("run-*.json")) - before:
-            path.unlink()
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -96,8 +94,8 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
     reason="the benchmark makes its own PostgreSQL databases: one run, in the SQLite pass",
 )
 def test_loader_benchmark_smoke_run_compares_the_three_ways(tmp_path):
-    """bench/load.py at a few hundred records on PostgreSQL: load_fixtures (with its writer
-    process), loaddata and COPY leave the same rows, and each gets a time and a memory."""
+    """bench/load.py at a few hundred records on PostgreSQL: load_fixtures, loaddata and COPY
+    each leave the same rows in every table, and each gets a time."""
     out = tmp_path / "load.json"
     result = subprocess.run(
         [
@@ -110,6 +108,8 @@ def test_loader_benchmark_smoke_run_compares_the_three_ways(tmp_path):
             "300",
             "--json",
             str(out),
+            "--results",
+            str(tmp_path / "results"),
         ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": f"{SERVER}/postgres"},
@@ -120,8 +120,12 @@ def test_loader_benchmark_smoke_run_compares_the_three_ways(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     runs = json.loads(out.read_text())["runs"]
     sizes = sorted({run["records"] for run in runs})
-    small, large = ({run["command"] for run in runs if run["records"] == n} for n in sizes)
-    assert small == {"load_fixtures", "loaddata", "COPY"}
-    assert large == {"load_fixtures", "COPY"}  # loaddata only up to 300 records
-    assert all(run["seconds"] > 0 and run["peak_mb"] > 10 for run in runs)
+    small, large = ([run for run in runs if run["records"] == n] for n in sizes)
+    assert {run["command"] for run in small} == {"load_fixtures", "loaddata", "COPY"}
+    assert {run["command"] for run in large} == {"load_fixtures", "COPY"}  # loaddata up to 300
+    for same_size in (small, large):
+        rows = [run["rows"] for run in same_size]
+        assert all(counts == rows[0] for counts in rows) and rows[0]["dashboard_statement"] > 0
+    assert all(run["reload_seconds"] for run in runs if run["command"] == "load_fixtures")
     assert "| load_fixtures |" in result.stdout and "| COPY |" in result.stdout
+    assert len(list((tmp_path / "results").glob("load-*.json"))) == 1

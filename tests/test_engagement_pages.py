@@ -2,6 +2,7 @@
 every kind, and a person's engagements."""
 
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
@@ -51,9 +52,8 @@ def test_the_engagement_export_carries_dates_with_precision_and_excerpts(client,
     assert putin["Status"] == "Planned"
     assert "forthcoming visit to India in December" in putin["Excerpts"]
     meeting = next(row for row in rows if row["Slug"] == MEETING)
-    assert meeting["Participants"] == (
-        "Ashutosh Dixit (co-chair); Dylevsky Igor Nikolayevich (co-chair)"
-    )
+    assert json.loads(meeting["Participants"]) == ["Ashutosh Dixit", "Dylevsky Igor Nikolayevich"]
+    assert json.loads(meeting["Participants' roles"]) == ["co-chair", "co-chair"]
     assert meeting["Session"] == "5"
 
 

@@ -141,6 +141,16 @@ def test_a_viewer_may_read_the_history_but_not_revert(client, django_user_model,
     assert deal.history.count() == 1
 
 
+def test_a_malformed_version_is_not_found(client, django_user_model, india_russia):
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Viewers"))
+    client.force_login(viewer)
+    deal = Deal.objects.get(slug=S400)
+    history = admin_url(Deal, "history", deal.pk)
+    for version in ["abc", "1.5", "%20"]:
+        assert client.get(f"{history}{version}/").status_code == 404, version
+
+
 # --- The loader --------------------------------------------------------------------------------
 
 

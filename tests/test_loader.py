@@ -5,21 +5,20 @@ import copy
 import gzip
 import json
 from io import StringIO
-from itertools import chain
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
-from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.loading import fixture_load
-from dashboard.loading.schema import KEY_FIELDS, WRITE_ORDER, model_specs, spec_for
-from dashboard.models import Deal, Party, Person, Statement
+from dashboard.loading import fixture_load, records_load
+from dashboard.loading.schema import WRITE_ORDER, model_specs, spec_for
+from dashboard.models import Deal, Party, Person, Source, Statement
 from dashboard.passages import appears_in, find_passage
+from tests.snapshot import database_snapshot
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
 
@@ -97,6 +96,71 @@ def batch():
                 "deals": [["rafale-de-2025"]],
             },
         },
+        {
+            "model": "dashboard.standingbody",
+            "fields": {
+                "slug": "fr-de-council",
+                "name": "Franco-German Defence Council",
+                "kind": "commission",
+                "parties": [["FR"], ["DE"]],
+            },
+        },
+        {
+            "model": "dashboard.standingbodycitation",
+            "fields": {
+                "body": ["fr-de-council"],
+                "source": ["rafale-sale"],
+                "excerpt": "this partnership",
+            },
+        },
+        {
+            "model": "dashboard.engagement",
+            "fields": {
+                "slug": "paris-signing-2025",
+                "title": "Signing in Paris",
+                "kind": "ceremony",
+                "status": "held",
+                "start": "2025-05-07",
+                "country": ["FR"],
+                "parties": [["FR"], ["DE"]],
+                "deals": [["rafale-de-2025"]],
+            },
+        },
+        {
+            "model": "dashboard.engagementparticipant",
+            "fields": {
+                "engagement": ["paris-signing-2025"],
+                "person": ["minister-fr"],
+                "role": "host",
+            },
+        },
+        {
+            "model": "dashboard.engagementcitation",
+            "fields": {
+                "engagement": ["paris-signing-2025"],
+                "source": ["rafale-sale"],
+                "excerpt": "Paris confirmed the sale",
+            },
+        },
+        {
+            "model": "dashboard.agreement",
+            "fields": {
+                "slug": "rafale-contract",
+                "name": "Rafale contract",
+                "kind": "other",
+                "status": "signed",
+                "signed": "2025-05",
+                "parties": [["FR"], ["DE"]],
+            },
+        },
+        {
+            "model": "dashboard.agreementcitation",
+            "fields": {
+                "agreement": ["rafale-contract"],
+                "source": ["rafale-sale"],
+                "excerpt": "the sale of 26 Rafale jets",
+            },
+        },
     ]
 
 
@@ -120,27 +184,6 @@ def load(*paths, **options):
     except CommandError:
         failed = True
     return out.getvalue(), err.getvalue().splitlines(), failed
-
-
-def snapshot():
-    """Every dashboard record, by natural key, independent of ids and of order."""
-    records = serializers.serialize(
-        "python",
-        chain(*(model.objects.all() for model in WRITE_ORDER)),
-        use_natural_foreign_keys=True,
-        use_natural_primary_keys=True,
-    )
-    normalised = []
-    for record in records:
-        fields = {
-            name: sorted(value)
-            if isinstance(value, list) and value and isinstance(value[0], list)
-            # many-to-many lists come in no particular order
-            else value
-            for name, value in record["fields"].items()
-        }
-        normalised.append(json.dumps({**record, "fields": fields}, sort_keys=True, default=str))
-    return sorted(normalised)
 
 
 def counts(output: str) -> dict[str, tuple[int, int, int]]:
@@ -184,14 +227,14 @@ DEAL = "record 7 (dashboard.deal rafale-de-2025)"
 STATEMENT = "record 9 (dashboard.statement minister-proud)"
 BAD_RECORDS = [
     ("unknown model", append({"model": "dashboard.tank", "fields": {}}),
-     "record 10 (?) -: Unknown model “dashboard.tank”."),
+     "record 17 (?) -: Unknown model “dashboard.tank”."),
     ("not a dashboard model", append({"model": "auth.user", "fields": {"username": "x"}}),
-     "record 10 (?) -: “auth.user” is not a dashboard model; "
+     "record 17 (?) -: “auth.user” is not a dashboard model; "
      "this loader loads only the dashboard's records."),
     ("no model", append({"fields": {"name": "Spain"}}),
-     "record 10 (?) -: The record has no “model”."),
+     "record 17 (?) -: The record has no “model”."),
     ("no fields", append({"model": "dashboard.party"}),
-     "record 10 (dashboard.party ?) -: The record has no “fields” object."),
+     "record 17 (dashboard.party ?) -: The record has no “fields” object."),
     ("pk instead of natural key", with_pk,
      f"{DEAL} pk: Records are matched on their natural keys; leave out “pk” "
      "(dumpdata --natural-primary --natural-foreign writes them so)."),
@@ -236,18 +279,18 @@ BAD_RECORDS = [
      f"{DEAL} sources: Load these as dashboard.dealcitation records, "
      "each with its own fields."),
     ("duplicate in the batch", append(batch()[0]),
-     "record 10 (dashboard.party FR) -: Duplicate: record 1 has the same natural key."),
+     "record 17 (dashboard.party FR) -: Duplicate: record 1 has the same natural key."),
     ("unique value twice in the batch", change(1, name="France"),
      "record 2 (dashboard.party DE) name: Party with this Name already exists (record 1)."),
     ("unique value held in the database",
      append(party(name="India", code="BE", iso3="BEL")),
-     "record 10 (dashboard.party BE) name: Party with this Name already exists "
+     "record 17 (dashboard.party BE) name: Party with this Name already exists "
      "(dashboard.party IN in the database)."),
     ("null character in a text", change(8, text="We are proud\x00 of this partnership"),
      f"{STATEMENT} text: Null characters are not allowed."),
     ("not an ISO party",
      append(party(name="Nowhere", code="QQ", iso3="QQQ")),
-     "record 10 (dashboard.party QQ) code: “QQ” is not an ISO 3166-1 alpha-2 code."),
+     "record 17 (dashboard.party QQ) code: “QQ” is not an ISO 3166-1 alpha-2 code."),
     ("misquote", change(8, text="We never said this"),
      f"{STATEMENT} text: A direct quote must appear word for word in its source."),
     ("excerpt not in the source", change(7, excerpt="a sentence never printed"),
@@ -267,11 +310,11 @@ def test_a_bad_record_is_named_and_nothing_is_written(india_russia, tmp_path, mu
     records = batch()
     mutate(records)
     path = write(tmp_path, records)
-    before = snapshot()
+    before = database_snapshot()
     out, errors, failed = load(path)
     assert failed
     assert errors == [f"{path}:{expected}"]
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -312,7 +355,7 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
     records.append({"model": "dashboard.tank", "fields": {}})
     first = write(tmp_path, records[:5], "first.json")
     second = write(tmp_path, records[5:], "second.json")
-    before = snapshot()
+    before = database_snapshot()
     out, errors, failed = load(first, second)
     assert failed
     assert errors == [
@@ -322,9 +365,9 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
         "The quantity delivered cannot exceed the quantity.",
         f"{second}:record 4 (dashboard.statement minister-proud) text: "
         "A direct quote must appear word for word in its source.",
-        f"{second}:record 5 (?) -: Unknown model “dashboard.tank”.",
+        f"{second}:record 12 (?) -: Unknown model “dashboard.tank”.",
     ]
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_problems_against_records_in_the_database_are_found(india_russia, tmp_path):
@@ -362,10 +405,10 @@ def test_a_new_source_text_is_checked_against_the_citations_in_the_database(
     is refused, naming each record that would no longer hold."""
     source = project_record("dashboard.source", "ians-alipov-interview-2025-05")
     source["fields"]["text"] = "An article rewritten without any of its old sentences."
-    before = snapshot()
+    before = database_snapshot()
     path = write(tmp_path, [source])
     out, errors, failed = load(path)
-    assert failed and snapshot() == before
+    assert failed and database_snapshot() == before
     where = f"{path}:record 1 (dashboard.source ians-alipov-interview-2025-05) text: "
     assert all(error.startswith(where) for error in errors)
     assert (
@@ -422,13 +465,13 @@ def test_a_batch_replacing_the_citations_with_the_text_is_checked_as_a_whole(
 def test_loading_twice_changes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed and "86 created, 0 updated." in out
-    first = snapshot()
+    first = database_snapshot()
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed
     assert out.splitlines()[-1] == "Nothing changed."
     assert all(created == updated == 0 for created, updated, _ in counts(out).values())
     assert sum(unchanged for _, _, unchanged in counts(out).values()) == 86
-    assert snapshot() == first
+    assert database_snapshot() == first
 
 
 def test_a_one_field_change_updates_one_record(db, tmp_path):
@@ -442,6 +485,34 @@ def test_a_one_field_change_updates_one_record(db, tmp_path):
     assert sum(updated for _, updated, _ in counts(out).values()) == 1
     assert "dashboard.deal s-400-2018: quantity_delivered None → 3" in out.splitlines()
     assert Deal.objects.get(slug="s-400-2018").quantity_delivered == 3
+
+
+def test_dates_of_records_in_the_database_can_be_made_more_precise(db, tmp_path):
+    """A date of a record already loaded, changed: a deal's signing date, a statement's date
+    and a source's publication date (this crashed bulk_update once)."""
+    load(PROJECT_FIXTURE)
+    records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
+    wanted = {
+        ("dashboard.deal", "s-400-2018", "signed"): "2018-10",
+        ("dashboard.statement", "alipov-putin-visit-watershed", "date"): "2025-12-04",
+        ("dashboard.source", "agencies-alipov-putin-visit-2025", "published"): "2025-12",
+    }
+    for record in records:
+        for (model, slug, name), value in wanted.items():
+            if record["model"] == model and record["fields"]["slug"] == slug:
+                assert record["fields"][name] != value
+                record["fields"][name] = value
+    out, errors, failed = load(write(tmp_path, records), verbosity=2)
+    assert not failed, errors
+    assert "dashboard.deal s-400-2018: signed 2018 → 2018-10" in out.splitlines()
+    assert str(Deal.objects.get(slug="s-400-2018").signed) == "October 2018"
+    assert str(Statement.objects.get(slug="alipov-putin-visit-watershed").date) == (
+        "4 December 2025"
+    )
+    assert str(Source.objects.get(slug="agencies-alipov-putin-visit-2025").published) == (
+        "December 2025"
+    )
+    assert out.splitlines()[-1] == "0 created, 3 updated."
 
 
 def test_many_to_many_links_are_set_exactly(db, tmp_path):
@@ -484,11 +555,11 @@ def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
     records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
     out, errors, failed = load(write(tmp_path, records[::-1]))
     assert not failed, errors
-    loaded = snapshot()
+    loaded = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", "india_russia", verbosity=0)
-    assert snapshot() == loaded
+    assert database_snapshot() == loaded
 
 
 # --- the same database as loaddata ------------------------------------------------------------
@@ -496,11 +567,11 @@ def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
 
 def test_the_loader_and_loaddata_make_the_same_database(db):
     load(PROJECT_FIXTURE)
-    ours = snapshot()
+    ours = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", "india_russia", verbosity=0)
-    assert snapshot() == ours
+    assert database_snapshot() == ours
     out, errors, failed = load(PROJECT_FIXTURE)
     assert out.splitlines()[-1] == "Nothing changed."
 
@@ -568,7 +639,6 @@ def test_json_output_lists_changes_field_by_field(india_russia, tmp_path):
 def test_natural_key_fields_match_the_models_natural_keys(india_russia):
     for model in WRITE_ORDER:
         spec = spec_for(model)
-        assert spec.key_fields == KEY_FIELDS[model]
         rows = model.objects.values_list(*spec.key_lookups)
         for instance, row in zip(model.objects.all(), rows, strict=True):
             assert tuple(instance.natural_key()) == tuple(row), model
@@ -686,158 +756,93 @@ def test_the_generators_fixtures_load_as_loaddata_loads_them(db, tmp_path):
     out, errors, failed = load(lines)  # more records than a batch, in several models
     assert not failed, errors[:5]
     assert Statement.objects.count() == 1000
-    loaded = snapshot()
+    loaded = database_snapshot()
     assert load(array)[0].splitlines()[-1] == "Nothing changed."
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
     call_command("loaddata", str(array), verbosity=0)
-    assert snapshot() == loaded
+    assert database_snapshot() == loaded
 
 
-# --- writing while checking (PostgreSQL: a writer process, its own transaction) ---------------
-# These run outside a test transaction, as `load_fixtures` runs: only then can the writer's
-# connection see and commit. On SQLite the same loads go in two passes.
-
-ON_POSTGRESQL = connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def project_data(transactional_db):
-    call_command("loaddata", "india_russia", verbosity=0)
-
-
-def test_writing_while_checking_gives_what_two_passes_give(transactional_db, tmp_path):
-    path = tmp_path / "synthetic.jsonl"
-    call_command("generate_synthetic", scale=0.002, seed=5, fixture=str(path), stderr=StringIO())
-    streamed = fixture_load(paths=[path], write_while_checking=True)
-    assert streamed.ok and streamed.written_while_checking == ON_POSTGRESQL
-    loaded = snapshot()
-    assert Statement.objects.count() == 2000 and Statement.history.count() == 2000
-    for model in reversed(WRITE_ORDER):
-        model.objects.all().delete()
-    two_passes = fixture_load(paths=[path])
-    assert two_passes.ok and not two_passes.written_while_checking
-    assert snapshot() == loaded
-    assert streamed.counts == two_passes.counts
+# --- loads that span batches -------------------------------------------------------------------
 
 
 def synthetic_records(tmp_path) -> list[dict]:
-    """About 2,500 generated records: more than the writer's batches, in several models."""
+    """About 2,500 generated records: more than a batch, in several models."""
     path = tmp_path / "generated.jsonl"
     call_command("generate_synthetic", scale=0.002, seed=5, fixture=str(path), stderr=StringIO())
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_a_problem_after_the_last_record_leaves_nothing_written(transactional_db, tmp_path):
-    """The writer has written batches of records by the time the last record's reference is
-    found to lead nowhere: all of it is rolled back."""
+def test_a_problem_after_the_last_record_leaves_nothing_written(db, tmp_path):
+    """The last record's reference leads nowhere, found only after every file is read."""
     records = synthetic_records(tmp_path)
     bad = copy.deepcopy(next(r for r in records if r["model"] == "dashboard.statement"))
     bad["fields"].update(slug="the-last-one", source=["no-such-source"])
     path = write(tmp_path, [*records, bad], "batch.jsonl")
     out, errors, failed = load(path)
     assert failed and len(errors) == 1 and "No dashboard.source “no-such-source”" in errors[0]
-    assert snapshot() == [] and Statement.history.count() == 0
+    assert database_snapshot() == [] and Statement.history.count() == 0
 
 
-@pytest.fixture
-def eager_writer(monkeypatch):
-    """The writer gets each record as soon as it is accepted and writes it at once (the
-    forked writer inherits these)."""
-    from dashboard.loading import streaming, writing
-
-    monkeypatch.setattr(streaming, "HANDOVER", 1)
-    monkeypatch.setattr(writing, "BATCH", 1)
-
-
-def test_a_value_the_database_holds_already_is_named_while_writing(
-    project_data, eager_writer, tmp_path
-):
-    """A party name already held in the database is reported as the checks find it, naming
-    the record, whatever the writer had begun; nothing is written."""
-    before = snapshot()
-    path = write(tmp_path, [party(name="India", code="FR", iso3="FRA")])
-    out, errors, failed = load(path)
-    assert failed and snapshot() == before
-    assert errors == [
-        f"{path}:record 1 (dashboard.party FR) name: "
-        "Party with this Name already exists (dashboard.party IN in the database)."
-    ]
-
-
-def test_a_new_source_text_is_checked_against_the_database_as_it_was(
-    project_data, eager_writer, tmp_path
-):
-    """The writer updates the source in its own transaction while the checks read the
-    citations against the database as it was before the load."""
-    source = project_record("dashboard.source", "ians-alipov-interview-2025-05")
-    source["fields"]["text"] = "An article rewritten without any of its old sentences."
-    before = snapshot()
-    out, errors, failed = load(write(tmp_path, [source]))
-    assert failed and snapshot() == before
-    assert any(
-        "alipov-s-400-discussions-continuous, in the database, rests on it" in e for e in errors
-    )
-
-
-def test_files_out_of_order_beyond_what_the_writer_holds_load_in_two_passes(
-    transactional_db, tmp_path, monkeypatch
-):
-    """Statements first, their sources and speakers in a later file: the writer would hold
-    every statement until then, so past its limit it gives way to two passes."""
-    from dashboard.loading import streaming
-
-    monkeypatch.setattr(streaming, "WAITING_LIMIT", 100)
+def test_files_out_of_order_load_with_every_history_row(db, tmp_path):
+    """Statements first, their sources and speakers in a later file: they wait, then load."""
     records = synthetic_records(tmp_path)
     statements = [r for r in records if r["model"] == "dashboard.statement"]
     others = [r for r in records if r["model"] != "dashboard.statement"]
     result = fixture_load(
-        paths=[write(tmp_path, statements, "a.jsonl"), write(tmp_path, others, "b.jsonl")],
-        write_while_checking=True,
+        paths=[write(tmp_path, statements, "a.jsonl"), write(tmp_path, others, "b.jsonl")]
     )
-    assert result.ok and not result.written_while_checking
+    assert result.ok, result.errors[:3]
     assert Statement.objects.count() == len(statements) == Statement.history.count()
-    if ON_POSTGRESQL:
-        assert "wait for others" in result.writer_error
 
 
-def test_a_changed_row_may_refer_to_a_row_the_same_load_creates(
-    project_data, eager_writer, tmp_path
-):
-    """Foreign keys are checked as each write ends: a person moved to a party the load
-    creates just before is written after it."""
-    person = next(
-        record
-        for record in json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
-        if record["model"] == "dashboard.person" and record["fields"]["slug"] == "denis-alipov"
-    )
+def test_a_changed_row_may_refer_to_a_row_the_same_load_creates(india_russia, tmp_path):
+    """A person moved to a party the load creates."""
+    person = project_record("dashboard.person", "denis-alipov")
     person["fields"]["party"] = ["FR"]
-    path = write(tmp_path, [party(name="France", code="FR", iso3="FRA"), person])
-    result = fixture_load(paths=[path], write_while_checking=True)
-    assert result.ok and result.written_while_checking == ON_POSTGRESQL, result.writer_error
+    path = write(tmp_path, [person, party(name="France", code="FR", iso3="FRA")])
+    result = fixture_load(paths=[path])
+    assert result.ok, result.errors
     assert Person.objects.get(slug="denis-alipov").party.code == "FR"
     assert result.counts["dashboard.person"].updated == 1
 
 
-def test_a_writer_that_dies_gives_way_to_two_passes(transactional_db, tmp_path, monkeypatch):
-    """The writer process ends abruptly after its first records (killed, out of memory): the
-    load is written in two passes all the same."""
-    import os
+# --- records given directly (an importer's) ----------------------------------------------------
 
-    from dashboard.loading import streaming, writing
 
-    records_write, loader = writing._BatchWrite.records_write, os.getpid()
+def test_records_given_directly_load_as_a_file_loads_them(db, tmp_path):
+    result = records_load(records=iter(batch()), name="register", reason="SIPRI register")
+    assert result.ok, result.errors
+    from_records = database_snapshot()
+    assert Statement.history.get().history_change_reason == "SIPRI register"
+    for model in reversed(WRITE_ORDER):
+        model.objects.all().delete()
+    assert fixture_load(paths=[write(tmp_path, batch())]).ok
+    assert database_snapshot() == from_records
+    again = records_load(records=batch(), name="register")
+    assert again.ok and not again.changed
 
-    def die_in_the_writer(self, records):
-        if os.getpid() != loader:
-            os._exit(1)
-        return records_write(self, records)
 
-    monkeypatch.setattr(streaming, "HANDOVER", 1)
-    monkeypatch.setattr(writing._BatchWrite, "records_write", die_in_the_writer)
-    records = synthetic_records(tmp_path)
-    result = fixture_load(paths=[write(tmp_path, records, "a.jsonl")], write_while_checking=True)
-    assert result.ok and not result.written_while_checking
-    assert Statement.objects.count() == 2000 == Statement.history.count()
-    if ON_POSTGRESQL:
-        assert "writer process stopped" in result.writer_error
+def test_records_given_with_their_lines_are_named_by_line(db):
+    records = batch()
+    change(6, value_currency="XYZ")(records)
+    records.append(batch()[0])
+    numbered = [(10 * number, record) for number, record in enumerate(records, start=1)]
+    result = records_load(records=numbered, name="register.csv")
+    assert [str(error) for error in result.errors] == [
+        "register.csv:line 70 (dashboard.deal rafale-de-2025) value_currency: "
+        "“XYZ” is not an ISO 4217 code.",
+        "register.csv:line 170 (dashboard.party FR) -: "
+        "Duplicate: line 10 has the same natural key.",
+    ]
+    assert [(e["line"], e["record"]) for e in result.as_json()["errors"]] == [
+        (70, None),
+        (170, None),
+    ]
+    assert not Party.objects.exists()
+    unnumbered = records_load(records=[*numbered[:2], batch()[2]], name="register.csv")
+    assert [str(error) for error in unnumbered.errors] == [
+        "register.csv: Records come with their lines, or none does: expected a pair "
+        "(line number, record), got a dict."
+    ]

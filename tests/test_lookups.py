@@ -94,7 +94,9 @@ def test_list_counts_are_right_sortable_and_follow_changes(client, falcons):
     )
     people = list(views.PersonListView.queryset.order_by("name"))
     assert [(p.slug, p.statement_count) for p in people] == [("quiet", 2), ("spokesman", 3)]
-    exported = csv.DictReader(io.StringIO(client.get("/people/?_export=csv").content.decode()))
+    exported = csv.DictReader(
+        io.StringIO(client.get("/people/?_export=csv").getvalue().decode("utf-8-sig"))
+    )
     assert {row["Name"]: row["Statements"] for row in exported} == {"Quiet": "2", "Spokesman": "3"}
 
 

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Value, When
 
 from dashboard.models import Deal, Source
 from dashboard.partial_dates import DAY, MONTH, YEAR, PartialDate
@@ -74,3 +75,23 @@ def test_signed_field_is_a_partial_date_field():
     assert Deal._meta.get_field("signed").formfield().prepare_value(
         PartialDate.parse("2018-10")
     ) == ("2018-10")
+
+
+@pytest.mark.django_db
+def test_dates_change_through_every_kind_of_query_expression():
+    """bulk_update writes CASE WHEN ... THEN Value(date); update() takes F() and Value()."""
+    first, second = source("a", "2018"), source("b", None)
+    first.published, second.published = PartialDate.parse("2018-10"), PartialDate.parse("2020")
+    Source.objects.bulk_update([first, second], ["published"])
+    assert {s.slug: str(s.published) for s in Source.objects.all()} == {
+        "a": "October 2018",
+        "b": "2020",
+    }
+    Source.objects.filter(slug="b").update(published=Value("2021-03"))
+    assert str(Source.objects.get(slug="b").published) == "March 2021"
+    Source.objects.filter(slug="a").update(published=F("date_note"))  # "" stored as no date
+    assert Source.objects.get(slug="a").published is None
+    Source.objects.filter(slug="b").update(
+        published=Case(When(slug="b", then=Value("2022")), default=Value(None))
+    )
+    assert str(Source.objects.get(slug="b").published) == "2022"

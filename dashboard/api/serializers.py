@@ -3,8 +3,9 @@
 Keys are the models' field names. A reference to another record reads as a short object and is
 written as that record's key; a date comes with its precision (`signed`, `signed_precision`);
 money is `value_amount` with `value_currency`; `uncertain` lists the figures a source only
-implies. Every write runs the model's own full_clean() (field validators, clean(), constraints),
-as the admin and the loader do, so a rule lives in one place.
+implies or marks as uncertain (SIPRI's "?", then also true in the figure's `<name>_uncertain`).
+Every write runs the model's own full_clean() (field validators, clean(), constraints), as the
+admin and the loader do, so a rule lives in one place.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -16,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from dashboard import models
+from dashboard import models, uncertainty
 from dashboard.api import fields
 from dashboard.partial_dates import PartialDateField
 
@@ -42,8 +43,12 @@ class RecordSerializer(serializers.ModelSerializer):
     key_name = ""  # the key field's own name unless given
     # The field a reference shows beside the key.
     label_field = "name"
-    # Date fields whose value the source only implies, and the field that then says how.
+    # Fields whose value the source only implies or marks as uncertain, and the field that
+    # then says so (a note explaining how a date was inferred, or a true/false flag).
     uncertain_when: dict[str, str] = {}
+    uncertain_help = (
+        "The fields whose values the sources only imply, each explained in a note (`date_note`)."
+    )
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -95,10 +100,7 @@ class RecordSerializer(serializers.ModelSerializer):
             if isinstance(field, fields.PartialDateField):
                 built[f"{name}_precision"] = fields.PrecisionField(name)
         if self.uncertain_when:
-            built["uncertain"] = serializers.SerializerMethodField(
-                help_text="The fields whose values the sources only imply, each explained in a "
-                "note (`date_note`)."
-            )
+            built["uncertain"] = serializers.SerializerMethodField(help_text=self.uncertain_help)
         if hasattr(self.Meta.model, "get_absolute_url"):
             built["page_url"] = fields.PageURLField(help_text="The record's page.")
         built["api_url"] = fields.APIURLField(help_text="The record's address in the API.")
@@ -153,6 +155,13 @@ class PartySerializer(RecordSerializer):
     buyer_count = serializers.IntegerField(read_only=True, help_text="Deals as buyer.")
     seller_count = serializers.IntegerField(read_only=True, help_text="Deals as seller.")
     people_count = serializers.IntegerField(read_only=True, help_text="People quoted.")
+    predecessors = fields.RecordRef(
+        models.Party,
+        many=True,
+        read_only=True,
+        help_text="The former states it continues (Russia: the Soviet Union); each names it as "
+        "its `successor`.",
+    )
 
     class Meta:
         model = models.Party
@@ -209,25 +218,58 @@ class PlatformAliasSerializer(RecordSerializer):
         fields = "__all__"
 
 
+FIGURE_UNCERTAIN_HELP = (
+    'The figures the source marks as uncertain (SIPRI\'s "?"), each also true in its '
+    "`<name>_uncertain` field."
+)
+
+
 class CitationBriefSerializer(serializers.ModelSerializer):
-    """A deal's citation as the deal shows it: the source and the excerpt."""
+    """A deal's citation as the deal shows it: the source, the excerpt, and the figures this
+    source states of the deal (which may differ from another source's and from the deal's)."""
 
     source = fields.RecordRef(models.Source, read_only=True)
+    uncertain = serializers.SerializerMethodField(help_text=FIGURE_UNCERTAIN_HELP)
     api_url = fields.APIURLField(help_text="The citation's address in the API.")
 
     class Meta:
         model = models.DealCitation
-        fields = ["source", "excerpt", "api_url"]
+        fields = [
+            "source",
+            "excerpt",
+            "quantity",
+            "quantity_uncertain",
+            "quantity_delivered",
+            "quantity_delivered_uncertain",
+            "ordered",
+            "ordered_uncertain",
+            "value_amount",
+            "value_currency",
+            "comment",
+            "uncertain",
+            "api_url",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_uncertain(self, citation) -> list[str]:
+        return uncertainty.uncertain_fields(citation, uncertainty.CITATION_FLAGS)
 
 
 class DealSerializer(RecordSerializer):
     """A deal, at its stage, with the sources it rests on."""
 
     label_field = "title"
+    uncertain_when = uncertainty.DEAL_FLAGS
+    uncertain_help = FIGURE_UNCERTAIN_HELP
     citations = CitationBriefSerializer(
         many=True,
         read_only=True,
-        help_text="The sources it rests on, each with its excerpt (written at /api/citations/).",
+        help_text="The sources it rests on, each with its excerpt and the figures it states "
+        "(written at /api/citations/).",
+    )
+    delivery_years = serializers.SerializerMethodField(
+        help_text="The years in which it delivered weapons, as SIPRI's register lists them "
+        "(written at /api/deliveries/). Its delivered TIV is spread evenly over them."
     )
 
     class Meta:
@@ -235,12 +277,18 @@ class DealSerializer(RecordSerializer):
         # Its sources come with their excerpts, in `citations`.
         exclude = ["id", "sources"]
 
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_delivery_years(self, deal) -> list[int]:
+        return [delivery.year for delivery in deal.deliveries.all()]
+
 
 class DealCitationSerializer(RecordSerializer):
     """A source a deal rests on, with the excerpt that supports it."""
 
     key_field = "id"
     label_field = "excerpt"
+    uncertain_when = uncertainty.CITATION_FLAGS
+    uncertain_help = FIGURE_UNCERTAIN_HELP
 
     class Meta:
         model = models.DealCitation
@@ -455,3 +503,24 @@ class PairFiguresSerializer(serializers.Serializer):
     value_rows = YearCurrencyTotal(many=True, help_text="Signed deals' value by year.")
     mix_rows = CategoryCount(many=True, help_text="The pair's deals by platform category.")
     page_url = serializers.URLField(help_text="The pair's page.")
+
+
+class TransferRow(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="The party's code (ISO code or slug), the year, or the category's key."
+    )
+    name = serializers.CharField(help_text="The party's name, the year, or the category.")
+    tiv = serializers.FloatField(help_text="SIPRI TIV of delivered weapons, millions.")
+    share = serializers.FloatField(help_text="Share of the total of the rows, in per cent.")
+
+
+class TransfersSerializer(serializers.Serializer):
+    """The transfers analysis, as /transfers/ shows it."""
+
+    group = serializers.ChoiceField(
+        choices=["supplier", "recipient", "year", "category"], help_text="What each row is."
+    )
+    fold = serializers.BooleanField(help_text="Former states counted with their successors.")
+    total_tiv = serializers.FloatField(help_text="The rows' TIV together, millions.")
+    rows = TransferRow(many=True)
+    page_url = serializers.URLField(help_text="The same analysis as a page.")

@@ -58,7 +58,7 @@ urlpatterns = [
         views.PairView.as_view(),
         name="pair",
     ),
-    # The transfers analysis (SIPRI arms transfers) goes here: path("transfers/", …).
+    path("transfers/", views.TransferListView.as_view(), name="transfer-list"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
     re_path(r"", views.not_found),

@@ -29,6 +29,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard import filters as dashboard_filters
 from dashboard import selectors, views
 from dashboard.api import serializers
 from dashboard.api.fields import brief
@@ -43,6 +44,7 @@ from dashboard.models import (
     EngagementCitation,
     EngagementParticipant,
     Party,
+    Platform,
     PlatformAlias,
     StandingBodyCitation,
 )
@@ -54,7 +56,7 @@ REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 KEY_PATTERN = "[-A-Za-z0-9_]+"
 ID_PATTERN = "[0-9]+"
 # Larger answers (a thousand sources with their text) are made anew each time.
-KEPT_ANSWER_MAX_BYTES = 2 * 1024 * 1024
+CACHED_ANSWER_MAX_BYTES = 2 * 1024 * 1024
 
 REASON_PARAMETER = OpenApiParameter(
     REASON_HEADER,
@@ -79,8 +81,8 @@ def change_reason(request) -> str | None:
 
 
 class APIViewMixin:
-    """Reads that are conditional and kept: the answer for an address is kept in the cache
-    under the data version, as the list pages keep their tables (DASHBOARD_PAGE_CACHE_SECONDS),
+    """Reads that are conditional and cached: the answer for an address is cached under the
+    data version, as the pages cache their content (DASHBOARD_PAGE_CACHE_SECONDS),
     so that asking again costs no query. (When a login is needed, the API answers for itself,
     401 with how to authenticate rather than a redirect to the sign-in page: DRF marks its views
     login_not_required, as LoginRequiredMiddleware would look before any token is read.)"""
@@ -89,16 +91,16 @@ class APIViewMixin:
 
     def conditional(self, request, respond):
         """`respond()`, or 304 when the client already holds what it would say, or the answer
-        kept for this address."""
+        cached for this address."""
         address = request.build_absolute_uri()
         digest = sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40]
         etag = quote_etag(digest)
         response = get_conditional_response(request, etag=etag)
         if response is None and settings.DASHBOARD_PAGE_CACHE_SECONDS:
             self.answer_key = f"dashboard:api-answer:{digest}"
-            kept = cache.get(self.answer_key)
-            if kept is not None:
-                response = HttpResponse(kept, content_type="application/json")
+            answer = cache.get(self.answer_key)
+            if answer is not None:
+                response = HttpResponse(answer, content_type="application/json")
         if response is None:
             response = respond()
         if 200 <= response.status_code < 300 or response.status_code == 304:
@@ -114,7 +116,7 @@ class APIViewMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.answer_key and isinstance(response, Response) and response.status_code == 200:
             response.render()
-            if len(response.content) <= KEPT_ANSWER_MAX_BYTES:
+            if len(response.content) <= CACHED_ANSWER_MAX_BYTES:
                 cache.set(self.answer_key, response.content, settings.DASHBOARD_PAGE_CACHE_SECONDS)
         return response
 
@@ -305,8 +307,7 @@ class AgreementCitationViewSet(RecordViewSet):
 
 
 # --- Analyses ----------------------------------------------------------------------------------
-# The same numbers the charts draw, from the same selectors. The transfers analysis (SIPRI
-# arms transfers) joins them here: a view over its selector, and a route in urls.py.
+# The same numbers the charts draw, from the same selectors.
 
 
 class AnalysisView(APIViewMixin, APIView):
@@ -349,7 +350,8 @@ class PairView(AnalysisView):
         return super().get(request, *args, **kwargs)
 
     def figures(self, request, first, second):
-        first, second = sorted([first, second])
+        # Codes in either case, as on the pages: in is IN, NATO is nato.
+        first, second = sorted(selectors.party_code(c) or c for c in (first, second))
         if first == second:
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = []
@@ -369,6 +371,72 @@ class PairView(AnalysisView):
             "page_url": request.build_absolute_uri(
                 reverse("dashboard:pair", args=[first, second])
             ),
+        }
+
+
+TRANSFER_PARAMETERS = [
+    OpenApiParameter(
+        "recipient", OpenApiTypes.STR, description="The recipient's code: IN, SUHH, nato."
+    ),
+    OpenApiParameter("supplier", OpenApiTypes.STR, description="The supplier's code."),
+    OpenApiParameter("year_min", OpenApiTypes.INT, description="Deliveries from this year."),
+    OpenApiParameter("year_max", OpenApiTypes.INT, description="Deliveries up to this year."),
+    OpenApiParameter(
+        "category",
+        OpenApiTypes.STR,
+        enum=Platform.Category.values,
+        description="The weapons' platform category.",
+    ),
+    OpenApiParameter(
+        "group",
+        OpenApiTypes.STR,
+        enum=list(selectors.TRANSFER_GROUPS),
+        description="What each row is (supplier by default).",
+    ),
+    OpenApiParameter(
+        "fold",
+        OpenApiTypes.BOOL,
+        description="Count a former state with its successor (the Soviet Union as Russia), "
+        "in the filters and the rows.",
+    ),
+]
+
+
+class TransferListView(AnalysisView):
+    """Transfers of major conventional arms, as SIPRI's register lists their deliveries: the
+    TIV of delivered weapons per supplier, recipient, year or category, with each row's share
+    of the total. A deal's delivered TIV is spread evenly over its years of delivery. The same
+    selector and filters as the /transfers/ page."""
+
+    @extend_schema(
+        parameters=TRANSFER_PARAMETERS,
+        responses=serializers.TransfersSerializer,
+        operation_id="transfers_list",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, request):
+        filterset = dashboard_filters.TransferFilterSet(
+            request.GET, queryset=Delivery.objects.all()
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        deliveries, group, fold = filterset.qs, filterset.rows_per, filterset.folded
+        rows = cached(
+            f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}",
+            lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+        )
+        page = reverse("dashboard:transfer-list")
+        query = request.GET.urlencode()
+        return {
+            "group": group,
+            "fold": fold,
+            "total_tiv": round(sum(row["tiv"] for row in rows), 3),
+            "rows": [
+                {**row, "code": "" if row["code"] is None else str(row["code"])} for row in rows
+            ],
+            "page_url": request.build_absolute_uri(f"{page}?{query}" if query else page),
         }
 
 

@@ -1,11 +1,11 @@
 """Loading fixture files: validate everything, then write only what changed, fast.
 
 `fixture_load(paths=...)` reads Django's fixture format (JSON, YAML) and JSON Lines, with
-natural keys. Pass 1 (checking.py) streams every file, collects every problem and keeps the
+natural keys; `records_load(records=..., name=...)` takes such records directly (an
+importer's). Pass 1 (checking.py) streams every file, collects every problem and keeps the
 converted records on disk (spill.py); only when there are none does pass 2 (writing.py) stream
-those and write, inside one transaction, in batches. On PostgreSQL pass 2 starts while pass 1
-goes on, in a transaction that commits only if pass 1 finds nothing (streaming.py). The
-`load_fixtures` command and the admin's "Load fixtures" page both call it.
+those and write, inside one transaction, in batches. The `load_fixtures` command and the
+admin's "Load fixtures" page both call it.
 
 Loading follows loaddata's meaning of a record: it is the whole record, so a field left out
 gets its default; a many-to-many field left out is left as it is, and one given is set
@@ -15,20 +15,22 @@ admin stores them. Nothing is ever deleted but many-to-many links a record no lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.db import DatabaseError, transaction
 
 from dashboard import cache
 from dashboard.loading.checking import batch_check
-from dashboard.loading.reading import FixtureFile, fixture_files
+from dashboard.loading.reading import FixtureFile, RecordStream, fixture_files
 from dashboard.loading.result import Change, FixtureError, LoadResult, ModelCounts
-from dashboard.loading.spill import RecordSpill
-from dashboard.loading.streaming import StreamWriter, streaming_possible
 from dashboard.loading.writing import LoadInterrupted, batch_write
 
-__all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load"]
+__all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load", "records_load"]
+
+Progress = Callable[[str, int], None]
 
 
 def fixture_load(
@@ -37,77 +39,80 @@ def fixture_load(
     dry_run: bool = False,
     with_changes: bool = False,
     names: Mapping[str, str] | None = None,
-    progress: Callable[[str, int], None] | None = None,
-    write_while_checking: bool = False,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Check the fixture files at `paths` (files or folders) and, unless there is a problem or
     this is a dry run, load them. `names` maps a path to the name messages give it;
-    `progress(stage, records)` is called every thousand records. With `write_while_checking`,
-    on PostgreSQL, a writer process writes while the files are checked (streaming.py)."""
-    result = LoadResult(dry_run=dry_run)
+    `progress(stage, records)` is called every thousand records."""
     files, problems = fixture_files(paths=paths, names=names)
-    result.errors = [FixtureError(path=path, message=message) for path, message in problems]
-    if result.errors:
+    if problems:
+        result = LoadResult(dry_run=dry_run)
+        result.errors = [FixtureError(path=path, message=message) for path, message in problems]
         return result
-    stream = None
-    if write_while_checking and streaming_possible(dry_run=dry_run):
-        stream = StreamWriter(files=files, with_changes=with_changes)
-    try:
-        checked = batch_check(files=files, progress=progress, sink=stream.add if stream else None)
-    except BaseException:
-        if stream is not None:
-            stream.abandon()
-        raise
+    reason = "load_fixtures " + " ".join(file.name for file in files)
+    return _load(
+        sources=files,
+        dry_run=dry_run,
+        with_changes=with_changes,
+        progress=progress,
+        reason=reason,
+    )
+
+
+def records_load(
+    *,
+    records: Iterable[Mapping[str, Any]] | Iterable[tuple[int, Mapping[str, Any]]],
+    name: str,
+    dry_run: bool = False,
+    with_changes: bool = False,
+    progress: Progress | None = None,
+    reason: str | None = None,
+) -> LoadResult:
+    """Check and load records given directly, as fixture_load() loads a file's: each a
+    fixture-format dict with natural keys (`{"model": "dashboard.deal", "fields": {...}}`),
+    or, for messages that name the line a record came from, every one a pair (line, dict).
+    `name` stands for the file in messages; `reason` goes into each history row (by default
+    `name`). The records are read once, as they come."""
+    return _load(
+        sources=[RecordStream(records, name)],
+        dry_run=dry_run,
+        with_changes=with_changes,
+        progress=progress,
+        reason=name if reason is None else reason,
+    )
+
+
+def _load(
+    *,
+    sources: list[FixtureFile | RecordStream],
+    dry_run: bool,
+    with_changes: bool,
+    progress: Progress | None,
+    reason: str,
+) -> LoadResult:
+    result = LoadResult(dry_run=dry_run)
+    checked = batch_check(files=sources, progress=progress)
     result.records = checked.records
     result.errors = checked.errors
     if result.errors:
-        if stream is not None:
-            stream.abandon()
         return result
     try:
-        outcome = stream.finish() if stream is not None else None
-        if outcome is not None:
-            result.counts, result.changes = outcome
-            result.written_while_checking = True
-        else:
-            result.writer_error = stream.error if stream is not None else None
-            result.counts, result.changes = _write(
-                files=files,
+        with transaction.atomic() if not dry_run else contextlib.nullcontext():
+            result.counts, result.changes = batch_write(
                 spill=checked.spill,
                 file_ranks=checked.file_ranks,
                 dry_run=dry_run,
                 with_changes=with_changes,
+                reason=reason,
                 progress=progress,
             )
     except (LoadInterrupted, DatabaseError) as error:
         message = f"Nothing was written: {error}".rstrip(".") + "."
-        result.errors = [FixtureError(path=", ".join(f.name for f in files), message=message)]
+        path = ", ".join(source.name for source in sources)
+        result.errors = [FixtureError(path=path, message=message)]
         return result
     finally:
         checked.spill.close()
     if result.changed and not dry_run:
         cache.data_changed()
     return result
-
-
-def _write(
-    *,
-    files: list[FixtureFile],
-    spill: RecordSpill,
-    file_ranks: dict[int, set[int]],
-    dry_run: bool,
-    with_changes: bool,
-    progress: Callable[[str, int], None] | None,
-) -> tuple[dict[str, ModelCounts], list[Change] | None]:
-    arguments = dict(
-        files=files,
-        spill=spill,
-        file_ranks=file_ranks,
-        dry_run=dry_run,
-        with_changes=with_changes,
-        progress=progress,
-    )
-    if dry_run:
-        return batch_write(**arguments)
-    with transaction.atomic():
-        return batch_write(**arguments)

@@ -28,8 +28,8 @@ from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, keys_existing, row
 from dashboard.loading.reading import (
     FixtureFile,
     ReadError,
+    RecordStream,
     RecordUnreadable,
-    file_records,
 )
 from dashboard.loading.result import FixtureError
 from dashboard.loading.schema import (
@@ -50,7 +50,8 @@ from dashboard.passages import normalised
 
 Progress = Callable[[str, int], None]
 PROGRESS_EVERY = 1000
-# A location packs (file index, record number) into one int: a tuple per key would cost more.
+Source = FixtureFile | RecordStream
+# A location packs (file index, record or line number) into one int, cheaper than a tuple.
 _PER_FILE = 1 << 40
 
 
@@ -66,13 +67,11 @@ class CheckOutcome:
 
 def batch_check(
     *,
-    files: list[FixtureFile],
+    files: list[Source],
     progress: Progress | None = None,
-    sink: Callable[[bytes], None] | None = None,
 ) -> CheckOutcome:
-    """Check every record of the files. `sink`, if given, gets each record found valid, as the
-    spill keeps it, for as long as no record has a problem (streaming.py writes them)."""
-    return _BatchCheck(files=files, progress=progress, sink=sink).run()
+    """Check every record of the files, keeping them for pass 2 while none has a problem."""
+    return _BatchCheck(files=files, progress=progress).run()
 
 
 def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
@@ -84,10 +83,9 @@ def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
 
 
 class _BatchCheck:
-    def __init__(self, *, files: list[FixtureFile], progress: Progress | None, sink=None):
+    def __init__(self, *, files: list[Source], progress: Progress | None):
         self.files = files
         self.progress = progress
-        self.sink = sink
         self.records = 0
         self.errors: list[tuple[int, int, FixtureError]] = []
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
@@ -126,10 +124,12 @@ class _BatchCheck:
 
     def _error(self, location: int, message: str, *, label: str = "?", name: str = "-") -> None:
         index, number = divmod(location, _PER_FILE)
+        by_line = self.files[index].by_line
         error = FixtureError(
             path=self.files[index].name,
             message=message,
-            record=number or None,
+            record=None if by_line else number or None,
+            line=number or None if by_line else None,
             label=label,
             field=name,
         )
@@ -137,16 +137,19 @@ class _BatchCheck:
 
     def _where(self, location: int, *, seen_from: int) -> str:
         index, number = divmod(location, _PER_FILE)
+        where = f"{'line' if self.files[index].by_line else 'record'} {number}"
         if index == seen_from // _PER_FILE:
-            return f"record {number}"
-        return f"record {number} of {self.files[index].name}"
+            return where
+        return f"{where} of {self.files[index].name}"
 
     # --- reading ---
 
-    def _file_check(self, index: int, file: FixtureFile) -> None:
+    def _file_check(self, index: int, file: Source) -> None:
         base = index * _PER_FILE
         try:
-            for number, raw in enumerate(file_records(file), start=1):
+            for number, raw in enumerate(file.records(), start=1):
+                if file.by_line:
+                    number, raw = raw  # noqa: PLW2901 - the line the caller gave
                 self.records += 1
                 if self.progress and self.records % PROGRESS_EVERY == 0:
                     self.progress("Checking", self.records)
@@ -158,13 +161,10 @@ class _BatchCheck:
                 except RecordRejected as rejected:
                     self._error(base + number, rejected.message, label=rejected.label)
                     continue
-                kept = None
                 if not self.errors and not record.errors:
                     # As read, before the checks below could settle values differently.
-                    kept = self.spill.add(index, record)
+                    self.spill.add(index, record)
                 self._record_check(base + number, record)
-                if self.sink and kept is not None and not self.errors:
-                    self.sink(kept)
         except ReadError as error:
             self._error(base + (error.record or 0), error.message)
 
@@ -225,6 +225,7 @@ class _BatchCheck:
         if (related := self.related.get(target, target_key)) is not None:
             record_clean(record, related=related)
         elif self.seen.location(target, target_key) is None:
+            record.instance = None  # it waits: keep only its values
             self.waiting.append((location, record))
         # else the related record is in the batch but has errors of its own: said already
 
@@ -394,7 +395,9 @@ class _RelatedValues:
         related = stand_in(spec.model, json.loads(found[0]))
         self._recent[name] = (related, len(found[0]))
         self._recent_size += len(found[0])
-        while self._recent_size > self.AT_HAND_CHARACTERS:
+        # The one just used stays at hand however long (a register export's text, which every
+        # one of its 28,000 excerpts is checked against, is several times the budget).
+        while self._recent_size > self.AT_HAND_CHARACTERS and len(self._recent) > 1:
             self._recent_size -= self._recent.popitem(last=False)[1][1]
         return related
 

@@ -1,4 +1,4 @@
-"""Finding fixture files and reading their records one at a time.
+"""Finding fixture files and reading their records one at a time; or records given directly.
 
 JSON arrays are streamed with ijson and JSON Lines line by line, so memory does not grow with
 the file; YAML is parsed whole (PyYAML has no streaming reader for a list), so keep large data
@@ -11,8 +11,8 @@ import bz2
 import gzip
 import json
 import lzma
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -32,11 +32,48 @@ class FixtureFile:
     name: str  # as the user gave it, for messages
     format: str
     compression: str | None
+    by_line = False  # records are numbered in order, not by line
+
+    def records(self) -> Iterator[Any]:
+        return file_records(self)
 
     def open(self) -> IO[bytes]:
         if self.compression:
             return COMPRESSIONS[self.compression](self.path, "rb")
         return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+@dataclass(eq=False)
+class RecordStream:
+    """Records given directly (an importer's), each a fixture-format dict, or a pair (line,
+    dict) when messages should name the line it came from: then every item is such a pair."""
+
+    items: Iterable[Any]
+    name: str  # for messages
+    by_line: bool = field(init=False, default=False)
+
+    def __post_init__(self):
+        iterator = iter(self.items)
+        first = next(iterator, None)
+        self.by_line = isinstance(first, tuple)
+        self._items = iterator if first is None else _chained(first, iterator)
+
+    def records(self) -> Iterator[Any]:
+        if not self.by_line:
+            yield from self._items
+            return
+        for item in self._items:
+            if not (isinstance(item, tuple) and len(item) == 2 and type(item[0]) is int):
+                raise ReadError(
+                    "Records come with their lines, or none does: expected a pair "
+                    f"(line number, record), got a {type(item).__name__}."
+                )
+            yield item
+
+
+def _chained(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 class ReadError(Exception):

@@ -6,28 +6,37 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import Truncator
+
 from dashboard.partial_dates import PartialDate
 
 
 @dataclass(frozen=True)
 class FixtureError:
-    """One problem, shown as `path:record N (model key) field: message`."""
+    """One problem, shown as `path:record N (model key) field: message`, or `path:line N ...`
+    for records given with the line they came from."""
 
     path: str
     message: str
     record: int | None = None  # 1-based, within the file; None for a problem with the file
     label: str = "?"  # the model label and natural key, or "?"
     field: str = "-"  # "-" for a problem with the record as a whole
+    line: int | None = None  # the caller's line number, for records given with one
 
     def __str__(self) -> str:
-        if self.record is None:
+        if self.line is not None:
+            where = f"line {self.line}"
+        elif self.record is not None:
+            where = f"record {self.record}"
+        else:
             return f"{self.path}: {self.message}"
-        return f"{self.path}:record {self.record} ({self.label}) {self.field}: {self.message}"
+        return f"{self.path}:{where} ({self.label}) {self.field}: {self.message}"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "record": self.record,
+            "line": self.line,
             "label": self.label,
             "field": self.field,
             "message": self.message,
@@ -80,10 +89,6 @@ class LoadResult:
     counts: dict[str, ModelCounts] = field(default_factory=dict)
     errors: list[FixtureError] = field(default_factory=list)
     changes: list[Change] | None = None  # None when the caller did not ask for them
-    # Written while pass 1 checked (PostgreSQL, streaming.py), not in a second pass after it.
-    written_while_checking: bool = False
-    # Why a writer process that began gave way to two passes, if it did.
-    writer_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -147,8 +152,7 @@ def value_shown(value: Any) -> str:
     if isinstance(value, tuple):
         return " ".join(str(part) for part in value)
     if isinstance(value, str) and not isinstance(value, PartialDate):
-        text = value if len(value) <= 60 else value[:57] + "…"
-        return f"“{text}”"
+        return f"“{Truncator(value).chars(60)}”"
     if isinstance(value, PartialDate):
         return value.isoformat()
     return str(value)

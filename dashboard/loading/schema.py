@@ -1,8 +1,11 @@
 """What the loader knows about each dashboard model: its natural key, its fields, its write order.
 
-A record is read into a `Record` here: every field converted and validated with the model
-field's own `to_python`, `validate` and validators, the model's `clean()` when it needs no other
-record, and its CheckConstraints evaluated in Python (no database round trip per record).
+A record is read into a `Record` here and checked by the model's own validation, as the admin
+checks a form: each value converted by its field's to_python(), as loaddata converts it, then
+the instance's clean_fields() and clean() (with a stand-in for a related record clean() reads:
+checking.py supplies it). Its CheckConstraints are evaluated in Python on the values held,
+where Model.validate_constraints() would ask the database once per record and constraint; a
+test holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -13,74 +16,80 @@ from functools import cache, cached_property
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core import serializers
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
-from django.db.models import F, Q, signals
-from django.db.models.base import ModelState
+from django.db.models import F, Q
+from django.utils.text import Truncator
 
 from dashboard.models import (
-    Agreement,
     AgreementCitation,
-    Deal,
     DealCitation,
-    Delivery,
-    Engagement,
     EngagementCitation,
-    EngagementParticipant,
-    Party,
-    Person,
-    Platform,
     PlatformAlias,
-    Source,
-    StandingBody,
     StandingBodyCitation,
     Statement,
 )
 
 Key = tuple[str, ...]
 
-# The order records are written in: every model after the models its natural key and its
-# references depend on (checked by a test against the models' foreign keys).
-WRITE_ORDER: list[type[models.Model]] = [
-    Party,
-    Source,
-    Person,
-    Platform,
-    PlatformAlias,
-    Deal,
-    DealCitation,
-    Delivery,
-    Statement,
-    StandingBody,
-    StandingBodyCitation,
-    Engagement,
-    EngagementParticipant,
-    EngagementCitation,
-    Agreement,
-    AgreementCitation,
-]
 
-# The record fields whose values make up each model's `natural_key()`; a foreign key contributes
-# its target's natural key. A test checks these against `natural_key()` on real rows.
-KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Party: ("code",),
-    Source: ("slug",),
-    Person: ("slug",),
-    Platform: ("slug",),
-    PlatformAlias: ("name",),
-    Deal: ("slug",),
-    DealCitation: ("deal", "source"),
-    Delivery: ("deal", "year"),
-    Statement: ("slug",),
-    StandingBody: ("slug",),
-    StandingBodyCitation: ("body", "source"),
-    Engagement: ("slug",),
-    EngagementParticipant: ("engagement", "person"),
-    EngagementCitation: ("engagement", "source"),
-    Agreement: ("slug",),
-    AgreementCitation: ("agreement", "source"),
-}
+def _loadable_models() -> list[type[models.Model]]:
+    """The dashboard's models that have natural keys (not their history), each after the
+    models its natural key and its references depend on: the order dumpdata sorts them in,
+    and the order records are written in."""
+    app = apps.get_app_config("dashboard")
+    keyed = [model for model in app.get_models() if hasattr(model, "natural_key")]
+    return serializers.sort_dependencies([(app, keyed)], allow_cycles=False)
+
+
+WRITE_ORDER: list[type[models.Model]] = _loadable_models()
+
+
+def _key_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The fields whose values make up the model's natural_key(), read from natural_key()
+    itself: called on an unsaved instance holding a marker in each field (and, in each foreign
+    key, such an instance of its target), it gives back the markers of the key's fields. A
+    foreign key contributes its target's natural key."""
+    probe, markers = _probe(model, chain=())
+    key = probe.natural_key()
+    found: list[str] = []
+    index = 0
+    while index < len(key):
+        for name, marker in markers.items():
+            if tuple(key[index : index + len(marker)]) == marker:
+                found.append(name)
+                index += len(marker)
+                break
+        else:
+            raise ImproperlyConfigured(f"{model._meta.label}.natural_key() is not made of fields")
+    return tuple(found)
+
+
+def _probe(model: type[models.Model], *, chain: tuple) -> tuple[models.Model, dict[str, tuple]]:
+    chain = (*chain, model)
+    probe = model()
+    markers: dict[str, tuple] = {}
+    for model_field in model._meta.concrete_fields:
+        name = model_field.name
+        if model_field.primary_key:
+            continue
+        if model_field.many_to_one:
+            target = model_field.related_model
+            if not hasattr(target, "natural_key") or target in chain:
+                # Not part of the key: a key made of natural keys cannot go round in a circle
+                # (a party's successor is a party).
+                continue
+            target, _ = _probe(target, chain=chain)
+            setattr(probe, name, target)
+            markers[name] = tuple(target.natural_key())
+        else:
+            marker = f"\x1f{model._meta.label}.{name}.{len(chain)}"
+            setattr(probe, model_field.attname, marker)
+            markers[name] = (marker,)
+    return probe, markers
+
 
 # Models whose clean() reads a related record, and what it reads: it runs once that record's
 # values are known (from the batch or the database), with an unsaved stand-in holding them.
@@ -126,12 +135,6 @@ class ModelSpec:
         return {name: spec_for(relation.related_model) for name, relation in relations.items()}
 
     @cached_property
-    def needs_ids(self) -> bool:
-        """Whether writes need the ids of new rows: for references to them, or their links."""
-        referenced = any(self in spec.targets.values() for spec in model_specs().values())
-        return referenced or bool(self.many_to_many)
-
-    @cached_property
     def checks(self) -> list[tuple[models.CheckConstraint, set[str]]]:
         """The model's CheckConstraints, each with the fields its condition reads."""
         return [
@@ -155,7 +158,7 @@ def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
             foreign_keys[model_field.name] = model_field
         elif model_field.concrete and not model_field.primary_key:
             fields[model_field.name] = model_field
-    key_fields = KEY_FIELDS[model]
+    key_fields = _key_fields(model)
     unique = tuple(name for name, f in fields.items() if f.unique and name not in key_fields)
     return ModelSpec(
         model=model,
@@ -195,6 +198,8 @@ class Record:
     references: dict[str, Key | None] = field(default_factory=dict)
     links: dict[str, list[Key]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # The instance its values were checked on, kept for a clean() that runs soon after.
+    instance: models.Model | None = None
 
     @property
     def label(self) -> str:
@@ -242,7 +247,7 @@ def _shown(raw: Any) -> str:
         text = json.dumps(raw, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(raw)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return Truncator(text).chars(60)
 
 
 def record_read(raw: Any) -> Record:
@@ -269,12 +274,14 @@ def record_read(raw: Any) -> Record:
     for name in fields_raw:
         if not (name in spec.fields or name in spec.foreign_keys or name in spec.many_to_many):
             record.error(name, f"{spec.label} has no field “{name}”.")
-    _values_read(record, fields_raw)
+    instance = _values_read(record, fields_raw)
     _references_read(record, fields_raw)
     _links_read(record, fields_raw)
     record.key = _key_of(record)
-    if spec.model not in CLEAN_NEEDS:
-        record_clean(record)
+    if spec.model in CLEAN_NEEDS:
+        record.instance = instance
+    else:
+        _clean(record, instance)
     _constraints_check(record)
     return record
 
@@ -305,43 +312,37 @@ def _spec_find(label: str) -> ModelSpec:
     return spec
 
 
-def _values_read(record: Record, fields_raw: dict) -> None:
-    for name, model_field in record.spec.fields.items():
+def _values_read(record: Record, fields_raw: dict) -> models.Model:
+    """Each field's value read as Django's deserializer reads it (the field's to_python()),
+    then checked as full_clean() checks it (clean_fields(): the field's own validation and
+    validators); a field left out keeps the default a new instance has. The instance holding
+    the values, for clean()."""
+    spec = record.spec
+    instance = spec.model()
+    for name, model_field in spec.fields.items():
         raw = fields_raw.get(name, _MISSING)
+        if raw is _MISSING:
+            continue
         try:
-            value = model_field.get_default() if raw is _MISSING else model_field.to_python(raw)
+            value = model_field.to_python(raw)
             if type(value) is str and "\x00" in value:
                 # PostgreSQL refuses them in text, and would refuse the whole load at its end.
                 ProhibitNullCharactersValidator()(value)
-            if type(value) is not str or not _valid_before(model_field, value):
-                model_field.validate(value, None)
-                model_field.run_validators(value)
-                _valid_note(model_field, value)
         except ValidationError as error:
             record.error(name, _messages(error))
             continue
-        record.values[name] = value
-
-
-# Text values found valid, by field: a field's checks of a text depend on nothing else, and many
-# values recur (choices, currencies, blanks), so each is checked once. A few per field, short.
-# Keyed by the field's id: a field's own hash is computed in Python, and costs as much.
-_VALID_TEXTS: dict[int, set[str]] = {}
-_VALID_TEXTS_PER_FIELD = 64
-_VALID_TEXT_LENGTH = 40
-
-
-def _valid_before(model_field: models.Field, value: str) -> bool:
-    known = _VALID_TEXTS.get(id(model_field))
-    return known is not None and value in known
-
-
-def _valid_note(model_field: models.Field, value: Any) -> None:
-    if type(value) is not str or len(value) > _VALID_TEXT_LENGTH:
-        return
-    known = _VALID_TEXTS.setdefault(id(model_field), set())
-    if len(known) < _VALID_TEXTS_PER_FIELD:
-        known.add(value)
+        setattr(instance, model_field.attname, value)
+    # References are checked against the batch and the database in bulk (checking.py).
+    exclude = {name for name, _ in record.errors} | set(spec.foreign_keys)
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            record.error(name, " ".join(messages))
+    for name, model_field in spec.fields.items():
+        if not record.failed(name):
+            record.values[name] = getattr(instance, model_field.attname)
+    return instance
 
 
 def _references_read(record: Record, fields_raw: dict) -> None:
@@ -398,80 +399,24 @@ def _key_of(record: Record) -> Key | None:
     return tuple(parts)
 
 
-def instance_build(
-    model: type[models.Model], values: dict[str, Any], *, pk: int | None = None
-) -> models.Model:
-    """An unsaved instance holding `values`, other fields at their defaults, references empty.
-
-    The loader builds one per record, for clean(). When nothing listens to the model's
-    pre_init and post_init signals, it is made as Model.__init__ would leave it, without
-    running it: that took a third of checking a record. Otherwise it is built with positional
-    arguments, as Model.from_db() builds rows (Django's keyword path costs twice as much).
-    """
-    if not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)):
-        instance = model.__new__(model)
-        instance._state = ModelState()
-        attributes = instance.__dict__
-        attributes.update(_blank_attributes(model))
-        attributes.update(values)
-        attributes[model._meta.pk.attname] = pk
-        return instance
-    arguments = []
-    for model_field in model._meta.concrete_fields:
-        if model_field.primary_key:
-            arguments.append(pk)
-        elif model_field.is_relation:
-            arguments.append(None)
-        elif model_field.name in values:
-            arguments.append(values[model_field.name])
-        else:
-            arguments.append(model_field.get_default())
-    return model(*arguments)
-
-
-def _blank_attributes(model: type[models.Model]) -> dict[str, Any]:
-    """Each concrete field's attribute as a new instance has it: its default, or None for a
-    reference. Defaults that are callables are called for each instance, as Django does."""
-    if model not in _BLANK_ATTRIBUTES:
-        fields = model._meta.concrete_fields
-        _BLANK_ATTRIBUTES[model] = (
-            {
-                f.attname: None if f.is_relation else f.get_default()
-                for f in fields
-                if f.is_relation or not _default_called(f)
-            },
-            [f for f in fields if not f.is_relation and _default_called(f)],
-        )
-    constant, called = _BLANK_ATTRIBUTES[model]
-    if not called:
-        return constant
-    return {**constant, **{f.attname: f.get_default() for f in called}}
-
-
-_BLANK_ATTRIBUTES: dict[type[models.Model], tuple[dict[str, Any], list[models.Field]]] = {}
-
-
-def _default_called(model_field: models.Field) -> bool:
-    return model_field.has_default() and callable(model_field.default)
-
-
 def stand_in(model: type[models.Model], values: dict[str, Any]) -> models.Model:
-    """An unsaved `model` holding `values`, with a dummy primary key, for a clean() to read."""
-    return instance_build(model, values, pk=-1)
+    """An unsaved `model` holding `values`, with a dummy primary key, for a clean() to read:
+    having a primary key, it passes clean()'s "is there a related record" tests, and clean()
+    reads the values it holds without querying the database."""
+    return model(pk=-1, **values)
 
 
 def record_clean(record: Record, *, related: models.Model | None = None) -> None:
-    """Run the model's own clean(); `related` is a stand-in for the related record it reads.
-
-    Having a primary key, the stand-in passes clean()'s "is there a related record" tests,
-    and clean() reads the values it holds without querying the database.
-    """
-    spec = record.spec
-    if spec.model.clean is models.Model.clean:
-        return
-    instance = instance_build(spec.model, record.values)
+    """Run the model's own clean(); `related` is a stand-in for the related record it reads."""
+    instance, record.instance = record.instance, None
+    if instance is None:
+        instance = record.spec.model(**record.values)
     if related is not None:
-        _related_set(instance, spec.foreign_keys[CLEAN_NEEDS[spec.model][0]], related)
+        setattr(instance, CLEAN_NEEDS[record.spec.model][0], related)
+    _clean(record, instance)
+
+
+def _clean(record: Record, instance: models.Model) -> None:
     try:
         instance.clean()
     except ValidationError as error:
@@ -482,17 +427,7 @@ def record_clean(record: Record, *, related: models.Model | None = None) -> None
         return
     # clean() may normalise values (currency codes to capitals): keep what it settled on.
     for name in record.values:
-        record.values[name] = getattr(instance, name)
-
-
-def _related_set(
-    instance: models.Model, relation: models.ForeignKey, related: models.Model
-) -> None:
-    """Set a foreign key to `related` as its descriptor would (the ids, and the object kept for
-    reading), without the descriptor's checks, which cost as much again: the loader made it."""
-    for own, other in relation.related_fields:
-        instance.__dict__[own.attname] = getattr(related, other.attname)
-    relation.set_cached_value(instance, related)
+        record.values[name] = getattr(instance, record.spec.fields[name].attname)
 
 
 # --- CheckConstraints, evaluated in Python -------------------------------------------------------

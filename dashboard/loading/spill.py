@@ -12,10 +12,9 @@ from __future__ import annotations
 import pickle
 import struct
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 
-from dashboard.loading.schema import ModelSpec, Record, model_specs
+from dashboard.loading.schema import Record, model_specs
 
 BUFFER = 1 << 20
 _SIZE = struct.Struct("<Q")
@@ -25,21 +24,19 @@ class RecordSpill:
     def __init__(self, files: int):
         self._files = [None] * files
         self._specs = list(model_specs().values())
-        self.counts: Counter[ModelSpec] = Counter()  # records of each model
+        self.files = files
 
-    def add(self, file_index: int, record: Record) -> bytes:
-        """Keep the record; its pickle, as kept, for anyone else who wants it."""
+    def add(self, file_index: int, record: Record) -> None:
+        """Keep the record."""
         stream = self._files[file_index]
         if stream is None:
             # Closed by close(), which the caller calls when pass 2 is done.
             stream = tempfile.TemporaryFile(buffering=BUFFER)  # noqa: SIM115
             self._files[file_index] = stream
-        self.counts[record.spec] += 1
         entry = (record.spec.rank, record.key, record.values, record.references, record.links)
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         stream.write(_SIZE.pack(len(data)))
         stream.write(data)
-        return data
 
     def records(self, file_index: int) -> Iterator[Record]:
         """The records of one file, in the order they were added."""

@@ -1,36 +1,29 @@
-"""Pass 2: write what differs from the records pass 1 checked, in batches.
+"""Pass 2: write what differs from the records pass 1 checked, in batches, in the load's own
+transaction.
 
 Records are buffered per model and flushed in write order (a model after those it refers to)
 every BATCH records. Each flush fetches the existing rows of its records by natural key in one
-query, compares field by field, and writes only the differences: new rows with multi-row
-INSERTs, changed rows with bulk_update of just the changed fields, many-to-many rows added and
-removed in bulk. Comparison is by natural key, so a dry run needs no ids and writes nothing. A
-record whose references are not written yet (a file out of dependency order) waits until the end.
-Each record created or changed gets one history row (django-simple-history), in bulk too, with
-the reason "load_fixtures FILES" and the user of the request, if any (the admin's upload page).
-
-On PostgreSQL new rows, their history rows and their links go in with COPY, sent by a thread of
-their own while the next batch is prepared, their ids taken from the table's sequence first
-(copying.py); elsewhere with multi-row INSERTs.
+query, compares field by field, and writes only the differences: new rows with bulk_create,
+changed rows with bulk_update of just the changed fields, many-to-many rows added and removed
+in bulk. Comparison is by natural key, so a dry run needs no ids and writes nothing. A record
+whose references are not written yet (a file out of dependency order) waits until the end.
+Each record created or changed gets one history row (simple-history's bulk_history_create),
+with the load's reason and the user of the request, if any (the admin's upload page).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable, Iterable
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Field
 from django.utils import timezone
+from django.utils.text import Truncator
+from simple_history.utils import get_history_manager_for_model
 
-from dashboard.loading.copying import CopySender, IdPool
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, rows_by_key
-from dashboard.loading.reading import FixtureFile
 from dashboard.loading.result import Change, ModelCounts
 from dashboard.loading.schema import Key, ModelSpec, Record, model_specs
 from dashboard.loading.spill import RecordSpill
@@ -50,29 +43,33 @@ class LoadInterrupted(Exception):
 
 def batch_write(
     *,
-    files: list[FixtureFile],
     spill: RecordSpill,
     file_ranks: dict[int, set[int]],
     dry_run: bool,
     with_changes: bool,
+    reason: str,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
-    writer = _BatchWrite(
+    """Write the records the spill holds, file by file; `reason` goes into each history row."""
+    writer = BatchWriter(
         dry_run=dry_run,
         with_changes=with_changes,
         progress=progress,
-        reason=_reason(files),
-        model_counts=spill.counts,
+        reason=Truncator(reason).chars(REASON_MAX_LENGTH),
     )
     # Files holding the models others refer to go first, so fewer records wait.
     order = sorted(
-        range(len(files)),
+        range(spill.files),
         key=lambda i: (min(file_ranks.get(i) or {99}), max(file_ranks.get(i) or {99}), i),
     )
     return writer.write_all(spill.records(index) for index in order)
 
 
-class _BatchWrite:
+class BatchWriter:
+    """Writes records as they come (`records_write()`), then those that waited (`finish()`).
+    Besides pass 2, the synthetic generator's database sink writes through it, with
+    `history=False`: its data is valid by construction, and has no edit history."""
+
     def __init__(
         self,
         *,
@@ -80,10 +77,11 @@ class _BatchWrite:
         with_changes: bool,
         progress,
         reason: str = "",
-        model_counts: Mapping[ModelSpec, int] | None = None,
+        history: bool = True,
     ):
         self.dry_run = dry_run
         self.reason = reason
+        self.history = history
         self.progress = progress
         self.specs = list(model_specs().values())
         self.buffers: dict[ModelSpec, list[Record]] = {spec: [] for spec in self.specs}
@@ -93,35 +91,19 @@ class _BatchWrite:
         self.counts: dict[ModelSpec, ModelCounts] = {}
         self.changes: list[Change] | None = [] if with_changes else None
         self.ids: dict[ModelSpec, dict[Key, int]] = defaultdict(dict)
-        self.layouts: dict[ModelSpec, _Layout] = {}
-        self.history_layouts: dict[ModelSpec, _HistoryLayout] = {}
+        self.histories: dict[ModelSpec, _HistoryCopy] = {}
         # Models with no rows when the load began: none of their records can match a row (pass
         # 1 found no two with one key), so their batches need not look for them.
         self.empty = {spec for spec in self.specs if not spec.model._default_manager.exists()}
-        self.id_pools = {
-            spec: IdPool(
-                spec.model,
-                unwritten=(model_counts or {}).get(spec) if spec in self.empty else None,
-            )
-            for spec in self.specs
-        }
-        connection = connections[DEFAULT_DB_ALIAS]
-        copying = connection.vendor == "postgresql" and not dry_run
-        self.sender = CopySender(connection) if copying else None
 
     def write_all(
         self, batches: Iterable[Iterable[Record]]
     ) -> tuple[dict[str, ModelCounts], list[Change] | None]:
         """Write every batch of records, then those that waited; the counts and changes. On
-        any error, stop sending and raise it: the caller rolls the transaction back."""
-        try:
-            for records in batches:
-                self.records_write(records)
-            self.finish()
-        except BaseException:
-            self.abandon()
-            raise
-        self.close()
+        any error it raises, and the caller rolls the transaction back."""
+        for records in batches:
+            self.records_write(records)
+        self.finish()
         return self.counts_in_order(), self.changes
 
     def records_write(self, records: Iterable[Record]) -> None:
@@ -145,20 +127,6 @@ class _BatchWrite:
         if self.changes is not None:
             ranks = {spec.label: spec.rank for spec in self.specs}
             self.changes.sort(key=lambda change: ranks[change.label.split(" ")[0]])
-
-    def close(self) -> None:
-        """Wait for the last rows to be written; raise the error of any that failed."""
-        if self.sender is not None:
-            self.sender.close()
-
-    def abandon(self) -> None:
-        """Stop writing, after an error; the caller rolls the transaction back."""
-        if self.sender is not None:
-            self.sender.abandon()
-
-    def waiting_count(self) -> int:
-        """Records waiting for the records they refer to."""
-        return sum(len(records) for records in self.waiting.values())
 
     def counts_in_order(self) -> dict[str, ModelCounts]:
         return {spec.label: self.counts[spec] for spec in self.specs if spec in self.counts}
@@ -220,7 +188,8 @@ class _BatchWrite:
             created_rows = self._create(spec, created)
             self._update(spec, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
-            self._history_write(spec, created_rows, changed_ids)
+            if self.history:
+                self._history_write(spec, created_rows, changed_ids)
 
     def _ready(self, spec: ModelSpec, records: list[Record], *, final: bool) -> list[Record]:
         """The records whose references all have ids now; the others wait."""
@@ -231,8 +200,6 @@ class _BatchWrite:
                     wanted[target].add(key)
         if not wanted:
             return records  # as most are: their references were written or looked up before
-        if self.sender is not None:
-            self.sender.drain()  # the rows sought may be among those sent
         for target, keys in wanted.items():
             for chunk in chunks(keys, KEYS_PER_QUERY):
                 for key, row in rows_by_key(target, chunk, ["id"]).items():
@@ -289,111 +256,44 @@ class _BatchWrite:
         }
         return spec.model(**record.values, **references, **extra)
 
-    def _layout(self, spec: ModelSpec) -> _Layout:
-        if spec not in self.layouts:
-            self.layouts[spec] = _Layout.of(spec)
-        return self.layouts[spec]
-
-    def _rows(self, spec: ModelSpec, records: list[Record]) -> list[list]:
-        """Each record's column values as the database stores them, in the layout's order."""
-        layout = self._layout(spec)
-        rows = []
-        for record in records:
-            row = list(layout.values(record.values))
-            for index, prepare in layout.prepared:
-                row[index] = prepare(row[index])
-            for name, target in layout.references:
-                key = record.references[name]
-                row.append(self.ids[target][key] if key else None)  # ids need no preparing
-            rows.append(row)
-        return rows
-
-    def _create(self, spec: ModelSpec, records: list[Record]) -> list[tuple[int, list]]:
-        """Insert the records' rows; each new row's (id, values), for its history row."""
+    def _create(self, spec: ModelSpec, records: list[Record]) -> list[models.Model]:
+        """Insert the records' rows (bulk_create); the new instances, ids set, for history."""
         if not records:
             return []
-        rows = self._rows(spec, records)
-        if self.sender is not None:
-            self._rows_copied(spec, records, rows)
-        else:
-            self._rows_inserted(spec, records, rows)
-        return [(self.ids[spec][r.key], row) for r, row in zip(records, rows, strict=True)]
-
-    def _rows_copied(self, spec: ModelSpec, records: list[Record], rows: list[list]) -> None:
-        ids = self.id_pools[spec].take(connections[DEFAULT_DB_ALIAS], len(rows))
-        self.sender.send(
-            spec.model._meta.db_table,
-            [spec.model._meta.pk.column, *self._layout(spec).columns],
-            [[pk, *row] for pk, row in zip(ids, rows, strict=True)],
-        )
-        for record, pk in zip(records, ids, strict=True):
-            self._id_note(spec, record.key, pk)
-
-    def _rows_inserted(self, spec: ModelSpec, records: list[Record], rows: list[list]) -> None:
-        layout, table = self._layout(spec), spec.model._meta.db_table
-        typed = list(zip(layout.columns, layout.types, strict=True))
-        local_key = all(name in spec.fields for name in spec.key_fields)
-        if local_key and connections[DEFAULT_DB_ALIAS].features.can_return_rows_from_bulk_insert:
-            # Ask for each new row's id with its natural key: no query after, and no reliance
-            # on the order rows come back in.
-            key_columns = [spec.fields[name].column for name in spec.key_fields]
-            for pk, *key in _rows_insert(table, typed, rows, returning=["id", *key_columns]):
-                self._id_note(spec, tuple(str(part) for part in key), pk)
-            return
-        _rows_insert(table, typed, rows)
+        instances = [self._instance(spec, record) for record in records]
+        spec.model._default_manager.bulk_create(instances, batch_size=BATCH)
+        if all(instance.pk is not None for instance in instances):
+            for record, instance in zip(records, instances, strict=True):
+                self._id_note(spec, record.key, instance.pk)
+            return instances
+        # A database that returns no ids from a bulk insert: look them up by natural key.
         for chunk in chunks([record.key for record in records], KEYS_PER_QUERY):
             for key, row in rows_by_key(spec, chunk, ["id"]).items():
                 self._id_note(spec, key, row["id"])
+        for record, instance in zip(records, instances, strict=True):
+            instance.pk = self.ids[spec][record.key]
+        return instances
 
     def _update(self, spec: ModelSpec, updated: list[tuple[Record, dict, list[str]]]) -> None:
         by_fields: dict[tuple[str, ...], list] = defaultdict(list)
         for record, row, changed in updated:
             by_fields[tuple(changed)].append(self._instance(spec, record, pk=row["id"]))
-        if updated and self.sender is not None:
-            # A changed row may now refer to a row still waiting to be sent, and foreign keys
-            # are checked at once (copying.py).
-            self.sender.drain()
         for fields, instances in by_fields.items():
-            spec.model._default_manager.bulk_update(instances, list(fields))
+            spec.model._default_manager.bulk_update(instances, list(fields), batch_size=BATCH)
 
     def _history_write(
-        self, spec: ModelSpec, created: list[tuple[int, list]], changed: list[tuple[Record, int]]
+        self, spec: ModelSpec, created: list[models.Model], changed: list[tuple[Record, int]]
     ) -> None:
-        """One history row per record created or changed, as save() would have written: the
-        row simple-history's bulk_history_create() builds, made from the values the record's
-        own row got, and written with the other rows (its bulk_create made history most of a
-        load's writing time)."""
-        if not created and not changed:
-            return
-        layout = self._history_layout(spec)
-        now = layout.date_field.get_db_prep_save(timezone.now(), connections[DEFAULT_DB_ALIAS])
-        changed_rows = zip(
-            [pk for _, pk in changed],
-            self._rows(spec, [record for record, _ in changed]),
-            strict=True,
-        )
-        rows = []
-        kept = layout.kept
-        for history_type, pairs in (("+", created), ("~", changed_rows)):
-            constants = {**layout.constants, "history_date": now, "history_type": history_type}
-            tail = [constants[name] for name in layout.tail]
-            for pk, row in pairs:
-                rows.append([pk, *(row if kept is None else kept(row)), *tail])
-        self._rows_write(layout.table, layout.typed, rows)
-
-    def _rows_write(self, table: str, columns: list[tuple[str, str]], rows: list) -> None:
-        """Write rows whose values are prepared already: COPY on PostgreSQL, else INSERTs."""
-        if self.sender is not None:
-            self.sender.send(table, [name for name, _ in columns], rows)
-        else:
-            _rows_insert(table, columns, rows)
-
-    def _history_layout(self, spec: ModelSpec) -> _HistoryLayout:
-        if spec not in self.history_layouts:
-            self.history_layouts[spec] = _HistoryLayout.of(
-                spec, self._layout(spec), reason=self.reason
-            )
-        return self.history_layouts[spec]
+        """One history row per record created or changed, as save() would have written, with
+        the load's reason and the request's user (the upload page), if any: copied in the
+        database from the row just written (one INSERT ... SELECT a batch), so it holds exactly
+        what the row holds. simple-history's bulk_history_create() builds an instance per row
+        in Python first, and took a third of a load's time."""
+        if spec not in self.histories:
+            self.histories[spec] = _HistoryCopy(spec.model, reason=self.reason)
+        copy = self.histories[spec]
+        copy.run([instance.pk for instance in created], history_type="+")
+        copy.run([pk for _, pk in changed], history_type="~")
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
         additions: dict[str, list] = defaultdict(list)
@@ -415,161 +315,69 @@ class _BatchWrite:
                 for chunk in chunks(removals[name], KEYS_PER_QUERY):
                     through._default_manager.filter(id__in=chunk).delete()
             if additions[name]:
-                connection = connections[DEFAULT_DB_ALIAS]
-                columns = [
-                    (field.column, field.rel_db_type(connection))
-                    for field in (
-                        through._meta.get_field(owner),
-                        through._meta.get_field(target_name),
-                    )
-                ]
-                self._rows_write(
-                    through._meta.db_table,
-                    columns,
-                    [(owner_id, self.ids[target][key]) for owner_id, key in additions[name]],
+                owner_id, target_id = (
+                    through._meta.get_field(owner).attname,
+                    through._meta.get_field(target_name).attname,
+                )
+                through._default_manager.bulk_create(
+                    [
+                        through(**{owner_id: owner_pk, target_id: self.ids[target][key]})
+                        for owner_pk, key in additions[name]
+                    ],
+                    batch_size=BATCH,
                 )
 
 
-# Field classes whose values, once to_python() has made them, are what the database stores:
-# their get_db_prep_save() would only check the type again (ints and text are the bulk of a load).
-_PLAIN_PREPARING = {
-    (models.CharField.get_prep_value, Field.get_db_prep_value),
-    (models.TextField.get_prep_value, Field.get_db_prep_value),
-    (models.IntegerField.get_prep_value, models.IntegerField.get_db_prep_value),
-}
+class _HistoryCopy:
+    """Writes a model's history rows from its rows: INSERT INTO its history table SELECT each
+    column history keeps, and the history's own (when, why, who, what), FROM the model's table
+    WHERE the id is one of those given."""
 
-
-def _preparer(field: Field, connection) -> Callable[[Any], Any] | None:
-    """What turns the field's value into its column's, or None where the value is that."""
-    kind = type(field)
-    plain = (kind.get_prep_value, kind.get_db_prep_value) in _PLAIN_PREPARING
-    if plain and kind.get_db_prep_save is Field.get_db_prep_save:
-        return None
-    return partial(field.get_db_prep_save, connection=connection)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """The columns of a model's new rows, but its id: its own fields, then its foreign keys."""
-
-    values: Callable[[dict], tuple]  # a record's values → its own fields' values, in order
-    prepared: list[tuple[int, Callable[[Any], Any]]]  # (index, preparer) where one is needed
-    references: list[tuple[str, ModelSpec]]  # foreign key and target, for each foreign key
-    columns: list[str]
-    types: list[str]
-    attnames: list[str]
-
-    @classmethod
-    def of(cls, spec: ModelSpec) -> _Layout:
+    def __init__(self, model: type[models.Model], *, reason: str):
         connection = connections[DEFAULT_DB_ALIAS]
-        own = list(spec.fields.values())
-        references = list(spec.foreign_keys.values())
-        preparers = [_preparer(f, connection) for f in own]
-        return cls(
-            values=_picker([f.name for f in own]),
-            prepared=[(i, prepare) for i, prepare in enumerate(preparers) if prepare],
-            references=[(f.name, spec.targets[f.name]) for f in references],
-            columns=[f.column for f in own + references],
-            types=[f.db_type(connection) for f in own]
-            + [f.rel_db_type(connection) for f in references],
-            attnames=[f.attname for f in own + references],
-        )
-
-
-@dataclass(frozen=True)
-class _HistoryLayout:
-    """The columns of a model's history rows, in the order the loader writes them: the record's
-    id, the values of its row that history keeps, then the history's own (when, why, who, what),
-    the same for every row of a load but the kind of change."""
-
-    table: str
-    typed: list[tuple[str, str]]
-    kept: Callable[[list], tuple] | None  # a record's row → the values kept; None: all of them
-    tail: list[str]  # the names of the history's own columns, in order
-    constants: dict[str, Any]  # their values, but history_date's and history_type's
-    date_field: Field
-
-    @classmethod
-    def of(cls, spec: ModelSpec, layout: _Layout, *, reason: str) -> _HistoryLayout:
-        connection = connections[DEFAULT_DB_ALIAS]
-        historical = spec.model.history.model
-        fields = [f for f in historical._meta.concrete_fields if not f.primary_key]
-        by_attname = {f.attname: f for f in fields}
-        pk = by_attname[spec.model._meta.pk.attname]
-        kept = [i for i, attname in enumerate(layout.attnames) if attname in by_attname]
-        row_fields = [by_attname[layout.attnames[i]] for i in kept]
-        own = [f for f in fields if f is not pk and f not in row_fields]
-        # The same user for every row (the request's, on the upload page): asked once, not per
-        # row, as simple-history's get_user reads only the request for an unsaved instance.
-        user = historical.get_default_history_user(spec.model())
+        quote = connection.ops.quote_name
+        historical = get_history_manager_for_model(model).model
+        columns = {f.attname: f.column for f in model._meta.concrete_fields}
+        # The same user for every row (the request's, on the upload page): asked once, as
+        # simple-history's get_user reads only the request for an unsaved instance.
+        user = historical.get_default_history_user(model())
         constants = {
             "history_change_reason": reason,
-            "history_user": getattr(user, "pk", None),
+            "history_user_id": getattr(user, "pk", None),
         }
-        for f in own:
-            if f.name not in (*constants, "history_date", "history_type"):
-                constants[f.name] = f.get_db_prep_save(f.get_default(), connection)
-        return cls(
-            table=historical._meta.db_table,
-            typed=[(f.column, f.db_type(connection)) for f in [pk, *row_fields, *own]],
-            kept=None if kept == list(range(len(layout.attnames))) else _picker(kept),
-            tail=[f.name for f in own],
-            constants=constants,
-            date_field=historical._meta.get_field("history_date"),
-        )
-
-
-def _picker(keys: list) -> Callable[[Any], tuple]:
-    """What picks these keys' items out of a row or a dict, as a tuple, in C."""
-    if len(keys) == 1:
-        key = keys[0]
-        return lambda items: (items[key],)
-    return itemgetter(*keys)
-
-
-def _reason(files: list[FixtureFile]) -> str:
-    reason = "load_fixtures " + " ".join(file.name for file in files)
-    if len(reason) > REASON_MAX_LENGTH:
-        reason = reason[: REASON_MAX_LENGTH - 1] + "…"
-    return reason
-
-
-def _rows_insert(
-    table: str, columns: list[tuple[str, str]], rows: list, *, returning: Sequence[str] = ()
-) -> list[tuple]:
-    """INSERT the rows, many to a statement, and return the `returning` columns of each.
-
-    `columns` are (name, database type). The values are already prepared by each field's own
-    get_db_prep_save(), as bulk_create prepares them; bulk_create itself spends most of its
-    time compiling SQL value by value, which made it several times slower here. PostgreSQL
-    gets one array per column through UNNEST (as bulk_create does there): a short statement,
-    where a thousand rows of placeholders would take the driver longer to parse than to send.
-    """
-    connection = connections[DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(name) for name, _ in columns)
-    tail = f" RETURNING {', '.join(quote(column) for column in returning)}" if returning else ""
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
-        statement = f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}){tail}"
-        per_statement = BATCH
-    else:
-        limit = connection.features.max_query_params or 65535
-        per_statement = max(1, min(BATCH, limit // len(columns)))
-    returned: list[tuple] = []
-    with connection.cursor() as cursor:
-        for chunk in chunks(rows, per_statement):
-            if connection.vendor == "postgresql":
-                parameters = [list(column) for column in zip(*chunk, strict=True)]
+        names, selected, self.constants = [], [], []
+        for field in historical._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            names.append(quote(field.column))
+            if field.attname in columns:
+                selected.append(quote(columns[field.attname]))
+                continue
+            selected.append("%s")
+            if field.attname in ("history_date", "history_type"):
+                self.constants.append((field.attname, None))  # set for each batch
             else:
-                placeholders = [["%s"] * len(columns)] * len(chunk)
-                values = connection.ops.bulk_insert_sql(columns, placeholders)
-                statement = f"INSERT INTO {quote(table)} ({names}) {values}{tail}"
-                parameters = [value for row in chunk for value in row]
-            cursor.execute(statement, parameters)
-            if returning:
-                returned += cursor.fetchall()
-    return returned
+                value = constants.get(field.attname, field.get_default())
+                self.constants.append((None, field.get_db_prep_save(value, connection)))
+        self.date_field = historical._meta.get_field("history_date")
+        self.statement = (
+            f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(names)}) "
+            f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN "
+        )
+        self.per_statement = max(1, (connection.features.max_query_params or 65535) // 2)
+
+    def run(self, ids: list[int], *, history_type: str) -> None:
+        if not ids:
+            return
+        connection = connections[DEFAULT_DB_ALIAS]
+        now = self.date_field.get_db_prep_save(timezone.now(), connection)
+        varying = {"history_date": now, "history_type": history_type}
+        constants = [varying[name] if name else value for name, value in self.constants]
+        with connection.cursor() as cursor:
+            for chunk in chunks(ids, min(self.per_statement, KEYS_PER_QUERY)):
+                placeholders = "(" + ", ".join(["%s"] * len(chunk)) + ")"
+                cursor.execute(self.statement + placeholders, [*constants, *chunk])
 
 
 def _references(spec: ModelSpec, record: Record):

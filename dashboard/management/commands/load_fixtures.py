@@ -37,7 +37,6 @@ class Command(BaseCommand):
             dry_run=dry_run,
             with_changes=verbosity >= 2,
             progress=self._progress if show_progress else None,
-            write_while_checking=True,
         )
         if show_progress:
             sys.stderr.write("\r\033[K")
@@ -62,8 +61,4 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         if result.counts:
             self.stdout.write(result.table())
-        if result.writer_error and verbosity >= 2:
-            self.stdout.write(
-                f"Written in two passes: the writer gave way ({result.writer_error})."
-            )
         self.stdout.write(result.summary())

@@ -6,7 +6,8 @@
 
   // Okabe–Ito colour-blind-safe palette.
   const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#F0E442', '#000000'];
-  const TYPES = { bar: 'bar', horizontalBar: 'bar', line: 'line', doughnut: 'doughnut', pie: 'pie' };
+  // The kinds dashboard/charts.py makes.
+  const TYPES = { bar: 'bar', horizontalBar: 'bar', doughnut: 'doughnut' };
 
   function readData(canvas) {
     const source = document.getElementById(canvas.dataset.chartData || '');
@@ -24,7 +25,7 @@
     data.datasets.forEach(function (ds, i) {
       if (ds.backgroundColor) return;
       if (circular) {
-        // Pie and doughnut slices need a colour each, not one per dataset.
+        // Doughnut slices need a colour each, not one per dataset.
         ds.backgroundColor = data.labels.map((_, j) => PALETTE[j % PALETTE.length]);
       } else {
         ds.backgroundColor = PALETTE[i % PALETTE.length];
@@ -44,9 +45,8 @@
   function buildConfig(canvas, data) {
     const kind = canvas.dataset.chartType;
     const type = TYPES[kind];
-    const circular = type === 'doughnut' || type === 'pie';
+    const circular = type === 'doughnut';
     const currency = canvas.dataset.chartCurrency;
-    const yLabel = canvas.dataset.chartYLabel;
     const locale = document.documentElement.lang || undefined;
     const format = currency ? new Intl.NumberFormat(locale, {
       style: 'currency', currency: currency, notation: 'compact',
@@ -70,18 +70,15 @@
       },
     };
     if (kind === 'horizontalBar') options.indexAxis = 'y';
-    // Line points are tiny: hit the nearest one instead of requiring an exact hover.
-    if (type === 'line') options.interaction = { mode: 'nearest', intersect: false };
     if (window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches) {
       options.animation = false;
     }
 
     if (!circular) {
-      // The title and money ticks belong on the value axis, which is x for horizontal bars.
+      // Money ticks belong on the value axis, which is x for horizontal bars.
       const valueAxis = options.indexAxis === 'y' ? 'x' : 'y';
       const stacked = canvas.dataset.chartStacked === 'true';
       options.scales = { x: { stacked: stacked }, y: { stacked: stacked } };
-      if (yLabel) options.scales[valueAxis].title = { display: true, text: yLabel };
       options.scales[valueAxis].ticks = { callback: (value) => compact(value) };
       // Long names would run off the canvas: shorten them on the axis, in full in tooltips.
       const indexAxis = valueAxis === 'x' ? 'y' : 'x';

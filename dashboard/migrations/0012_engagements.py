@@ -15,7 +15,7 @@ from dashboard.migrations._grants import grants
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0010_register_figures'),
+        ('dashboard', '0011_data_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
