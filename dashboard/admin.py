@@ -14,14 +14,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.api import tokens
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     PlatformAlias,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 
@@ -213,6 +220,118 @@ class StatementAdmin(HistoryAdmin):
     list_select_related = ["speaker", "source"]
     exclude = ["platforms", "deals"]
     inlines = [StatementPlatformInline, StatementDealInline]
+
+
+# --- Engagements, standing bodies, agreements ------------------------------------------------
+
+
+class StandingBodyCitationInline(admin.StackedInline):
+    model = StandingBodyCitation
+    extra = 1
+    autocomplete_fields = ["source"]
+
+
+@admin.register(StandingBody)
+class StandingBodyAdmin(HistoryAdmin):
+    list_display = ["name", "abbreviation", "kind", "parent", "chair"]
+    list_filter = ["kind", "parties"]
+    search_fields = ["name", "abbreviation", "slug", "chair", "notes"]
+    autocomplete_fields = ["parties", "parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["parent"]
+    inlines = [StandingBodyCitationInline]
+
+
+class EngagementParticipantInline(admin.TabularInline):
+    model = EngagementParticipant
+    extra = 1
+    autocomplete_fields = ["person"]
+
+
+class EngagementCitationInline(admin.StackedInline):
+    model = EngagementCitation
+    extra = 1
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Engagement)
+class EngagementAdmin(HistoryAdmin):
+    list_display = ["title", "kind", "status", "start", "end", "country", "place", "body"]
+    list_filter = ["kind", "status", "parties", "body"]
+    search_fields = [
+        "title",
+        "slug",
+        "place",
+        "outcomes",
+        "notes",
+        "participants__name",
+        "body__name",
+        "body__abbreviation",
+    ]
+    autocomplete_fields = ["country", "parties", "body", "deals", "platforms", "statements"]
+    prepopulated_fields = {"slug": ["title"]}
+    list_select_related = ["country", "body"]
+    inlines = [EngagementParticipantInline, EngagementCitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "status", "parties"]}),
+        ("When and where", {"fields": [("start", "end"), "date_note", "country", "place"]}),
+        ("Standing body", {"fields": [("body", "session_number")]}),
+        ("What it concerns", {"fields": ["outcomes", "deals", "platforms", "statements"]}),
+        ("Notes", {"fields": ["notes"]}),
+        (None, {"fields": ["change_reason"]}),
+    ]
+
+
+@admin.register(EngagementParticipant)
+class EngagementParticipantAdmin(HistoryAdmin):
+    list_display = ["person", "engagement", "role"]
+    search_fields = ["person__name", "engagement__title", "role"]
+    autocomplete_fields = ["engagement", "person"]
+    list_select_related = ["person", "engagement"]
+
+
+class AgreementCitationInline(admin.StackedInline):
+    model = AgreementCitation
+    extra = 1
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(HistoryAdmin):
+    list_display = ["name", "kind", "status", "signed", "in_force", "engagement"]
+    list_filter = ["kind", "status", "parties"]
+    search_fields = ["name", "slug", "notes"]
+    autocomplete_fields = ["parties", "engagement", "deals"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["engagement"]
+    inlines = [AgreementCitationInline]
+
+
+class CitationAdmin(HistoryAdmin):
+    list_display = ["__str__", "source", "excerpt"]
+    autocomplete_fields = ["source"]
+    list_select_related = ["source"]
+
+
+@admin.register(StandingBodyCitation)
+class StandingBodyCitationAdmin(CitationAdmin):
+    search_fields = ["body__name", "source__title", "excerpt"]
+    autocomplete_fields = ["body", "source"]
+    list_select_related = ["body", "source"]
+
+
+@admin.register(EngagementCitation)
+class EngagementCitationAdmin(CitationAdmin):
+    search_fields = ["engagement__title", "source__title", "excerpt"]
+    autocomplete_fields = ["engagement", "source"]
+    list_select_related = ["engagement", "source"]
+
+
+@admin.register(AgreementCitation)
+class AgreementCitationAdmin(CitationAdmin):
+    search_fields = ["agreement__name", "source__title", "excerpt"]
+    autocomplete_fields = ["agreement", "source"]
+    list_select_related = ["agreement", "source"]
 
 
 # The web API's tokens: each staff user keeps their own (dashboard/api/tokens.py).

@@ -12,7 +12,18 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from dashboard.cache import cached
-from dashboard.models import Deal, Delivery, Party, Person, Platform, Source, Statement
+from dashboard.models import (
+    Agreement,
+    Deal,
+    Delivery,
+    Engagement,
+    Party,
+    Person,
+    Platform,
+    Source,
+    StandingBody,
+    Statement,
+)
 from dashboard.search import text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
@@ -288,6 +299,65 @@ class PersonFilterSet(filters.FilterSet):
 
     def search(self, queryset, name, value):
         return _search(queryset, ["name", "role"], value)
+
+
+# --- Engagements, standing bodies, agreements ------------------------------------------------
+
+
+def _by_party_link(queryset, name, value):
+    """Records whose `parties` include the party: EXISTS over the link rows, so none comes
+    twice."""
+    party = party_id(value)
+    if not party:
+        return queryset.none()
+    through = queryset.model.parties.through
+    owner = queryset.model._meta.model_name
+    return queryset.filter(Exists(through.objects.filter(**{owner: OuterRef("pk")}, party=party)))
+
+
+class EngagementFilterSet(YearRangeMixin):
+    year_field = "start"
+    q = filters.CharFilter(label="Search", method="search")
+    party = _party_filter("Party", "parties", method=_by_party_link)
+    kind = filters.ChoiceFilter(choices=Engagement.Kind.choices, empty_label="Any")
+    status = filters.ChoiceFilter(choices=Engagement.Status.choices, empty_label="Any")
+    body = _record_filter("Standing body", StandingBody, ["name", "abbreviation"], "body")
+    participant = _record_filter("Participant", Person, ["name"], "participants")
+
+    class Meta:
+        model = Engagement
+        fields = []
+
+    def search(self, queryset, name, value):
+        return _search(queryset, ["title", "place", "outcomes", "notes"], value)
+
+
+class StandingBodyFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="Name or abbreviation", method="search")
+    party = _party_filter("Party", "parties", method=_by_party_link)
+    kind = filters.ChoiceFilter(choices=StandingBody.Kind.choices, empty_label="Any")
+
+    class Meta:
+        model = StandingBody
+        fields = []
+
+    def search(self, queryset, name, value):
+        return _search(queryset, ["name", "abbreviation", "chair", "notes"], value)
+
+
+class AgreementFilterSet(YearRangeMixin):
+    year_field = "signed"
+    q = filters.CharFilter(label="Search", method="search")
+    party = _party_filter("Party", "parties", method=_by_party_link)
+    kind = filters.ChoiceFilter(choices=Agreement.Kind.choices, empty_label="Any")
+    status = filters.ChoiceFilter(choices=Agreement.Status.choices, empty_label="Any")
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def search(self, queryset, name, value):
+        return _search(queryset, ["name", "notes"], value)
 
 
 def _no_filter(queryset, name, value):

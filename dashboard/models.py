@@ -4,6 +4,7 @@ Every record has a natural key (an ISO code or a slug), so fixtures never depend
 Every model keeps its history (django-simple-history): who changed what, when, and why.
 """
 
+import datetime
 from decimal import Decimal
 
 import pycountry
@@ -671,6 +672,424 @@ class Statement(SlugModel):
             errors["excerpt"] = ValidationError(NOT_IN_SOURCE, params={"source": self.source})
         if errors:
             raise ValidationError(errors)
+
+
+# --- Engagements, standing bodies and agreements ----------------------------------------------
+# What a defence relationship is made of besides deals: who met whom, the bodies that steer it
+# and their sessions, and the agreements signed. Each rests on sources with word-for-word
+# excerpts, as deals do.
+
+
+def _as_partial_date(value):
+    return PartialDateField().to_python(value)
+
+
+def clean_date_order(record, first, second, message):
+    """Refuse `second` earlier than `first`, each at its own precision: May 2025 may end in
+    2025, but not in April 2025."""
+    start, end = (
+        _as_partial_date(getattr(record, first)),
+        _as_partial_date(getattr(record, second)),
+    )
+    if start and end and end.last_day() < start.first_day():
+        raise ValidationError({second: message})
+
+
+class ExcerptCitation(models.Model):
+    """A source a record rests on, with the excerpt that supports it, word for word."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    excerpt = models.TextField(help_text="The passage of the source, word for word.")
+
+    owner_field = ""  # the name of the foreign key to the record cited
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{getattr(self, self.owner_field)} — {self.source}"
+
+    def clean(self):
+        if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
+            raise ValidationError(
+                {"excerpt": ValidationError(NOT_IN_SOURCE, params={"source": self.source})}
+            )
+
+
+class CitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, owner_slug, source_slug):
+        owner = self.model.owner_field
+        return self.get(**{f"{owner}__slug": owner_slug, "source__slug": source_slug})
+
+
+class StandingBody(SlugModel):
+    """A commission, working group or dialogue mechanism that steers a relationship. Its
+    sessions are engagements."""
+
+    class Kind(models.TextChoices):
+        COMMISSION = "commission", "Commission"
+        WORKING_GROUP = "working_group", "Working group"
+        DIALOGUE = "dialogue", "Dialogue mechanism"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=300)
+    abbreviation = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parties = models.ManyToManyField(Party, related_name="standing_bodies")
+    # SET_NULL, not PROTECT: a body's children stand on their own once it is gone, and a delete
+    # of every body at once (a reload from scratch) is not refused by the bodies themselves.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="under",
+        help_text="The body it sits under, as a working group under its commission.",
+    )
+    chair = models.CharField(
+        "chaired by", max_length=300, blank=True, help_text="As the source states it."
+    )
+    notes = models.TextField(blank=True)
+    sources = models.ManyToManyField(
+        Source, through="StandingBodyCitation", related_name="standing_bodies"
+    )
+    history = History()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "standing body"
+        verbose_name_plural = "standing bodies"
+        indexes = [models.Index(fields=["kind"], name="standingbody_kind_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard:standingbody-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A standing body cannot sit under itself."})
+
+
+class StandingBodyCitation(ExcerptCitation):
+    body = models.ForeignKey(StandingBody, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="standing_body_citations"
+    )
+
+    owner_field = "body"
+    objects = CitationQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["body", "source"]
+        verbose_name = "standing body's source"
+        verbose_name_plural = "standing body's sources"
+        constraints = [
+            models.UniqueConstraint(fields=["body", "source"], name="standingbody_source_once")
+        ]
+
+    def natural_key(self):
+        return (self.body.slug, self.source.slug)
+
+    natural_key.dependencies = ["dashboard.standingbody", "dashboard.source"]
+
+
+class EngagementQuerySet(SlugQuerySet):
+    def between(self, first, second):
+        return self.filter(parties=first).filter(parties=second)
+
+    def planned(self):
+        return self.filter(status=Engagement.Status.PLANNED)
+
+    def overdue(self, *, today=None):
+        """Planned engagements whose dates are past: a source may say by now whether they were
+        held. A date known only to the month or year is past once its last day is."""
+        today = today or datetime.date.today()
+        return self.planned().filter(
+            (Q(end__isnull=True) & _past("start", today)) | _past("end", today)
+        )
+
+
+def _past(field, today):
+    """Q for a partial date wholly before `today`. As text, "2025-12" sorts below "2026-01-05"
+    and is past; "2026" and "2026-01" sort below it too but are not past: they contain today."""
+    iso = today.isoformat()
+    return Q(**{f"{field}__lt": iso}) & ~Q(**{f"{field}__in": [iso[:4], iso[:7]]})
+
+
+class Engagement(SlugModel):
+    """What happened, or is planned: a visit, a meeting, a session of a standing body, an
+    exercise, an operation with a partner's platforms."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "State visit or summit"
+        MINISTERIAL = "ministerial", "Ministerial meeting"
+        SESSION = "session", "Meeting of a standing body"
+        TALKS = "talks", "Staff talks or dialogue"
+        EXERCISE = "exercise", "Joint exercise"
+        OPERATION = "operation", "Military operation with a partner's platforms"
+        CEREMONY = "ceremony", "Delivery or handover ceremony"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        help_text="An announced visit is planned until a source says it was held.",
+    )
+    start = PartialDateField("start date", help_text="As precise as the source allows.")
+    end = PartialDateField(
+        "end date", null=True, blank=True, help_text="Empty when it began and ended on one date."
+    )
+    date_note = models.TextField(
+        "how the date was established",
+        blank=True,
+        help_text="Say so when the date is inferred from the text rather than stated.",
+    )
+    country = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="engagements_hosted",
+        verbose_name="held in",
+    )
+    place = models.CharField(max_length=200, blank=True, help_text="As the source states it.")
+    parties = models.ManyToManyField(Party, related_name="engagements")
+    participants = models.ManyToManyField(
+        Person, through="EngagementParticipant", related_name="engagements"
+    )
+    body = models.ForeignKey(
+        StandingBody,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name="standing body",
+        help_text="The standing body it is a session of.",
+    )
+    session_number = models.PositiveSmallIntegerField(
+        "session", null=True, blank=True, help_text="Its number (5 for “the 5th Meeting”)."
+    )
+    outcomes = models.TextField(blank=True, help_text="As the source states them.")
+    deals = models.ManyToManyField(Deal, blank=True, related_name="engagements")
+    platforms = models.ManyToManyField(Platform, blank=True, related_name="engagements")
+    statements = models.ManyToManyField(Statement, blank=True, related_name="engagements")
+    notes = models.TextField(blank=True)
+    sources = models.ManyToManyField(
+        Source, through="EngagementCitation", related_name="engagements"
+    )
+
+    objects = EngagementQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["-start", "title"]
+        indexes = [
+            models.Index(fields=["-start", "title"], name="engagement_start_idx"),
+            models.Index(fields=["kind"], name="engagement_kind_idx"),
+            models.Index(fields=["status"], name="engagement_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_number__isnull=True) | Q(body__isnull=False),
+                name="engagement_session_has_body",
+                violation_error_message="A session number needs the standing body it belongs to.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("dashboard:engagement-detail", kwargs={"slug": self.slug})
+
+    @property
+    def needs_review(self):
+        """A planned engagement whose dates are past: has a source said it was held?"""
+        last = _as_partial_date(self.end or self.start)
+        return (
+            self.status == self.Status.PLANNED
+            and last is not None
+            and last.last_day() < datetime.date.today()
+        )
+
+    def clean(self):
+        clean_date_order(self, "start", "end", "The end date cannot be before the start date.")
+
+
+class EngagementParticipantQuerySet(models.QuerySet):
+    def get_by_natural_key(self, engagement_slug, person_slug):
+        return self.get(engagement__slug=engagement_slug, person__slug=person_slug)
+
+
+class EngagementParticipant(models.Model):
+    """Someone who took part in an engagement, with the role the source gives them."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="participations"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(
+        "role in it",
+        max_length=200,
+        blank=True,
+        help_text="As the source states it: co-chair, head of delegation, host.",
+    )
+
+    objects = EngagementParticipantQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["engagement", "person"]
+        verbose_name = "participant"
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "person"], name="participant_once")
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.engagement}"
+
+    def natural_key(self):
+        return (self.engagement.slug, self.person.slug)
+
+    natural_key.dependencies = ["dashboard.engagement", "dashboard.person"]
+
+
+class EngagementCitation(ExcerptCitation):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="engagement_citations"
+    )
+
+    owner_field = "engagement"
+    objects = CitationQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["engagement", "source"]
+        verbose_name = "engagement's source"
+        verbose_name_plural = "engagement's sources"
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "source"], name="engagement_source_once")
+        ]
+
+    def natural_key(self):
+        return (self.engagement.slug, self.source.slug)
+
+    natural_key.dependencies = ["dashboard.engagement", "dashboard.source"]
+
+
+class AgreementQuerySet(SlugQuerySet):
+    def between(self, first, second):
+        return self.filter(parties=first).filter(parties=second)
+
+
+class Agreement(SlugModel):
+    """A treaty, framework, memorandum or other agreement between parties."""
+
+    class Kind(models.TextChoices):
+        TREATY = "treaty", "Treaty"
+        FRAMEWORK = "framework", "Framework"
+        MOU = "mou", "Memorandum of understanding"
+        LOGISTICS = "logistics", "Logistics"
+        TECHNOLOGY = "technology", "Technology or industrial"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        NEGOTIATING = "negotiating", "Under negotiation"
+        SIGNED = "signed", "Signed"
+        IN_FORCE = "in_force", "In force"
+        ENDED = "ended", "Expired or withdrawn"
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    parties = models.ManyToManyField(Party, related_name="agreements")
+    signed = PartialDateField("signed", null=True, blank=True)
+    in_force = PartialDateField("in force from", null=True, blank=True)
+    date_note = models.TextField("how the dates were established", blank=True)
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name="signed at",
+        help_text="The engagement it was signed at.",
+    )
+    deals = models.ManyToManyField(Deal, blank=True, related_name="agreements")
+    notes = models.TextField(blank=True)
+    sources = models.ManyToManyField(
+        Source, through="AgreementCitation", related_name="agreements"
+    )
+
+    objects = AgreementQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["kind"], name="agreement_kind_idx"),
+            models.Index(fields=["status"], name="agreement_status_idx"),
+            models.Index(fields=["signed"], name="agreement_signed_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard:agreement-detail", kwargs={"slug": self.slug})
+
+    @property
+    def date(self):
+        return self.signed or self.in_force
+
+    def clean(self):
+        clean_date_order(
+            self, "signed", "in_force", "It cannot enter into force before it is signed."
+        )
+        if self.status == self.Status.NEGOTIATING and self.signed:
+            raise ValidationError(
+                {"status": "An agreement with a signing date is no longer under negotiation."}
+            )
+        if self.in_force and self.status not in (self.Status.IN_FORCE, self.Status.ENDED):
+            raise ValidationError(
+                {"status": "An agreement with a date of entry into force is in force or ended."}
+            )
+
+
+class AgreementCitation(ExcerptCitation):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="agreement_citations"
+    )
+
+    owner_field = "agreement"
+    objects = CitationQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        ordering = ["agreement", "source"]
+        verbose_name = "agreement's source"
+        verbose_name_plural = "agreement's sources"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "source"], name="agreement_source_once")
+        ]
+
+    def natural_key(self):
+        return (self.agreement.slug, self.source.slug)
+
+    natural_key.dependencies = ["dashboard.agreement", "dashboard.source"]
 
 
 class DataVersion(models.Model):

@@ -31,9 +31,11 @@ from django.db.models.query import ModelIterable
 
 from dashboard.cache import cached
 from dashboard.models import (
+    Agreement,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
     Party,
     Person,
     Platform,
@@ -325,19 +327,93 @@ def pair_figures(*, first: Party, second: Party) -> dict:
     }
 
 
-def pair_timeline(*, deals: QuerySet, statements: QuerySet, limit: int = 100) -> dict:
-    """The latest deals (by the date they were signed) and statements, newest first; undated
-    deals apart. At most `limit` of each are read."""
-    dated = first_records(deals.exclude(signed=None).order_by("-signed", "pk"), limit)
-    said = first_records(statements.order_by("-date", "slug"), limit)
-    entries = [{"date": c.signed, "kind": "deal", "record": c} for c in dated] + [
-        {"date": s.date, "kind": "statement", "record": s} for s in said
-    ]
+def pair_engagements(*, first: Party, second: Party) -> QuerySet:
+    """Engagements both parties took part in, those of one party that used or concerned the
+    other's platforms (an operation with a partner's weapons), and those about the pair's
+    deals."""
+    links = Engagement.parties.through.objects
+    both = links.filter(party=first, engagement__parties=second).values("engagement_id")
+    platforms = Engagement.platforms.through.objects.filter(
+        Q(engagement__parties=first, platform__makers=second)
+        | Q(engagement__parties=second, platform__makers=first)
+    ).values("engagement_id")
+    about_deals = Engagement.deals.through.objects.filter(
+        deal__in=pair_deals(first=first, second=second)
+    ).values("engagement_id")
+    return Engagement.objects.filter(Q(pk__in=both) | Q(pk__in=platforms) | Q(pk__in=about_deals))
+
+
+def pair_agreements(*, first: Party, second: Party) -> QuerySet:
+    """Agreements both parties are party to, and those covering the pair's deals."""
+    both = Agreement.parties.through.objects.filter(party=first, agreement__parties=second).values(
+        "agreement_id"
+    )
+    about_deals = Agreement.deals.through.objects.filter(
+        deal__in=pair_deals(first=first, second=second)
+    ).values("agreement_id")
+    return Agreement.objects.filter(Q(pk__in=both) | Q(pk__in=about_deals))
+
+
+TIMELINE_KINDS = {
+    "deal": "Deals",
+    "statement": "Statements",
+    "engagement": "Engagements",
+    "agreement": "Agreements",
+}
+
+
+def pair_timeline(
+    *,
+    deals: QuerySet,
+    statements: QuerySet,
+    engagements: QuerySet | None = None,
+    agreements: QuerySet | None = None,
+    kind: str = "",
+    limit: int = 100,
+) -> dict:
+    """The latest deals (by the date they were signed), statements, engagements held or
+    cancelled (by their start) and agreements (by signing or entry into force), newest first,
+    or only those of `kind`; undated deals apart, and planned engagements apart as upcoming,
+    soonest first. At most `limit` of each are read."""
+    engagements = Engagement.objects.none() if engagements is None else engagements
+    agreements = Agreement.objects.none() if agreements is None else agreements
+    wanted = [kind] if kind in TIMELINE_KINDS else list(TIMELINE_KINDS)
+    read = {
+        "deal": lambda: deals.exclude(signed=None).order_by("-signed", "pk"),
+        "statement": lambda: statements.order_by("-date", "slug"),
+        "engagement": lambda: engagements.exclude(status=Engagement.Status.PLANNED).order_by(
+            "-start", "pk"
+        ),
+        "agreement": lambda: (
+            agreements.filter(Q(signed__isnull=False) | Q(in_force__isnull=False))
+            .annotate(shown_date=Coalesce("signed", "in_force"))
+            .order_by("-shown_date", "pk")
+        ),
+    }
+    dates = {
+        "deal": lambda r: r.signed,
+        "statement": lambda r: r.date,
+        "engagement": lambda r: r.start,
+        "agreement": lambda r: r.date,
+    }
+    entries, truncated = [], False
+    for name in wanted:
+        records = first_records(read[name](), limit)
+        truncated = truncated or len(records) == limit
+        entries += [{"date": dates[name](r), "kind": name, "record": r} for r in records]
     entries.sort(key=lambda e: e["date"], reverse=True)
+    show_undated = "deal" in wanted
+    show_upcoming = "engagement" in wanted
+    planned = engagements.filter(status=Engagement.Status.PLANNED).order_by("start", "pk")
     return {
         "entries": entries[:limit],
-        "undated": first_records(deals.filter(signed=None).order_by("title"), limit),
-        "truncated": len(dated) == limit or len(said) == limit,
+        "undated": first_records(deals.filter(signed=None).order_by("title"), limit)
+        if show_undated
+        else [],
+        "upcoming": first_records(planned, limit) if show_upcoming else [],
+        "truncated": truncated,
+        "kind": kind if kind in TIMELINE_KINDS else "",
+        "kinds": TIMELINE_KINDS,
     }
 
 

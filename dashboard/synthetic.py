@@ -390,6 +390,9 @@ def dashboard_tables_clear() -> None:
             quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
             cursor.execute(f"TRUNCATE {quoted} CASCADE")
             return
+    # Engagements, bodies and agreements are not generated, but rest on what is: they go first.
+    for model in [models.Agreement, models.Engagement, models.StandingBody]:
+        model.objects.all().delete()
     for model in reversed(list(MODELS.values())):
         model.objects.all().delete()
 

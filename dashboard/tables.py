@@ -12,7 +12,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from dashboard import uncertainty
-from dashboard.models import Deal, Party, Person, Platform, Source, Statement
+from dashboard.models import (
+    Agreement,
+    Deal,
+    Engagement,
+    Party,
+    Person,
+    Platform,
+    Source,
+    StandingBody,
+    Statement,
+)
 from dashboard.templatetags.figures import tiv
 
 
@@ -367,6 +377,163 @@ class PersonTable(RecordTable):
         exclude = ["id"]
         attrs = {"class": "records people"}
         empty_text = "No people match these filters."
+
+
+class EngagementTable(RecordTable):
+    start = DateColumn(verbose_name="Start date")
+    start_precision = PrecisionColumn("start", verbose_name="Start date precision")
+    end = DateColumn(verbose_name="End date", visible=False)
+    end_precision = PrecisionColumn("end", verbose_name="End date precision")
+    title = tables.Column(linkify=True)
+    kind = tables.Column()
+    status = tables.Column()
+    country = Column(
+        linkify=True, order_by="country__name", export="country__name", verbose_name="Held in"
+    )
+    place = tables.Column()
+    parties = ListColumn("parties__name", verbose_name="Parties")
+    participants = ListColumn("participations__person__name", verbose_name="Participants")
+    participant_roles = ListColumn(
+        "participations__role", verbose_name="Participants' roles", visible=False
+    )
+    body = Column(
+        linkify=True, order_by="body__name", export="body__name", verbose_name="Standing body"
+    )
+    session_number = tables.Column(verbose_name="Session")
+    outcomes = tables.Column(visible=False)
+    date_note = tables.Column(visible=False)
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "start",
+            "start_precision",
+            "end",
+            "end_precision",
+            "title",
+            "kind",
+            "status",
+            "country",
+            "place",
+            "parties",
+            "participants",
+            "participant_roles",
+            "body",
+            "session_number",
+            "outcomes",
+            "date_note",
+            "slug",
+            "sources",
+            "excerpts",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records engagements"}
+        empty_text = "No engagements match these filters."
+
+    order_end = nulls_last("end")
+    order_session_number = nulls_last("session_number")
+
+    def render_parties(self, record):
+        return _links(record.parties.all()) or "—"
+
+    def render_participants(self, record):
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>{}',
+                (
+                    (p.person.get_absolute_url(), p.person, f" ({p.role})" if p.role else "")
+                    for p in record.participations.all()
+                ),
+            )
+            or "—"
+        )
+
+
+class StandingBodyTable(RecordTable):
+    name = tables.Column(linkify=True)
+    abbreviation = tables.Column()
+    kind = tables.Column()
+    parent = Column(
+        linkify=True, order_by="parent__name", export="parent__name", verbose_name="Under"
+    )
+    parties = ListColumn("parties__name", verbose_name="Parties")
+    chair = tables.Column(verbose_name="Chaired by")
+    session_count = tables.Column(verbose_name="Sessions")
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
+
+    class Meta:
+        model = StandingBody
+        fields = [
+            "name",
+            "abbreviation",
+            "kind",
+            "parent",
+            "parties",
+            "chair",
+            "session_count",
+            "notes",
+            "slug",
+            "sources",
+            "excerpts",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records standing-bodies"}
+        empty_text = "No standing bodies match these filters."
+
+    def render_parties(self, record):
+        return _links(record.parties.all()) or "—"
+
+
+class AgreementTable(RecordTable):
+    name = tables.Column(linkify=True)
+    kind = tables.Column()
+    status = tables.Column()
+    parties = ListColumn("parties__name", verbose_name="Parties")
+    signed = DateColumn()
+    signed_precision = PrecisionColumn("signed")
+    in_force = DateColumn(verbose_name="In force from")
+    in_force_precision = PrecisionColumn("in_force", verbose_name="In force from precision")
+    engagement = Column(
+        linkify=True,
+        order_by="engagement__title",
+        export="engagement__title",
+        verbose_name="Signed at",
+    )
+    date_note = tables.Column(visible=False)
+    sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
+    excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "name",
+            "kind",
+            "status",
+            "parties",
+            "signed",
+            "signed_precision",
+            "in_force",
+            "in_force_precision",
+            "engagement",
+            "date_note",
+            "notes",
+            "slug",
+            "sources",
+            "excerpts",
+        ]
+        exclude = ["id"]
+        attrs = {"class": "records agreements"}
+        empty_text = "No agreements match these filters."
+
+    order_signed = nulls_last("signed")
+    order_in_force = nulls_last("in_force")
+
+    def render_parties(self, record):
+        return _links(record.parties.all()) or "—"
 
 
 class TransferTable(PagedTable):

@@ -30,6 +30,20 @@ urlpatterns = [
     path("sources/<slug:slug>/text/", views.source_text, name="source-text"),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("engagements/", views.EngagementListView.as_view(), name="engagement-list"),
+    path(
+        "engagements/<slug:slug>/",
+        views.EngagementDetailView.as_view(),
+        name="engagement-detail",
+    ),
+    path("standing-bodies/", views.StandingBodyListView.as_view(), name="standingbody-list"),
+    path(
+        "standing-bodies/<slug:slug>/",
+        views.StandingBodyDetailView.as_view(),
+        name="standingbody-detail",
+    ),
+    path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
+    path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     # Addresses from before deals and parties had their names.
     path("contracts/", views.RenamedAddressView.as_view(pattern_name="dashboard:deal-list")),
     path(

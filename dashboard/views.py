@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
@@ -27,13 +27,20 @@ from rest_framework.throttling import AnonRateThrottle
 from dashboard import charts, exports, filters, selectors, tables
 from dashboard.cache import cached, lazy
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
@@ -97,9 +104,12 @@ class RecordListView(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
     intro = ""
     title = ""
+    # Whether the list's addresses may hold parameters renamed in migration 0009; lists added
+    # since have their own `status`.
+    old_parameters = True
 
     def get(self, request, *args, **kwargs):
-        if renamed_query(request.GET) is not None:
+        if self.old_parameters and renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
         export_format = request.GET.get(self.export_trigger_param)
         if export_format in self.export_formats:
@@ -251,6 +261,49 @@ class PersonListView(RecordListView):
     intro = "Officials and institutions quoted in the sources."
     queryset = selectors.with_counts(
         Person.objects.select_related("party"), statement_count=(Statement, "speaker")
+    )
+
+
+def _citations(model):
+    """A record's sources for its table: each citation with its source's title, not its text."""
+    return Prefetch("citations", model.objects.select_related("source").defer("source__text"))
+
+
+class EngagementListView(RecordListView):
+    old_parameters = False
+    model = Engagement
+    table_class = tables.EngagementTable
+    filterset_class = filters.EngagementFilterSet
+    intro = "Visits, meetings, sessions of standing bodies, exercises and operations."
+    queryset = Engagement.objects.select_related("country", "body").prefetch_related(
+        "parties",
+        Prefetch("participations", EngagementParticipant.objects.select_related("person")),
+        _citations(EngagementCitation),
+    )
+
+
+class StandingBodyListView(RecordListView):
+    old_parameters = False
+    model = StandingBody
+    table_class = tables.StandingBodyTable
+    filterset_class = filters.StandingBodyFilterSet
+    intro = "The commissions, working groups and dialogues that steer a relationship."
+    queryset = selectors.with_counts(
+        StandingBody.objects.select_related("parent").prefetch_related(
+            "parties", _citations(StandingBodyCitation)
+        ),
+        session_count=(Engagement, "body"),
+    )
+
+
+class AgreementListView(RecordListView):
+    old_parameters = False
+    model = Agreement
+    table_class = tables.AgreementTable
+    filterset_class = filters.AgreementFilterSet
+    intro = "Treaties, frameworks, memoranda and other agreements, at their status."
+    queryset = Agreement.objects.select_related("engagement").prefetch_related(
+        "parties", _citations(AgreementCitation)
     )
 
 
@@ -710,7 +763,73 @@ class PersonDetailView(RecordDetailView):
                 .prefetch_related("platforms"),
                 charts.list_url("statement-list", speaker=person.slug),
             ),
+            **first_rows(
+                "participations",
+                person.participations.select_related("engagement").order_by(
+                    "-engagement__start", "pk"
+                ),
+                charts.list_url("engagement-list", participant=person.slug),
+            ),
             cap=COUNT_CAP,
+            **kwargs,
+        )
+
+
+def cited_passages(citations) -> list[dict]:
+    """Each citation with the passage around its excerpt in the source."""
+    return [
+        {"citation": c, "context": context_around(c.source.text, c.excerpt, 300)}
+        for c in citations
+    ]
+
+
+class EngagementDetailView(RecordDetailView):
+    queryset = Engagement.objects.select_related("country", "body__parent").prefetch_related(
+        "parties",
+        "deals",
+        "platforms",
+        Prefetch("statements", Statement.objects.select_related(*STATEMENT_ROW)),
+        Prefetch("participations", EngagementParticipant.objects.select_related("person")),
+        "agreements",
+    )
+
+    def get_context_data(self, **kwargs):
+        record = self.object
+        return super().get_context_data(
+            citations=lazy(lambda: cited_passages(record.citations.select_related("source"))),
+            **kwargs,
+        )
+
+
+class StandingBodyDetailView(RecordDetailView):
+    queryset = StandingBody.objects.select_related("parent").prefetch_related(
+        "parties", "children"
+    )
+
+    def get_context_data(self, **kwargs):
+        body = self.object
+        # Every session, in order, with who chaired it: a body meets a few times a year.
+        sessions = body.sessions.order_by(
+            F("session_number").asc(nulls_last=True), "start", "pk"
+        ).prefetch_related(
+            Prefetch("participations", EngagementParticipant.objects.select_related("person"))
+        )
+        return super().get_context_data(
+            sessions=sessions,
+            citations=lazy(lambda: cited_passages(body.citations.select_related("source"))),
+            **kwargs,
+        )
+
+
+class AgreementDetailView(RecordDetailView):
+    queryset = Agreement.objects.select_related("engagement").prefetch_related(
+        "parties", Prefetch("deals", Deal.objects.select_related(*DEAL_ROW))
+    )
+
+    def get_context_data(self, **kwargs):
+        record = self.object
+        return super().get_context_data(
+            citations=lazy(lambda: cited_passages(record.citations.select_related("source"))),
             **kwargs,
         )
 
@@ -794,7 +913,15 @@ class PairView(TemplateView):
                 deals.select_related(*DEAL_ROW),
                 charts.list_url("deal-list", **scope),
             ),
-            timeline=lazy(lambda: selectors.pair_timeline(deals=deals, statements=statements)),
+            timeline=lazy(
+                lambda: selectors.pair_timeline(
+                    deals=deals,
+                    statements=statements,
+                    engagements=selectors.pair_engagements(first=first, second=second),
+                    agreements=selectors.pair_agreements(first=first, second=second),
+                    kind=self.request.GET.get("timeline", ""),
+                )
+            ),
             chart_value_by_year=lazy(
                 lambda: charts.value_by_year(figures["value_rows"](), **scope)
             ),
@@ -838,6 +965,19 @@ class SearchView(TemplateView):
             ),
             ("People", "person-list", filters.PersonFilterSet, Person.objects.all()),
             ("Sources", "source-list", filters.SourceFilterSet, Source.objects.defer("text")),
+            (
+                "Engagements",
+                "engagement-list",
+                filters.EngagementFilterSet,
+                Engagement.objects.all(),
+            ),
+            (
+                "Standing bodies",
+                "standingbody-list",
+                filters.StandingBodyFilterSet,
+                StandingBody.objects.all(),
+            ),
+            ("Agreements", "agreement-list", filters.AgreementFilterSet, Agreement.objects.all()),
         ]
         matches = [
             filterset_class({"q": query}, queryset=queryset).qs

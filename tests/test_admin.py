@@ -5,14 +5,21 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     PlatformAlias,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 
@@ -26,6 +33,13 @@ MODELS = [
     DealCitation,
     Delivery,
     Statement,
+    StandingBody,
+    StandingBodyCitation,
+    Engagement,
+    EngagementParticipant,
+    EngagementCitation,
+    Agreement,
+    AgreementCitation,
 ]
 
 

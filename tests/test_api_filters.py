@@ -28,6 +28,9 @@ TEXTS = [
     "sindoor",
     "s-400-2018",
     "USD",
+    "working group",
+    "narendra-modi",
+    "technology",
     "nothing-at-all",
 ]
 NUMBERS = [0, 2018, 2025, 2026, 5_000_000_000, 6_000_000_000]

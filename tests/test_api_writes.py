@@ -10,14 +10,21 @@ from rest_framework.authtoken.models import Token
 
 from dashboard.api.fields import SERIALIZERS
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     PlatformAlias,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 from tests.snapshot import database_snapshot
@@ -36,6 +43,13 @@ PREFIX = {
     DealCitation: "citations",
     Delivery: "deliveries",
     Statement: "statements",
+    Engagement: "engagements",
+    EngagementParticipant: "participants",
+    EngagementCitation: "engagement-citations",
+    StandingBody: "standing-bodies",
+    StandingBodyCitation: "standing-body-citations",
+    Agreement: "agreements",
+    AgreementCitation: "agreement-citations",
 }
 
 
@@ -108,6 +122,51 @@ def additions():
             "text": "very satisfied",
             "source": IANS,
             "platforms": ["brahmos", "s-400-triumf"],
+        },
+        StandingBody: {
+            "slug": "new-body",
+            "name": "New working group",
+            "kind": "working_group",
+            "parties": ["IN", "RU"],
+            "parent": "irigc-m-mtc",
+        },
+        StandingBodyCitation: {
+            "body": "irigc-m-mtc-working-group-military-cooperation",
+            "source": IANS,
+            "excerpt": "jointly chaired by the defence ministers",
+        },
+        Engagement: {
+            "slug": "new-engagement",
+            "title": "New talks",
+            "kind": "talks",
+            "status": "planned",
+            "start": "2026-05",
+            "parties": ["IN", "RU"],
+            "platforms": ["su-57"],
+        },
+        EngagementParticipant: {
+            "engagement": "operation-sindoor",
+            "person": "indian-air-force",
+            "role": "operator",
+        },
+        EngagementCitation: {
+            "engagement": "modi-visit-moscow-2024",
+            "source": IANS,
+            "excerpt": "jointly developed by India and Russia",
+        },
+        Agreement: {
+            "slug": "new-agreement",
+            "name": "New agreement",
+            "kind": "mou",
+            "status": "signed",
+            "signed": "2025-05",
+            "parties": ["IN", "RU"],
+            "engagement": "modi-visit-moscow-2024",
+        },
+        AgreementCitation: {
+            "agreement": "technology-agreement-test",
+            "source": IANS,
+            "excerpt": "jointly developed by India and Russia",
         },
     }
 

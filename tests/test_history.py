@@ -176,7 +176,8 @@ def test_a_load_records_one_history_row_per_created_or_changed_record(db, tmp_pa
     # One field changed, and one record's links only: one row each, nothing for the rest.
     deal = next(r for r in records if r["model"] == "dashboard.deal")
     deal["fields"]["quantity"] = 30
-    records[-1]["fields"]["deals"] = []
+    statement = next(r for r in records if r["model"] == "dashboard.statement")
+    statement["fields"]["deals"] = []
     assert fixture_load(paths=[write(tmp_path, records, "deals.json")]).ok
     after = history_counts()
     assert after[Deal] == created[Deal] + 1

@@ -40,7 +40,7 @@ def test_a_good_file_is_checked_then_loaded_on_confirmation(staff_client):
     html = checked.content.decode()
     assert "Dry run of india_russia.json" in html
     assert '<th scope="row">dashboard.statement</th><td>16</td><td>0</td><td>0</td>' in html
-    assert "Dry run: 67 would be created, 0 updated; nothing was written." in html
+    assert "Dry run: 86 would be created, 0 updated; nothing was written." in html
     assert "dashboard.deal s-400-2018: created" in html
     assert 'name="confirm"' in html
     assert not Party.objects.exists()
@@ -50,7 +50,7 @@ def test_a_good_file_is_checked_then_loaded_on_confirmation(staff_client):
     assert loaded.status_code == 200
     html = loaded.content.decode()
     assert "Loaded india_russia.json" in html
-    assert '<p id="fixture-summary">67 created, 0 updated.</p>' in html
+    assert '<p id="fixture-summary">86 created, 0 updated.</p>' in html
     assert 'name="confirm"' not in html
     assert Deal.objects.count() == 11 and Statement.objects.count() == 16
     assert set(kept_uploads()) == before

@@ -96,6 +96,71 @@ def batch():
                 "deals": [["rafale-de-2025"]],
             },
         },
+        {
+            "model": "dashboard.standingbody",
+            "fields": {
+                "slug": "fr-de-council",
+                "name": "Franco-German Defence Council",
+                "kind": "commission",
+                "parties": [["FR"], ["DE"]],
+            },
+        },
+        {
+            "model": "dashboard.standingbodycitation",
+            "fields": {
+                "body": ["fr-de-council"],
+                "source": ["rafale-sale"],
+                "excerpt": "this partnership",
+            },
+        },
+        {
+            "model": "dashboard.engagement",
+            "fields": {
+                "slug": "paris-signing-2025",
+                "title": "Signing in Paris",
+                "kind": "ceremony",
+                "status": "held",
+                "start": "2025-05-07",
+                "country": ["FR"],
+                "parties": [["FR"], ["DE"]],
+                "deals": [["rafale-de-2025"]],
+            },
+        },
+        {
+            "model": "dashboard.engagementparticipant",
+            "fields": {
+                "engagement": ["paris-signing-2025"],
+                "person": ["minister-fr"],
+                "role": "host",
+            },
+        },
+        {
+            "model": "dashboard.engagementcitation",
+            "fields": {
+                "engagement": ["paris-signing-2025"],
+                "source": ["rafale-sale"],
+                "excerpt": "Paris confirmed the sale",
+            },
+        },
+        {
+            "model": "dashboard.agreement",
+            "fields": {
+                "slug": "rafale-contract",
+                "name": "Rafale contract",
+                "kind": "other",
+                "status": "signed",
+                "signed": "2025-05",
+                "parties": [["FR"], ["DE"]],
+            },
+        },
+        {
+            "model": "dashboard.agreementcitation",
+            "fields": {
+                "agreement": ["rafale-contract"],
+                "source": ["rafale-sale"],
+                "excerpt": "the sale of 26 Rafale jets",
+            },
+        },
     ]
 
 
@@ -162,14 +227,14 @@ DEAL = "record 7 (dashboard.deal rafale-de-2025)"
 STATEMENT = "record 9 (dashboard.statement minister-proud)"
 BAD_RECORDS = [
     ("unknown model", append({"model": "dashboard.tank", "fields": {}}),
-     "record 10 (?) -: Unknown model “dashboard.tank”."),
+     "record 17 (?) -: Unknown model “dashboard.tank”."),
     ("not a dashboard model", append({"model": "auth.user", "fields": {"username": "x"}}),
-     "record 10 (?) -: “auth.user” is not a dashboard model; "
+     "record 17 (?) -: “auth.user” is not a dashboard model; "
      "this loader loads only the dashboard's records."),
     ("no model", append({"fields": {"name": "Spain"}}),
-     "record 10 (?) -: The record has no “model”."),
+     "record 17 (?) -: The record has no “model”."),
     ("no fields", append({"model": "dashboard.party"}),
-     "record 10 (dashboard.party ?) -: The record has no “fields” object."),
+     "record 17 (dashboard.party ?) -: The record has no “fields” object."),
     ("pk instead of natural key", with_pk,
      f"{DEAL} pk: Records are matched on their natural keys; leave out “pk” "
      "(dumpdata --natural-primary --natural-foreign writes them so)."),
@@ -214,18 +279,18 @@ BAD_RECORDS = [
      f"{DEAL} sources: Load these as dashboard.dealcitation records, "
      "each with its own fields."),
     ("duplicate in the batch", append(batch()[0]),
-     "record 10 (dashboard.party FR) -: Duplicate: record 1 has the same natural key."),
+     "record 17 (dashboard.party FR) -: Duplicate: record 1 has the same natural key."),
     ("unique value twice in the batch", change(1, name="France"),
      "record 2 (dashboard.party DE) name: Party with this Name already exists (record 1)."),
     ("unique value held in the database",
      append(party(name="India", code="BE", iso3="BEL")),
-     "record 10 (dashboard.party BE) name: Party with this Name already exists "
+     "record 17 (dashboard.party BE) name: Party with this Name already exists "
      "(dashboard.party IN in the database)."),
     ("null character in a text", change(8, text="We are proud\x00 of this partnership"),
      f"{STATEMENT} text: Null characters are not allowed."),
     ("not an ISO party",
      append(party(name="Nowhere", code="QQ", iso3="QQQ")),
-     "record 10 (dashboard.party QQ) code: “QQ” is not an ISO 3166-1 alpha-2 code."),
+     "record 17 (dashboard.party QQ) code: “QQ” is not an ISO 3166-1 alpha-2 code."),
     ("misquote", change(8, text="We never said this"),
      f"{STATEMENT} text: A direct quote must appear word for word in its source."),
     ("excerpt not in the source", change(7, excerpt="a sentence never printed"),
@@ -300,7 +365,7 @@ def test_a_batch_with_several_problems_reports_them_all_in_file_order(india_russ
         "The quantity delivered cannot exceed the quantity.",
         f"{second}:record 4 (dashboard.statement minister-proud) text: "
         "A direct quote must appear word for word in its source.",
-        f"{second}:record 5 (?) -: Unknown model “dashboard.tank”.",
+        f"{second}:record 12 (?) -: Unknown model “dashboard.tank”.",
     ]
     assert database_snapshot() == before
 
@@ -399,13 +464,13 @@ def test_a_batch_replacing_the_citations_with_the_text_is_checked_as_a_whole(
 
 def test_loading_twice_changes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE)
-    assert not failed and "67 created, 0 updated." in out
+    assert not failed and "86 created, 0 updated." in out
     first = database_snapshot()
     out, errors, failed = load(PROJECT_FIXTURE)
     assert not failed
     assert out.splitlines()[-1] == "Nothing changed."
     assert all(created == updated == 0 for created, updated, _ in counts(out).values())
-    assert sum(unchanged for _, _, unchanged in counts(out).values()) == 67
+    assert sum(unchanged for _, _, unchanged in counts(out).values()) == 86
     assert database_snapshot() == first
 
 
@@ -467,7 +532,7 @@ def test_a_dry_run_shows_the_changes_and_writes_nothing(db):
     out, errors, failed = load(PROJECT_FIXTURE, dry_run=True)
     assert not failed
     assert counts(out)["dashboard.statement"] == (16, 0, 0)
-    assert out.splitlines()[-1] == "Dry run: 67 would be created, 0 updated; nothing was written."
+    assert out.splitlines()[-1] == "Dry run: 86 would be created, 0 updated; nothing was written."
     assert not Party.objects.exists()
 
 
@@ -768,12 +833,12 @@ def test_records_given_with_their_lines_are_named_by_line(db):
     assert [str(error) for error in result.errors] == [
         "register.csv:line 70 (dashboard.deal rafale-de-2025) value_currency: "
         "“XYZ” is not an ISO 4217 code.",
-        "register.csv:line 100 (dashboard.party FR) -: "
+        "register.csv:line 170 (dashboard.party FR) -: "
         "Duplicate: line 10 has the same natural key.",
     ]
     assert [(e["line"], e["record"]) for e in result.as_json()["errors"]] == [
         (70, None),
-        (100, None),
+        (170, None),
     ]
     assert not Party.objects.exists()
     unnumbered = records_load(records=[*numbered[:2], batch()[2]], name="register.csv")

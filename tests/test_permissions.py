@@ -14,14 +14,21 @@ from django.urls import reverse
 
 from dashboard.exports import FORMATS as EXPORT_FORMATS
 from dashboard.models import (
+    Agreement,
+    AgreementCitation,
     Deal,
     DealCitation,
     Delivery,
+    Engagement,
+    EngagementCitation,
+    EngagementParticipant,
     Party,
     Person,
     Platform,
     PlatformAlias,
     Source,
+    StandingBody,
+    StandingBodyCitation,
     Statement,
 )
 from tests.snapshot import database_snapshot
@@ -293,7 +300,65 @@ def additions():
             "text": "very satisfied",
             "source": source.pk,
         },
+        StandingBody: {
+            "slug": "new-body",
+            "name": "New working group",
+            "kind": "working_group",
+            "parties": [india.pk, russia.pk],
+            "parent": StandingBody.objects.get(slug="irigc-m-mtc").pk,
+            "citations-0-source": source.pk,
+            "citations-0-excerpt": "jointly chaired by the defence ministers",
+        },
+        StandingBodyCitation: {
+            "body": uncited(StandingBody, source),
+            "source": source.pk,
+            "excerpt": "jointly chaired by the defence ministers",
+        },
+        Engagement: {
+            "slug": "new-engagement",
+            "title": "New talks",
+            "kind": "talks",
+            "status": "held",
+            "start": "2025-05",
+            "parties": [india.pk, russia.pk],
+            "participations-0-person": Person.objects.first().pk,
+            "participations-0-role": "head of delegation",
+            "citations-0-source": source.pk,
+            "citations-0-excerpt": "Our discussions on this matter",
+        },
+        EngagementParticipant: {
+            "engagement": Engagement.objects.get(slug="operation-sindoor").pk,
+            "person": Person.objects.get(slug="indian-air-force").pk,
+            "role": "operator",
+        },
+        EngagementCitation: {
+            "engagement": uncited(Engagement, source),
+            "source": source.pk,
+            "excerpt": "jointly developed by India and Russia",
+        },
+        Agreement: {
+            "slug": "new-agreement",
+            "name": "New agreement",
+            "kind": "mou",
+            "status": "signed",
+            "signed": "2025-05",
+            "parties": [india.pk, russia.pk],
+            "citations-0-source": source.pk,
+            "citations-0-excerpt": "jointly developed by India and Russia",
+        },
+        AgreementCitation: {
+            "agreement": uncited(Agreement, source),
+            "source": source.pk,
+            "excerpt": "jointly developed by India and Russia",
+        },
     }
+
+
+def uncited(model, source):
+    """A record of `model` that `source` does not support yet, to cite it; once the add has made
+    none (the loop adds one model after another), any record: only the model added needs one."""
+    record = model.objects.exclude(sources=source).first() or model.objects.first()
+    return record.pk
 
 
 def first_words(text, count=4):
@@ -312,6 +377,13 @@ CHANGES = {
     DealCitation: lambda citation: ("excerpt", first_words(citation.excerpt)),
     Delivery: lambda delivery: ("year", delivery.year + 1),
     Statement: lambda statement: ("date_note", "Checked date."),
+    StandingBody: lambda body: ("notes", "Checked notes."),
+    StandingBodyCitation: lambda citation: ("excerpt", first_words(citation.excerpt)),
+    Engagement: lambda engagement: ("notes", "Checked notes."),
+    EngagementParticipant: lambda participant: ("role", "checked role"),
+    EngagementCitation: lambda citation: ("excerpt", first_words(citation.excerpt)),
+    Agreement: lambda agreement: ("notes", "Checked notes."),
+    AgreementCitation: lambda citation: ("excerpt", first_words(citation.excerpt)),
 }
 
 
@@ -348,6 +420,28 @@ def doomed(model):
         return Statement.objects.create(
             slug="doomed", speaker=person, date="2025", kind="report", text="x", source=source
         )
+    # The models added with engagements: a fresh slug each time, as roles that may not delete
+    # leave the last one in place.
+    slug = f"doomed-{model._meta.model_name}-{model.objects.count()}"
+    if model is StandingBody:
+        return StandingBody.objects.create(slug=slug, name="Doomed", kind="other")
+    if model is Engagement:
+        return Engagement.objects.create(
+            slug=slug, title="Doomed", kind="other", status="held", start="2025"
+        )
+    if model is Agreement:
+        return Agreement.objects.create(
+            slug=slug, name="Doomed", kind="other", status="negotiating"
+        )
+    if model is EngagementParticipant:
+        return EngagementParticipant.objects.create(engagement=doomed(Engagement), person=person)
+    cited = Source.objects.create(slug=slug, title="Cited", publisher="PTI", text="x y")
+    if model is StandingBodyCitation:
+        return model.objects.create(body=doomed(StandingBody), source=cited, excerpt="x")
+    if model is EngagementCitation:
+        return model.objects.create(engagement=doomed(Engagement), source=cited, excerpt="x")
+    if model is AgreementCitation:
+        return model.objects.create(agreement=doomed(Agreement), source=cited, excerpt="x")
     raise AssertionError(model)
 
 

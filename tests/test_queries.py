@@ -4,7 +4,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.models import Deal, Party, Person, Platform, Source, Statement
+from dashboard.models import (
+    Agreement,
+    Deal,
+    Engagement,
+    Party,
+    Person,
+    Platform,
+    Source,
+    StandingBody,
+    Statement,
+)
 
 PAGES = [
     "/",
@@ -27,6 +37,18 @@ PAGES = [
     "/ties/IN/RU/",
     "/search/?q=S-400",
     "/statements/?platform=s-400-triumf",
+    "/engagements/",
+    "/engagements/?_export=csv",
+    "/engagements/?participant=ashutosh-dixit",
+    "/standing-bodies/",
+    "/standing-bodies/?_export=json",
+    "/agreements/",
+    "/agreements/?_export=csv",
+    "/engagements/irigc-m-mtc-working-group-military-cooperation-5/",
+    "/standing-bodies/irigc-m-mtc-working-group-military-cooperation/",
+    "/agreements/technology-agreement-test/",
+    "/people/ashutosh-dixit/",
+    "/ties/IN/RU/?timeline=engagement",
     # The API: every list (a page holds every row grown here) and detail, and the analyses.
     "/api/deals/",
     "/api/statements/",
@@ -42,6 +64,14 @@ PAGES = [
     "/api/parties/IN/",
     "/api/people/denis-alipov/",
     "/api/sources/ians-alipov-interview-2025-05/",
+    "/api/engagements/",
+    "/api/engagements/irigc-m-mtc-working-group-military-cooperation-5/",
+    "/api/participants/",
+    "/api/engagement-citations/",
+    "/api/standing-bodies/",
+    "/api/standing-body-citations/",
+    "/api/agreements/",
+    "/api/agreement-citations/",
     "/api/overview/",
     "/api/ties/",
     "/api/ties/IN/RU/",
@@ -79,6 +109,45 @@ def grow(start, count):
         statement.deals.add(deal)
         Person.objects.create(slug=f"person{i}", name=f"Person {i}", party=india)
         Source.objects.create(slug=f"src{i}", title=f"Source {i}", publisher="P", text="S-400")
+        grow_engagements(i, india, russia, s400, deal, statement, source)
+
+
+def grow_engagements(i, india, russia, platform, deal, statement, source):
+    group = StandingBody.objects.get(slug="irigc-m-mtc-working-group-military-cooperation")
+    body = StandingBody.objects.create(
+        slug=f"b{i}", name=f"Body {i}", kind="dialogue", parent=group.parent
+    )
+    body.parties.add(india, russia)
+    body.citations.create(source=source, excerpt="S-400")
+    dixit = Person.objects.get(slug="ashutosh-dixit")
+    for status in ["held", "planned"]:
+        engagement = Engagement.objects.create(
+            slug=f"e{i}-{status}",
+            title=f"Session {i} ({status})",
+            kind="session",
+            status=status,
+            start=f"{2000 + i}",
+            country=india,
+            body=group,
+            session_number=100 + 2 * i + (status == "planned"),
+        )
+        engagement.parties.add(india, russia)
+        engagement.platforms.add(platform)
+        engagement.deals.add(deal)
+        engagement.statements.add(statement)
+        engagement.participations.create(person=dixit, role="co-chair")
+        engagement.citations.create(source=source, excerpt="S-400")
+    agreement = Agreement.objects.create(
+        slug=f"a{i}",
+        name=f"Agreement {i}",
+        kind="mou",
+        status="signed",
+        signed=f"{2000 + i}",
+        engagement=engagement,
+    )
+    agreement.parties.add(india, russia)
+    agreement.deals.add(deal)
+    agreement.citations.create(source=source, excerpt="S-400")
 
 
 def queries(client, url):

@@ -19,6 +19,9 @@ LISTS = [
     "party-list",
     "source-list",
     "person-list",
+    "engagement-list",
+    "standingbody-list",
+    "agreement-list",
 ]
 
 
@@ -55,6 +58,15 @@ def detail_urls():
         reverse("dashboard:source-detail", args=["ians-alipov-interview-2025-05"]),
         Statement.objects.first().get_absolute_url(),
         reverse("dashboard:pair", args=["IN", "RU"]),
+        reverse(
+            "dashboard:engagement-detail",
+            args=["irigc-m-mtc-working-group-military-cooperation-5"],
+        ),
+        reverse(
+            "dashboard:standingbody-detail",
+            args=["irigc-m-mtc-working-group-military-cooperation"],
+        ),
+        reverse("dashboard:agreement-detail", args=["technology-agreement-test"]),
         reverse("dashboard:search") + "?q=S-400",
         reverse("dashboard:overview"),
     ]

@@ -317,6 +317,111 @@ class StatementSerializer(RecordSerializer):
         exclude = ["id"]
 
 
+class SourceExcerptSerializer(serializers.Serializer):
+    """A record's citation as the record shows it: the source and the excerpt."""
+
+    source = fields.RecordRef(models.Source, read_only=True)
+    excerpt = serializers.CharField(read_only=True)
+    api_url = fields.APIURLField(help_text="The citation's address in the API.")
+
+
+def _citations_field(where):
+    return SourceExcerptSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"The sources it rests on, each with its excerpt (written at /api/{where}/).",
+    )
+
+
+class StandingBodySerializer(RecordSerializer):
+    """A commission, working group or dialogue mechanism; its sessions are engagements."""
+
+    citations = _citations_field("standing-body-citations")
+
+    class Meta:
+        model = models.StandingBody
+        exclude = ["id", "sources"]
+
+
+class ParticipantBriefSerializer(serializers.Serializer):
+    person = fields.RecordRef(models.Person, read_only=True)
+    role = serializers.CharField(read_only=True)
+    api_url = fields.APIURLField(help_text="The participant's address in the API.")
+
+
+class EngagementSerializer(RecordSerializer):
+    """A visit, meeting, session, exercise or operation, held, planned or cancelled."""
+
+    label_field = "title"
+    uncertain_when = {"start": "date_note"}
+    participations = ParticipantBriefSerializer(
+        many=True,
+        read_only=True,
+        help_text="Who took part, each with the role the source gives them "
+        "(written at /api/participants/).",
+    )
+    citations = _citations_field("engagement-citations")
+
+    class Meta:
+        model = models.Engagement
+        exclude = ["id", "sources", "participants"]
+
+
+class EngagementParticipantSerializer(RecordSerializer):
+    """Someone who took part in an engagement, with the role the source gives them."""
+
+    key_field = "id"
+    label_field = "role"
+
+    class Meta:
+        model = models.EngagementParticipant
+        fields = "__all__"
+
+
+class AgreementSerializer(RecordSerializer):
+    """A treaty, framework, memorandum or other agreement, at its status."""
+
+    uncertain_when = {"signed": "date_note"}
+    citations = _citations_field("agreement-citations")
+
+    class Meta:
+        model = models.Agreement
+        exclude = ["id", "sources"]
+
+
+class StandingBodyCitationSerializer(RecordSerializer):
+    """A source a standing body rests on, with the excerpt that supports it."""
+
+    key_field = "id"
+    label_field = "excerpt"
+
+    class Meta:
+        model = models.StandingBodyCitation
+        fields = "__all__"
+
+
+class EngagementCitationSerializer(RecordSerializer):
+    """A source an engagement rests on, with the excerpt that supports it."""
+
+    key_field = "id"
+    label_field = "excerpt"
+
+    class Meta:
+        model = models.EngagementCitation
+        fields = "__all__"
+
+
+class AgreementCitationSerializer(RecordSerializer):
+    """A source an agreement rests on, with the excerpt that supports it."""
+
+    key_field = "id"
+    label_field = "excerpt"
+
+    class Meta:
+        model = models.AgreementCitation
+        fields = "__all__"
+
+
 # --- Analyses ----------------------------------------------------------------------------------
 # The shapes of the selectors' results (dashboard/selectors.py), for the schema.
 

@@ -37,6 +37,13 @@ for prefix, viewset in [
     ("statements", views.StatementViewSet),
     ("sources", views.SourceViewSet),
     ("people", views.PersonViewSet),
+    ("engagements", views.EngagementViewSet),
+    ("participants", views.EngagementParticipantViewSet),
+    ("engagement-citations", views.EngagementCitationViewSet),
+    ("standing-bodies", views.StandingBodyViewSet),
+    ("standing-body-citations", views.StandingBodyCitationViewSet),
+    ("agreements", views.AgreementViewSet),
+    ("agreement-citations", views.AgreementCitationViewSet),
 ]:
     router.register(prefix, viewset, basename=viewset.serializer_class.basename())
 

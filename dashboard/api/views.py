@@ -36,7 +36,18 @@ from dashboard.api.fields import brief
 from dashboard.api.paging import CursorPagination, TableSort
 from dashboard.api.permissions import SiteReaders, may_read
 from dashboard.cache import cached, data_version
-from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
+from dashboard.models import (
+    AgreementCitation,
+    Deal,
+    DealCitation,
+    Delivery,
+    EngagementCitation,
+    EngagementParticipant,
+    Party,
+    Platform,
+    PlatformAlias,
+    StandingBodyCitation,
+)
 
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -231,6 +242,68 @@ class StatementViewSet(RecordViewSet):
 
     serializer_class = serializers.StatementSerializer
     list_view = views.StatementListView
+
+
+class StandingBodyViewSet(RecordViewSet):
+    """Standing bodies: commissions, working groups and dialogues, each under its parent."""
+
+    serializer_class = serializers.StandingBodySerializer
+    list_view = views.StandingBodyListView
+
+
+class EngagementViewSet(RecordViewSet):
+    """Engagements: visits, meetings, sessions of standing bodies, exercises and operations,
+    with who took part and the sources."""
+
+    serializer_class = serializers.EngagementSerializer
+    list_view = views.EngagementListView
+    queryset = views.EngagementListView.queryset.prefetch_related(
+        "deals", "platforms", "statements"
+    )
+
+
+class EngagementParticipantViewSet(RecordViewSet):
+    """Participants: who took part in an engagement, with the role the source gives them."""
+
+    serializer_class = serializers.EngagementParticipantSerializer
+    queryset = EngagementParticipant.objects.select_related("engagement", "person")
+    ordering = ["id"]
+
+
+class AgreementViewSet(RecordViewSet):
+    """Agreements: treaties, frameworks, memoranda, at their status, with their sources."""
+
+    serializer_class = serializers.AgreementSerializer
+    list_view = views.AgreementListView
+    queryset = views.AgreementListView.queryset.prefetch_related("deals")
+
+
+class StandingBodyCitationViewSet(RecordViewSet):
+    """A standing body's sources, each with its excerpt, word for word."""
+
+    serializer_class = serializers.StandingBodyCitationSerializer
+    queryset = StandingBodyCitation.objects.select_related("body", "source").defer("source__text")
+    ordering = ["id"]
+
+
+class EngagementCitationViewSet(RecordViewSet):
+    """An engagement's sources, each with its excerpt, word for word."""
+
+    serializer_class = serializers.EngagementCitationSerializer
+    queryset = EngagementCitation.objects.select_related("engagement", "source").defer(
+        "source__text"
+    )
+    ordering = ["id"]
+
+
+class AgreementCitationViewSet(RecordViewSet):
+    """An agreement's sources, each with its excerpt, word for word."""
+
+    serializer_class = serializers.AgreementCitationSerializer
+    queryset = AgreementCitation.objects.select_related("agreement", "source").defer(
+        "source__text"
+    )
+    ordering = ["id"]
 
 
 # --- Analyses ----------------------------------------------------------------------------------

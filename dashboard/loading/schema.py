@@ -23,7 +23,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import Truncator
 
-from dashboard.models import DealCitation, PlatformAlias, Statement
+from dashboard.models import (
+    AgreementCitation,
+    DealCitation,
+    EngagementCitation,
+    PlatformAlias,
+    StandingBodyCitation,
+    Statement,
+)
 
 Key = tuple[str, ...]
 
@@ -90,6 +97,9 @@ CLEAN_NEEDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     PlatformAlias: ("platform", ("name",)),
     DealCitation: ("source", ("title", "text")),
     Statement: ("source", ("title", "text")),
+    StandingBodyCitation: ("source", ("title", "text")),
+    EngagementCitation: ("source", ("title", "text")),
+    AgreementCitation: ("source", ("title", "text")),
 }
 
 _MISSING = object()

@@ -17,6 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_data")]
 
 FIRST_STATEMENT = "<first statement>"
 
+WORKING_GROUP = "/standing-bodies/irigc-m-mtc-working-group-military-cooperation/"
+
 # (path, what the page's main heading says, expected status)
 PAGES = [
     pytest.param("/", "Defence ties at a glance", 200, id="overview"),
@@ -36,10 +38,20 @@ PAGES = [
     pytest.param("/people/denis-alipov/", "Denis Alipov", 200, id="person-detail"),
     pytest.param("/ties/IN/RU/", "India – Russia", 200, id="pair"),
     pytest.param("/search/?q=S-400", "S-400", 200, id="search"),
+    pytest.param("/engagements/", "Engagements", 200, id="engagement-list"),
+    pytest.param("/standing-bodies/", "Standing bodies", 200, id="standingbody-list"),
+    pytest.param("/agreements/", "Agreements", 200, id="agreement-list"),
+    pytest.param(
+        "/engagements/irigc-m-mtc-working-group-military-cooperation-5/",
+        "5th Meeting of the Working Group",
+        200,
+        id="engagement-detail",
+    ),
+    pytest.param(f"{WORKING_GROUP}", "Working Group on Military Cooperation", 200, id="body"),
     pytest.param("/deals/no-such-deal/", re.compile("not found", re.I), 404, id="unknown-deal"),
 ]
 # Pages also photographed at a phone's width.
-PHONE_PAGES = {"/", "/deals/"}
+PHONE_PAGES = {"/", "/deals/", "/engagements/", WORKING_GROUP}
 
 HOSTILE = "</script><script>alert(1)</script>"
 
@@ -121,6 +133,9 @@ def test_page_loads_without_errors(visitor, path, heading, status):
         pytest.param("/", PHONE, id="overview-phone"),
         pytest.param("/deals/", PHONE, id="deal-list-phone"),
         pytest.param("/deals/", DESKTOP, id="deal-list-desktop"),
+        pytest.param("/engagements/", PHONE, id="engagement-list-phone"),
+        pytest.param(WORKING_GROUP, PHONE, id="standing-body-phone"),
+        pytest.param("/ties/IN/RU/?timeline=engagement", PHONE, id="pair-timeline-phone"),
     ],
 )
 def test_page_fits_the_screen(visitor, path, viewport):
