@@ -140,7 +140,12 @@ def test_a_changed_figure_updates_one_deal_with_history(db, tmp_path):
         "T-72M1,tank,20,,2011; 2012,Second hand,,2,40,44",
     )
     document = run(written(tmp_path, text))
-    assert document["counts"]["dashboard.deal"] == {"created": 0, "updated": 1, "unchanged": 12}
+    assert document["counts"]["dashboard.deal"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 12,
+        "deleted": 0,
+    }
     assert document["counts"]["dashboard.delivery"]["created"] == 1
     deal = Deal.objects.get(slug="sipri-cd-ua-2010-t-72m1")
     assert deal.tiv_delivered == Decimal("44.000")
@@ -165,7 +170,12 @@ def test_a_newer_export_updates_the_same_deals_and_never_an_editors_figure(db, t
         "UAE,France,2021,,80,,Rafale F4,FGA aircraft,6,,2024,New,EUR16 b deal,95,7600,570",
     )
     document = run(written(tmp_path, text))
-    assert document["counts"]["dashboard.deal"] == {"created": 0, "updated": 1, "unchanged": 12}
+    assert document["counts"]["dashboard.deal"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 12,
+        "deleted": 0,
+    }
     assert document["counts"]["dashboard.source"]["created"] == 1
     deal.refresh_from_db()
     assert deal.quantity == 90 and deal.notes.startswith("Checked")
@@ -363,3 +373,47 @@ def test_identical_rows_are_deals_of_their_own_in_file_order(db, tmp_path):
         "sipri-sz-tw-2016-bell-205--2",
     ]
     assert not run(written(tmp_path, text))["changed"]
+
+
+def test_a_newer_export_that_drops_a_year_of_delivery_deletes_it_with_history(db, tmp_path):
+    run(SAMPLE)
+    deal = Deal.objects.get(slug="sipri-ci-fr-2015-gowind")
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2019, 2020]
+    text = newer_export(sample_text()).replace(
+        "Gowind,corvette,4,,2019; 2020,New", "Gowind,corvette,4,,2020,New"
+    )
+    path = written(tmp_path, text)
+    document = run(path, "-v", "2")
+    assert document["changed"]
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 1
+    assert {"label": "dashboard.delivery sipri-ci-fr-2015-gowind 2019", "action": "deleted",
+            "fields": {}} in document["changes"]  # fmt: skip
+    assert list(deal.deliveries.values_list("year", flat=True)) == [2020]
+    gone = Delivery.history.get(deal_id=deal.pk, year=2019, history_type="-")
+    assert gone.history_change_reason.startswith("import_sipri")
+    # The same file again: nothing to delete, nothing changed.
+    document = run(path)
+    assert not document["changed"]
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 0
+
+
+def test_a_dry_run_counts_the_years_it_would_delete_and_keeps_them(db, tmp_path):
+    run(SAMPLE)
+    text = newer_export(sample_text()).replace(
+        "Gowind,corvette,4,,2019; 2020,New", "Gowind,corvette,4,,2020,New"
+    )
+    out = StringIO()
+    call_command("import_sipri", str(written(tmp_path, text)), "--dry-run", stdout=out)
+    assert "1 deleted; nothing was written." in out.getvalue()
+    deal = Deal.objects.get(slug="sipri-ci-fr-2015-gowind")
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2019, 2020]
+
+
+def test_on_an_article_deal_only_the_years_sipri_gave_are_replaced(india_russia, tmp_path):
+    run(SAMPLE)
+    deal = Deal.objects.get(slug="s-400-2018")
+    Delivery.objects.create(deal=deal, year=2025)  # an editor's year, from another source
+    text = newer_export(sample_text()).replace("6,?,2021; 2022; 2023,New", "6,?,2021; 2023,New")
+    document = run(written(tmp_path, text))
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 1
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2021, 2023, 2025]
