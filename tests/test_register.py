@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, Source
 from dashboard.register.descriptions import description_category
+from dashboard.register.kinds import row_kind
 from dashboard.register.names import party_place
 from dashboard.register.reading import register_read
 from dashboard.register.values import comment_value
@@ -417,3 +418,43 @@ def test_on_an_article_deal_only_the_years_sipri_gave_are_replaced(india_russia,
     document = run(written(tmp_path, text))
     assert document["counts"]["dashboard.delivery"]["deleted"] == 1
     assert sorted(deal.deliveries.values_list("year", flat=True)) == [2021, 2023, 2025]
+
+
+@pytest.mark.parametrize(
+    "comment, description, kind",
+    [
+        ("Produced under licence in India", "FGA aircraft", "licensed_production"),
+        ("Licensed production; INR80 b deal", "tank", "licensed_production"),
+        ("Assembled from kits", "APC", "licensed_production"),
+        ("Licence-built version", "frigate", "licensed_production"),
+        ("Co-production with the recipient", "SAM system", "co_development"),
+        ("Joint development programme", "anti-ship missile", "co_development"),
+        ("Leased; modernized before delivery", "combat helicopter", "lease"),
+        ("Lease for 10 years", "submarine", "lease"),
+        ("For upgrade of MiG-29 aircraft", "combat aircraft radar", "upgrade_support"),
+        ("For modernization of T-72 tanks", "fire control radar", "upgrade_support"),
+        ("Modernized before delivery", "frigate", "purchase"),  # the condition, not a kind
+        ("Ex-Dutch; aid", "APC", "purchase"),  # no kind of its own: the default
+        ("", "tank", "purchase"),
+    ],
+)
+def test_the_deal_kind_is_what_the_row_states(comment, description, kind):
+    assert row_kind(comment=comment, description=description) == kind
+
+
+def test_imported_deals_have_the_kind_their_row_states(india_russia, tmp_path):
+    text = (
+        sample_text()
+        .replace(
+            "T-72M1,tank,20,,2011,Second hand,,2,40,40",
+            "T-72M1,tank,20,,2011,Second hand,Assembled from kits,2,40,40",
+        )
+        .replace('"INR390 b ($5.4 b) deal"', '"INR390 b ($5.4 b) deal; leased"')
+    )
+    run(written(tmp_path, text))
+    kinds = dict(Deal.objects.values_list("slug", "kind"))
+    assert kinds["sipri-cd-ua-2010-t-72m1"] == "licensed_production"
+    assert kinds["sipri-united-nations-ua-2010-mi-24p-mi-35p"] == "lease"
+    assert kinds["sipri-tr-de-2009-type-214"] == "purchase"  # the register says nothing
+    # The articles' deal keeps the kind they gave it, whatever SIPRI's comment says.
+    assert kinds["s-400-2018"] == "purchase"

@@ -12,7 +12,9 @@ Each row has a stable key, a slug made of the parties' codes, the order year and
 designation (`sipri-in-ru-2018-s-400-triumf`; `--2`, `--3` for identical keys in file order), so
 a newer export updates the same deals. A deal the articles already hold (same buyer, seller,
 platform or alias, order year) is the same deal: SIPRI becomes a further source with its own
-figures, and the deal gets the register's TIVs and years of delivery.
+figures, and the deal gets the register's TIVs and years of delivery. A deal's years of
+delivery are replaced with those its row lists: the loader never deletes, so the years a newer
+row no longer lists are deleted here, in the load's transaction, with history.
 
 A figure on a deal is SIPRI's to update only while it is what SIPRI last stated (the deal's
 latest SIPRI row, re-read from its citation's excerpt): a figure an editor set, or one the
