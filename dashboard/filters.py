@@ -147,6 +147,46 @@ def _record_filter(label, model, name_fields, path):
     )
 
 
+def _no_filter(queryset, name, value):
+    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
+    return queryset
+
+
+SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+
+
+class SwitchInput(forms.CheckboxInput):
+    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
+    off (or one given twice) is refused rather than taken as on."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else (values[0] if values else None)
+
+
+class SwitchField(forms.Field):
+    widget = SwitchInput
+
+    def to_python(self, value):
+        if value is None or value is False:
+            return False
+        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
+            return value.lower() in SWITCH_ON
+        raise forms.ValidationError(
+            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
+        )
+
+
+class SwitchFilter(filters.Filter):
+    field_class = SwitchField
+
+
+FOLD_LABEL = "Count a former state with its successor (Russia, or the Soviet Union before it)"
+
+
 class YearRangeMixin(filters.FilterSet):
     """`year_min` and `year_max`, on the model's main date."""
 
@@ -170,8 +210,8 @@ class YearRangeMixin(filters.FilterSet):
 class DealFilterSet(YearRangeMixin):
     year_field = "signed"
     q = filters.CharFilter(label="Search", method="search")
-    buyer = _party_filter("Buyer", "buyer")
-    seller = _party_filter("Seller", "seller")
+    buyer = _party_filter("Buyer", "buyer", method="filter_side")
+    seller = _party_filter("Seller", "seller", method="filter_side")
     party = _party_filter("Either party", "party", method="filter_party")
     # Set by the party-pair page's links; not a box of its own in the form.
     counterpart = _party_filter(
@@ -188,6 +228,7 @@ class DealFilterSet(YearRangeMixin):
     stage = filters.MultipleChoiceFilter(
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
     condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
     has_tiv = filters.ChoiceFilter(
         label="TIV",
@@ -227,11 +268,29 @@ class DealFilterSet(YearRangeMixin):
         valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
         return queryset.filter(valued if value == "yes" else ~valued)
 
-    def filter_party(self, queryset, name, value: str):
+    @property
+    def folded(self) -> bool:
+        """Whether a party filter counts a former state with its successor (?fold=on)."""
+        return bool(self.form.cleaned_data.get("fold")) if self.form.is_valid() else False
+
+    def _parties(self, value: str):
+        """The party's id, and with `fold` its predecessors' (a subquery), for `__in`."""
         party = party_id(value)
-        if not party:
+        if not party or not self.folded:
+            return [party] if party else []
+        return Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+
+    def filter_side(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
             return queryset.none()
-        return queryset.filter(Q(buyer=party) | Q(seller=party))
+        return queryset.filter(**{f"{name.removesuffix('__code')}__in": parties})
+
+    def filter_party(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
+            return queryset.none()
+        return queryset.filter(Q(buyer__in=parties) | Q(seller__in=parties))
 
 
 class StatementFilterSet(YearRangeMixin):
@@ -360,43 +419,6 @@ class AgreementFilterSet(YearRangeMixin):
         return _search(queryset, ["name", "notes"], value)
 
 
-def _no_filter(queryset, name, value):
-    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
-    return queryset
-
-
-SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
-
-
-class SwitchInput(forms.CheckboxInput):
-    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
-    off (or one given twice) is refused rather than taken as on."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
-
-    def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return values if len(values) > 1 else (values[0] if values else None)
-
-
-class SwitchField(forms.Field):
-    widget = SwitchInput
-
-    def to_python(self, value):
-        if value is None or value is False:
-            return False
-        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
-            return value.lower() in SWITCH_ON
-        raise forms.ValidationError(
-            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
-        )
-
-
-class SwitchFilter(filters.Filter):
-    field_class = SwitchField
-
-
 class TransferFilterSet(filters.FilterSet):
     """Filters of the transfers analysis, over deliveries. A party is a code or slug; with
     `fold` a former state counts as its successor on either side, in filters and rows."""
@@ -418,10 +440,7 @@ class TransferFilterSet(filters.FilterSet):
         empty_label=None,
         method=_no_filter,
     )
-    fold = SwitchFilter(
-        label="Count a former state with its successor (Russia, or the Soviet Union before it)",
-        method=_no_filter,
-    )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
 
     class Meta:
         model = Delivery

@@ -294,17 +294,44 @@ def party_code(value: str) -> str | None:
     return codes.get(value.lower())
 
 
-def pair_deals(*, first: Party, second: Party) -> QuerySet:
-    return Deal.objects.between(first, second)
+def party_with_predecessors(party: Party, *, fold: bool = True) -> QuerySet | list[int]:
+    """For `__in`: the party's id and, with `fold`, its predecessors' (Russia with the Soviet
+    Union, as a subquery); without, the party's id alone."""
+    if not fold:
+        return [party.pk]
+    return Party.objects.filter(Q(pk=party.pk) | Q(successor=party)).values("pk")
 
 
-def pair_statements(*, first: Party, second: Party) -> QuerySet:
+def party_deals(*, party: Party, side: str = "", fold: bool = False) -> QuerySet:
+    """Deals the party is the buyer (`side` "buyer") or seller ("seller") of, or either; with
+    `fold`, its predecessors' too."""
+    parties = party_with_predecessors(party, fold=fold)
+    if side:
+        return Deal.objects.filter(**{f"{side}__in": parties})
+    return Deal.objects.filter(Q(buyer__in=parties) | Q(seller__in=parties))
+
+
+def pair_deals(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
+    """Deals between the two, in either direction; with `fold`, their predecessors' too (India
+    and Russia with India and the Soviet Union)."""
+    if not fold:
+        return Deal.objects.between(first, second)
+    ones, others = party_with_predecessors(first), party_with_predecessors(second)
+    return Deal.objects.filter(
+        Q(buyer__in=ones, seller__in=others) | Q(buyer__in=others, seller__in=ones)
+    )
+
+
+def pair_statements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
     """Statements about the pair's deals, and statements by either party's officials in the
-    sources that report those deals."""
-    deals = pair_deals(first=first, second=second)
+    sources that report those deals (with `fold`, the predecessors' deals and officials)."""
+    deals = pair_deals(first=first, second=second, fold=fold)
     about_deals = Statement.deals.through.objects.filter(deal__in=deals)
     sources = DealCitation.objects.filter(deal__in=deals)
-    officials = Person.objects.filter(party__in=[first, second])
+    officials = Person.objects.filter(
+        Q(party__in=party_with_predecessors(first, fold=fold))
+        | Q(party__in=party_with_predecessors(second, fold=fold))
+    )
     # Every condition is on the statement's own columns: an OR across a join to the speaker
     # would keep the database from reading the statements in date order.
     return Statement.objects.filter(
@@ -313,13 +340,13 @@ def pair_statements(*, first: Party, second: Party) -> QuerySet:
     )
 
 
-def pair_figures(*, first: Party, second: Party) -> dict:
+def pair_figures(*, first: Party, second: Party, fold: bool = False) -> dict:
     """A pair's counts and chart rows, JSON-safe so they can be cached."""
-    deals = pair_deals(first=first, second=second)
+    deals = pair_deals(first=first, second=second, fold=fold)
     by_stage = deal_counts_by_stage(deals=deals)
     return {
         "deal_count": sum(row["count"] for row in by_stage),
-        "statement_count": pair_statements(first=first, second=second).count(),
+        "statement_count": pair_statements(first=first, second=second, fold=fold).count(),
         "by_stage": by_stage,
         "value_totals": deal_value_totals(deals=deals),
         "value_rows": deal_value_by_year(deals=deals),
@@ -327,29 +354,33 @@ def pair_figures(*, first: Party, second: Party) -> dict:
     }
 
 
-def pair_engagements(*, first: Party, second: Party) -> QuerySet:
+def pair_engagements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
     """Engagements both parties took part in, those of one party that used or concerned the
     other's platforms (an operation with a partner's weapons), and those about the pair's
-    deals."""
+    deals; with `fold`, their predecessors' too."""
+    ones = party_with_predecessors(first, fold=fold)
+    others = party_with_predecessors(second, fold=fold)
     links = Engagement.parties.through.objects
-    both = links.filter(party=first, engagement__parties=second).values("engagement_id")
+    both = links.filter(party__in=ones, engagement__parties__in=others).values("engagement_id")
     platforms = Engagement.platforms.through.objects.filter(
-        Q(engagement__parties=first, platform__makers=second)
-        | Q(engagement__parties=second, platform__makers=first)
+        Q(engagement__parties__in=ones, platform__makers__in=others)
+        | Q(engagement__parties__in=others, platform__makers__in=ones)
     ).values("engagement_id")
     about_deals = Engagement.deals.through.objects.filter(
-        deal__in=pair_deals(first=first, second=second)
+        deal__in=pair_deals(first=first, second=second, fold=fold)
     ).values("engagement_id")
     return Engagement.objects.filter(Q(pk__in=both) | Q(pk__in=platforms) | Q(pk__in=about_deals))
 
 
-def pair_agreements(*, first: Party, second: Party) -> QuerySet:
-    """Agreements both parties are party to, and those covering the pair's deals."""
-    both = Agreement.parties.through.objects.filter(party=first, agreement__parties=second).values(
-        "agreement_id"
-    )
+def pair_agreements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
+    """Agreements both parties are party to, and those covering the pair's deals; with `fold`,
+    their predecessors' too."""
+    both = Agreement.parties.through.objects.filter(
+        party__in=party_with_predecessors(first, fold=fold),
+        agreement__parties__in=party_with_predecessors(second, fold=fold),
+    ).values("agreement_id")
     about_deals = Agreement.deals.through.objects.filter(
-        deal__in=pair_deals(first=first, second=second)
+        deal__in=pair_deals(first=first, second=second, fold=fold)
     ).values("agreement_id")
     return Agreement.objects.filter(Q(pk__in=both) | Q(pk__in=about_deals))
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
@@ -515,19 +515,26 @@ class PartyDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         party = self.object
+        # With the switch on, its deals, its partners and its figures count its predecessors'.
         fold = folded(self.request)
-        deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
+        on = "on" if fold else ""
+
+        def deals(side):
+            return selectors.party_deals(party=party, side=side, fold=fold).select_related(
+                *DEAL_ROW
+            )
+
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
             **first_rows(
                 "as_buyer",
-                deals.filter(buyer=party),
-                charts.list_url("deal-list", buyer=party.code),
+                deals("buyer").order_by("-signed", "pk"),
+                charts.list_url("deal-list", buyer=party.code, fold=on),
             ),
             **first_rows(
                 "as_seller",
-                deals.filter(seller=party),
-                charts.list_url("deal-list", seller=party.code),
+                deals("seller").order_by("-signed", "pk"),
+                charts.list_url("deal-list", seller=party.code, fold=on),
             ),
             **first_rows(
                 "statements",
@@ -546,9 +553,9 @@ class PartyDetailView(RecordDetailView):
             ),
             partners=lazy(
                 lambda: cached(
-                    f"partners:{party.code}",
+                    f"partners:{party.code}:{fold}",
                     lambda: selectors.party_pairs(
-                        deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
+                        deals=selectors.party_deals(party=party, fold=fold)
                     ),
                 )
             ),
@@ -880,20 +887,23 @@ class PairView(TemplateView):
     def get_context_data(self, **kwargs):
         first = get_object_or_404(Party, code=kwargs.pop("first"))
         second = get_object_or_404(Party, code=kwargs.pop("second"))
-        scope = {"party": first.code, "counterpart": second.code}
+        # With the switch on, every table, figure and link counts the predecessors too.
+        fold = folded(self.request)
+        scope = {"party": first.code, "counterpart": second.code, "fold": "on" if fold else ""}
         figures = lazy_items(
             lambda: cached(
-                f"pair:{first.code}:{second.code}",
-                lambda: selectors.pair_figures(first=first, second=second),
+                f"pair:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_figures(first=first, second=second, fold=fold),
             ),
             PAIR_FIGURES,
         )
         # The timeline shows a deal's title and stage only: no joins to its parties.
-        deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
-        statements = selectors.pair_statements(first=first, second=second).select_related(
-            *STATEMENT_ROW
+        deals = selectors.pair_deals(first=first, second=second, fold=fold).order_by(
+            "-signed", "pk"
         )
-        fold = folded(self.request)
+        statements = selectors.pair_statements(
+            first=first, second=second, fold=fold
+        ).select_related(*STATEMENT_ROW)
 
         def transfer_panel():
             transfers = cached(
@@ -917,8 +927,8 @@ class PairView(TemplateView):
                 lambda: selectors.pair_timeline(
                     deals=deals,
                     statements=statements,
-                    engagements=selectors.pair_engagements(first=first, second=second),
-                    agreements=selectors.pair_agreements(first=first, second=second),
+                    engagements=selectors.pair_engagements(first=first, second=second, fold=fold),
+                    agreements=selectors.pair_agreements(first=first, second=second, fold=fold),
                     kind=self.request.GET.get("timeline", ""),
                 )
             ),
