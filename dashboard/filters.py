@@ -456,6 +456,12 @@ class TransferFilterSet(filters.FilterSet):
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
         return bool(data.get("fold"))
 
+    @property
+    def every_year(self) -> bool:
+        """Whether no year is filtered: each deal's deliveries are then all in the rows."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return data.get("year_min") is None and data.get("year_max") is None
+
     def filter_party(self, queryset, name, value):
         party = party_id(value)
         if not party:

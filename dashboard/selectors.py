@@ -476,6 +476,11 @@ def delivery_tiv() -> Cast:
     return Cast("deal__tiv_delivered", FloatField()) / Subquery(years)
 
 
+def deal_tiv() -> Cast:
+    """A deal's delivered TIV, as an expression on Deal rows: what its deliveries add up to."""
+    return Cast("tiv_delivered", FloatField())
+
+
 def _party_key(side: str, fold: bool) -> tuple[Coalesce | F, Coalesce | F]:
     """The code and name a delivery counts under on `side`: the party's own, or, folded, its
     successor's (the Soviet Union's deliveries count as Russia's)."""
@@ -487,13 +492,15 @@ def _party_key(side: str, fold: bool) -> tuple[Coalesce | F, Coalesce | F]:
     )
 
 
-def _group_expressions(group: str, fold: bool) -> tuple:
+def _group_expressions(group: str, fold: bool, *, on_deals: bool = False) -> tuple:
+    """The key and label of `group`, on Delivery rows or (`on_deals`) on Deal rows."""
+    deal = "" if on_deals else "deal__"
     if group in _SIDES:
-        return _party_key(_SIDES[group], fold)
-    if group == "year":
+        return _party_key(deal + _SIDES[group].removeprefix("deal__"), fold)
+    if group == "year" and not on_deals:
         return F("year"), Cast("year", CharField())
     if group == "category":
-        return F("deal__platform__category"), F("deal__platform__category")
+        return F(f"{deal}platform__category"), F(f"{deal}platform__category")
     raise ValueError(f"“{group}” is not a transfers grouping: {', '.join(TRANSFER_GROUPS)}.")
 
 
@@ -517,19 +524,38 @@ def _folded_names(rows: list[dict]) -> None:
             row["name"] = f"{row['name']} (or {' or '.join(predecessors[row['code']])} before it)"
 
 
-def transfer_totals(*, deliveries: QuerySet, group: str, fold: bool = False) -> list[dict]:
+def transfer_totals(
+    *, deliveries: QuerySet, group: str, fold: bool = False, whole_deals: bool = False
+) -> list[dict]:
     """The TIV of `deliveries` per `group` (supplier, recipient, year or category), with each
     row's share of the total in per cent: [{"code", "name", "tiv", "share"}], largest first
     (oldest first by year). Summed in the database, one query whatever the number of rows;
-    `fold` counts a former state as its successor."""
-    key, label = _group_expressions(group, fold)
+    `fold` counts a former state as its successor.
+
+    `whole_deals` says that `deliveries` holds every delivery of each deal it holds any of (no
+    year is filtered): unless rows are years, each deal then counts its delivered TIV whole,
+    summed over deals rather than over deliveries with each one's share of its deal, which is
+    the same total and a fraction of the work."""
+    if whole_deals and group != "year":
+        key, label = _group_expressions(group, fold, on_deals=True)
+        summed = (
+            Deal.objects.filter(pk__in=deliveries.values("deal_id"))
+            .order_by()
+            .annotate(key=key, label=label)
+            .values("key", "label")
+            .annotate(tiv=Sum(deal_tiv()))
+        )
+    else:
+        key, label = _group_expressions(group, fold)
+        summed = (
+            deliveries.order_by()
+            .annotate(key=key, label=label)
+            .values("key", "label")
+            .annotate(tiv=Sum(delivery_tiv()))
+        )
     rows = [
         {"code": r["key"], "name": r["label"], "tiv": r["tiv"] or 0.0}
-        for r in deliveries.order_by()
-        .annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(tiv=Sum(delivery_tiv()))
-        .exclude(tiv=None)
+        for r in summed.exclude(tiv=None)
     ]
     if group == "category":
         labels = dict(Platform.Category.choices)
@@ -677,9 +703,14 @@ def transfer_leaders(
         deliveries = deliveries.filter(year__gte=year_min)
     if year_max is not None:
         deliveries = deliveries.filter(year__lte=year_max)
+    whole_deals = year_min is None and year_max is None
     return {
-        "importers": transfer_totals(deliveries=deliveries, group="recipient")[:limit],
-        "exporters": transfer_totals(deliveries=deliveries, group="supplier")[:limit],
+        "importers": transfer_totals(
+            deliveries=deliveries, group="recipient", whole_deals=whole_deals
+        )[:limit],
+        "exporters": transfer_totals(
+            deliveries=deliveries, group="supplier", whole_deals=whole_deals
+        )[:limit],
     }
 
 
@@ -692,8 +723,8 @@ def party_transfers(*, party: Party, fold: bool = False, recipients_shown: int =
         "suppliers_by_period": transfer_shares_by_period(
             deliveries=imports, group="supplier", fold=fold
         ),
-        "recipients": transfer_totals(deliveries=exports, group="recipient", fold=fold)[
-            :recipients_shown
-        ],
+        "recipients": transfer_totals(
+            deliveries=exports, group="recipient", fold=fold, whole_deals=True
+        )[:recipients_shown],
         "by_year": party_transfers_by_year(party=party, fold=fold),
     }

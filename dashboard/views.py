@@ -344,11 +344,13 @@ class TransferListView(RecordListView):
         cached for the data's version."""
         if not hasattr(self, "_rows"):
             group, fold = self.filterset.rows_per, self.filterset.folded
-            deliveries = self.object_list
+            deliveries, whole_deals = self.object_list, self.filterset.every_year
             key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
             rows = cached(
                 key,
-                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+                lambda: selectors.transfer_totals(
+                    deliveries=deliveries, group=group, fold=fold, whole_deals=whole_deals
+                ),
             )
             self._rows = [
                 {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
