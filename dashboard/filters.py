@@ -468,5 +468,6 @@ class TransferFilterSet(filters.FilterSet):
             return queryset.none()
         side = "deal__seller" if name.startswith("supplier") else "deal__buyer"
         if self.folded:
-            return queryset.filter(Q(**{side: party}) | Q(**{f"{side}__successor": party}))
+            parties = Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+            return queryset.filter(**{f"{side}__in": parties})
         return queryset.filter(**{side: party})
