@@ -279,7 +279,9 @@ def deal_propose(
     parties = parties_in(text=sentence, known=known)
     seller = _party_after(sentence, parties, words=r"from|with|by")
     makers = known.makers.get(platform.slug, [])
-    buyers = [code for _, code in parties if code != seller]
+    # The buyer is named before the platform, as the subject of the sentence.
+    named_at = platform.search(sentence).start()
+    buyers = [code for position, code in parties if code != seller and position < named_at]
     if seller is None and len(makers) == 1 and makers[0] not in buyers[:1]:
         seller = makers[0]
         buyers = [code for code in buyers if code != seller]
@@ -441,7 +443,7 @@ def _person(drafting: Drafting, phrase: str, role: str = "") -> Speaker | None:
     if not found:
         return None
     name, titles = found
-    role = "; ".join(part for part in (titles, role) if part)
+    role = "; ".join(part for part in (titles, role) if part)[:300]
     return speaker_register(reading=drafting.reading, speaker=Speaker(name=name, role=role))
 
 
@@ -460,7 +462,7 @@ def _dated(drafting: Drafting, span, *, planned: bool) -> tuple[str, str]:
     )
 
 
-def _engagement(drafting: Drafting, span, *, kind: str, title: str, **fields) -> Proposal:
+def _engagement(drafting: Drafting, span, *, kind: str, title: str, **fields) -> Proposal | None:
     sentence = drafting.reading.text[slice(*span)]
     planned = bool(_PLANNED.search(sentence))
     start, date_note = _dated(drafting, span, planned=planned)
@@ -476,16 +478,19 @@ def _engagement(drafting: Drafting, span, *, kind: str, title: str, **fields) ->
         parties = drafting.article_parties()
         notes.append("The sentence names no party: these are the parties the article names most.")
     parties = list(dict.fromkeys(parties + ([country] if country else [])))
+    if not parties:
+        drafting.note(span, f"no engagement drafted for “{title}”: the article names no party")
+        return None
     status = Engagement.Status.PLANNED if planned else Engagement.Status.HELD
     values = {
-        "title": title,
+        "title": title[:280],
         "kind": kind,
         "status": status.value,
         "start": start,
         "end": None,
         "date_note": date_note,
         "country": [country] if country else None,
-        "place": place,
+        "place": place[:200],
         "parties": [[code] for code in parties],
         "body": None,
         "session_number": None,
@@ -510,6 +515,8 @@ def engagements_find(drafting: Drafting, span: tuple[int, int]) -> list[Proposal
         proposal = _engagement(
             drafting, span, kind="visit", title=f"{visitor.name}'s visit to {place}", place=place
         )
+        if proposal is None:
+            continue
         year = proposal.fields["start"][:4]
         proposal.fields["title"] += f" ({year})"
         proposal.participants.append((visitor, "visitor"))
@@ -523,6 +530,8 @@ def engagements_find(drafting: Drafting, span: tuple[int, int]) -> list[Proposal
         kind = Engagement.Kind.MINISTERIAL if ministers else Engagement.Kind.TALKS
         title = f"Talks between {first.name} and {second.name}"
         proposal = _engagement(drafting, span, kind=kind.value, title=title)
+        if proposal is None:
+            continue
         proposal.fields["title"] += f" ({proposal.fields['start'][:4]})"
         proposal.participants += [(first, ""), (second, "")]
         found.append(proposal)
@@ -533,6 +542,8 @@ def engagements_find(drafting: Drafting, span: tuple[int, int]) -> list[Proposal
         if not name:
             continue
         proposal = _engagement(drafting, span, kind="exercise", title=f"Exercise {name}")
+        if proposal is None:
+            continue
         proposal.fields["title"] += f" ({proposal.fields['start'][:4]})"
         found.append(proposal)
     return found
@@ -567,6 +578,8 @@ def session_propose(drafting: Drafting, span, match: re.Match) -> Proposal | Non
         session_number=number,
         parties=parties,
     )
+    if proposal is None:
+        return None
     proposal.slug_base = f"{slug}-{number}"
     existing = Engagement.objects.filter(body__slug=slug, session_number=number)
     proposal.cites = existing.values_list("slug", flat=True).first() or ""
@@ -603,8 +616,8 @@ def body_find(drafting: Drafting, span, name: str, rest: str, *, create: bool = 
         model="dashboard.standingbody",
         fields={
             "slug": "",
-            "name": bare,
-            "abbreviation": abbreviation,
+            "name": bare[:300],
+            "abbreviation": abbreviation[:60],
             "kind": str(kind),
             "parties": [[code] for code in parties],
             "parent": None,
@@ -642,6 +655,8 @@ def co_chairs_add(drafting: Drafting, span, engagement: Proposal | None) -> None
         speaker = person and _person(drafting, person["name"], (person["role"] or "").strip())
         if not speaker:
             drafting.note(span, f"“{part.strip()}” does not read as a person's name")
+            continue
+        if any(speaker is other for other, _ in engagement.participants):
             continue
         engagement.participants.append((speaker, "co-chair"))
         code = drafting.known.parties.get((person["party"] or "").casefold())
