@@ -147,7 +147,8 @@ class Proposal:
     span: tuple[int, int]  # the sentences it rests on, in the article's text
     key: tuple = ()  # what makes two proposals the same record
     cites: str = ""  # the slug of a record in the database this sentence is about
-    linked: Proposal | None = None  # an agreement's engagement
+    # Fields that name another proposal, filled with its slug once slugs are given.
+    refers: dict[str, Proposal] = field(default_factory=dict)
     slug_base: str = ""  # what its slug is made from, when not its name
     participants: list[tuple[Speaker, str]] = field(default_factory=list)  # with their role
     citation: dict = field(default_factory=dict)  # what the source states, for a deal's citation
@@ -497,7 +498,7 @@ def _engagement(drafting: Drafting, span, *, kind: str, title: str, **fields) ->
         "notes": " ".join(["Drafted from the article: check every field.", *notes]),
         **fields,
     }
-    return Proposal(model="dashboard.engagement", fields=values, span=span)
+    return Proposal(model="dashboard.engagement", fields=values, span=span, key=(kind, title))
 
 
 def engagements_find(drafting: Drafting, span: tuple[int, int]) -> list[Proposal]:
@@ -560,9 +561,11 @@ def session_propose(drafting: Drafting, span, match: re.Match) -> Proposal | Non
         drafting, span, match["parent"], sentence[match.end("parent") :], create=False
     )
     if isinstance(body, Proposal):
-        if parent:
+        if isinstance(parent, Proposal):
+            body.refers["parent"] = parent
+        elif parent:
             body.fields["parent"] = [parent]
-        slug = body.fields["slug"]
+        slug = body.fields["name"]  # stands for it until it has its slug
     else:
         slug = body
     parties = drafting.known.body_parties.get(slug, [])
@@ -580,7 +583,10 @@ def session_propose(drafting: Drafting, span, match: re.Match) -> Proposal | Non
     )
     if proposal is None:
         return None
-    proposal.slug_base = f"{slug}-{number}"
+    if isinstance(body, Proposal):
+        proposal.refers["body"] = body
+    proposal.slug_base = f"{slugify(slug)}-{number}"
+    proposal.key = ("session", slug, number)  # one session of each number per body
     existing = Engagement.objects.filter(body__slug=slug, session_number=number)
     proposal.cites = existing.values_list("slug", flat=True).first() or ""
     return proposal
@@ -625,6 +631,7 @@ def body_find(drafting: Drafting, span, name: str, rest: str, *, create: bool = 
             "notes": "Drafted from the article: check its name, kind, parties and parent.",
         },
         span=span,
+        key=("body", bare),
     )
     drafting.proposals.append(proposal)
     return proposal
@@ -708,7 +715,14 @@ def agreement_find(drafting: Drafting, span, engagement: Proposal | None) -> Pro
     }
     if engagement is not None:
         notes.append(f"Taken to be signed at “{engagement.fields['title']}”, told just before.")
-    proposal = Proposal(model="dashboard.agreement", fields=fields, span=span, linked=engagement)
+    proposal = Proposal(
+        model="dashboard.agreement",
+        fields=fields,
+        span=span,
+        key=("agreement", fields["name"]),
+    )
+    if engagement is not None:
+        proposal.refers["engagement"] = engagement
     existing = Agreement.objects.filter(name__iexact=fields["name"])
     proposal.cites = existing.values_list("slug", flat=True).first() or ""
     return proposal
@@ -755,13 +769,8 @@ def records_draft(
 
 def _add(drafting: Drafting, proposal: Proposal) -> bool:
     """Add the proposal unless the article proposed the same record already."""
-    same = (
-        (lambda other: other.key == proposal.key)
-        if proposal.model == "dashboard.deal"
-        else (lambda other: other.fields.get("title", other.fields.get("name")) == _name(proposal))
-    )
     for other in drafting.proposals:
-        if other.model == proposal.model and same(other):
+        if other.model == proposal.model and other.key == proposal.key:
             drafting.note(proposal.span, f"the same record as the {_label(other)} drafted before")
             return False
     drafting.proposals.append(proposal)
@@ -833,9 +842,8 @@ def _record_objects(drafting: Drafting, proposal: Proposal, cited: set) -> list[
     objects = []
     if not proposal.cites:
         fields = dict(proposal.fields)
-        if proposal.linked is not None:
-            linked = proposal.linked
-            fields["engagement"] = [linked.cites or linked.fields["slug"]]
+        for name, other in proposal.refers.items():
+            fields[name] = [other.cites or other.fields["slug"]]
         objects.append({"model": proposal.model, "fields": {"slug": slug, **fields}})
         for speaker, role in proposal.participants:
             participant = {"engagement": [slug], "person": [speaker.slug], "role": role}

@@ -498,3 +498,44 @@ def test_each_written_article_passes_load_fixtures_dry_run_then_loads(name, fran
     assert cited
     for citation in cited:
         citation.full_clean()
+
+
+def test_a_new_body_and_its_planned_session_and_what_cannot_be_placed(india_russia, tmp_path):
+    Party.objects.create(name="Japan", code="JP", iso3="JPN")
+    article = tmp_path / "working-group.txt"
+    session_text = (
+        "India and Japan will hold the 3rd meeting of the Defence Equipment and Technology "
+        "Cooperation Working Group in Tokyo in September. It will be co-chaired by Defence "
+        "Secretary Arun Mehta and Vice Minister Kenji Sato."
+    )
+    unplaced = "Moscow has signed a contract for two more S-400 units."
+    article.write_text(f"{session_text}\n{unplaced}\n", encoding="utf-8")
+    output = tmp_path / "draft.json"
+    _, notes = draft(
+        article, "--publisher", "Example News", "--published", "2025-06", "--output", str(output)
+    )
+    objects = json.loads(output.read_text(encoding="utf-8"))
+    [body] = of_model(objects, "standingbody")
+    assert body["name"] == "Defence Equipment and Technology Cooperation Working Group"
+    assert (body["kind"], body["parties"]) == ("working_group", [["IN"], ["JP"]])
+    [session] = of_model(objects, "engagement")
+    assert (session["body"], session["session_number"]) == ([body["slug"]], 3)
+    assert (session["status"], session["start"], session["place"]) == (
+        "planned",
+        "2025-09",
+        "Tokyo",
+    )
+    assert "inferred from its publication" in session["date_note"]
+    names = speaker_names(objects)
+    chairs = by(objects, "engagementparticipant", "engagement", [session["slug"]])
+    assert {names[c["person"][0]]: c["role"] for c in chairs} == {
+        "Arun Mehta": "co-chair",
+        "Kenji Sato": "co-chair",
+    }
+    [citation] = of_model(objects, "engagementcitation")
+    assert citation["excerpt"] == session_text  # both sentences it rests on
+    assert of_model(objects, "deal") == []
+    assert "does not name the buyer" in notes
+    assert "units: two more S-400 units" in notes
+    call_command("load_fixtures", str(output), stdout=io.StringIO(), stderr=io.StringIO())
+    assert Source.objects.get(text=article.read_text(encoding="utf-8")).engagements.count() == 1
