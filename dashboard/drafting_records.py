@@ -19,7 +19,16 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.text import capfirst, slugify
 
-from dashboard.drafting import _ACRONYM, _RUN, Reading, Speaker, _personal_name, speaker_register
+from dashboard.drafting import (
+    _ACRONYM,
+    _RUN,
+    Reading,
+    Speaker,
+    _personal_name,
+    platforms_mentioned,
+    slug_free,
+    speaker_register,
+)
 from dashboard.models import (
     Agreement,
     Deal,
@@ -735,8 +744,6 @@ def records_draft(
     *, reading: Reading, platforms: list, source: str, published: PartialDate | None
 ) -> Drafting:
     """Every record the article's sentences propose, before their slugs are given."""
-    from dashboard.drafting import platforms_mentioned
-
     drafting = Drafting(reading=reading, known=known_read(), published=published, source=source)
     if not drafting.known.parties:
         drafting.notes.append(
@@ -812,8 +819,6 @@ _CITATIONS = {
 def records_objects(*, drafting: Drafting) -> list[dict]:
     """The fixture objects: each record, or for one the database holds only its new citation,
     with the sentences it rests on as the excerpt. Participants' people have slugs by now."""
-    from dashboard.drafting import slug_free
-
     taken = {
         label: set(model.objects.values_list("slug", flat=True))
         for label, model in _SLUG_MODELS.items()
