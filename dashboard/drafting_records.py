@@ -130,7 +130,8 @@ _STAGES = [
     (Deal.Stage.UNDER_CONSIDERATION, r"\b(?:considering|considers|weighing|evaluating)\b"),
 ]
 _PLANNED = re.compile(
-    r"\b(?:forthcoming|upcoming|planned|proposed|will|is to|are to|is due|expected to|next)\b",
+    r"\b(?:forthcoming|upcoming|planned|proposed|will|is to|are to|is due|expected to)\b"
+    rf"|\bnext\s+(?:week|month|year|{_MONTH})\b",
     re.IGNORECASE,
 )
 _BODY_KINDS = [
@@ -402,7 +403,7 @@ _VISIT = re.compile(
     rf"is\s+(?:due\s+)?to\s+visit|arrived\s+in)\s+(?P<place2>{_RUN})"
 )
 _SESSION = re.compile(
-    rf"(?P<title>(?P<ordinal>(?i:{_ORDINAL}))\s+(?:[Mm]eeting|[Ss]ession|[Rr]ound)\s+of\s+the\s+"
+    rf"(?P<title>(?:(?P<ordinal>(?i:{_ORDINAL}))\s+)?(?:[Mm]eeting|[Ss]ession|[Rr]ound)\s+of\s+the\s+"
     rf"(?P<body>{_RUN}))(?:\s+under\s+the\s+(?P<parent>{_RUN}))?"
 )
 _TALKS = re.compile(rf"(?P<a>{_RUN})\s+(?:held\s+talks\s+with|met(?:\s+with)?)\s+(?P<b>{_RUN})")
@@ -465,10 +466,13 @@ def _dated(drafting: Drafting, span, *, planned: bool) -> tuple[str, str]:
         return dated.date.isoformat(), dated.note or "As the article states it."
     if dated.note:
         drafting.note(span, f"no date for the engagement: {dated.note}")
-    year = drafting.published.year if drafting.published else datetime.date.today().year
+    if drafting.published:
+        year, which = drafting.published.year, "it was published"
+    else:
+        year, which = datetime.date.today().year, "of the draft (no --published date)"
     return str(year), (
-        f"Placeholder: the article gives no date, so this is the year of its publication or of "
-        f"the draft ({year}). Set the date the article supports."
+        f"Placeholder: the article gives no date, so this is the year {which}, {year}. Set the "
+        "date the article supports."
     )
 
 
@@ -560,8 +564,14 @@ def engagements_find(drafting: Drafting, span: tuple[int, int]) -> list[Proposal
 
 
 def session_propose(drafting: Drafting, span, match: re.Match) -> Proposal | None:
-    ordinal = match["ordinal"].lower()
-    number = _ORDINAL_WORDS.index(ordinal) + 1 if ordinal in _ORDINAL_WORDS else int(ordinal[:-2])
+    ordinal = (match["ordinal"] or "").lower()
+    number = (
+        _ORDINAL_WORDS.index(ordinal) + 1
+        if ordinal in _ORDINAL_WORDS
+        else int(ordinal[:-2])
+        if ordinal
+        else None
+    )
     sentence = drafting.reading.text[slice(*span)]
     body = body_find(drafting, span, match["body"], sentence[match.end("body") :])
     if body is None:
@@ -594,6 +604,8 @@ def session_propose(drafting: Drafting, span, match: re.Match) -> Proposal | Non
         return None
     if isinstance(body, Proposal):
         proposal.refers["body"] = body
+    if number is None:
+        return proposal  # a meeting with no number: nothing to match it by
     proposal.slug_base = f"{slugify(slug)}-{number}"
     proposal.key = ("session", slug, number)  # one session of each number per body
     existing = Engagement.objects.filter(body__slug=slug, session_number=number)
