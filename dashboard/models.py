@@ -820,6 +820,12 @@ def _past(field, today):
     return Q(**{f"{field}__lt": iso}) & ~Q(**{f"{field}__in": [iso[:4], iso[:7]]})
 
 
+SESSION_TAKEN = (
+    "This standing body already has a session with this number: each number (the “5th "
+    "Meeting”) is one session of one body."
+)
+
+
 class Engagement(SlugModel):
     """What happened, or is planned: a visit, a meeting, a session of a standing body, an
     exercise, an operation with a partner's platforms."""
@@ -904,6 +910,11 @@ class Engagement(SlugModel):
                 condition=Q(session_number__isnull=True) | Q(body__isnull=False),
                 name="engagement_session_has_body",
                 violation_error_message="A session number needs the standing body it belongs to.",
+            ),
+            models.UniqueConstraint(
+                fields=["body", "session_number"],
+                name="engagement_session_once",
+                violation_error_message=SESSION_TAKEN,
             ),
         ]
 
