@@ -27,11 +27,11 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.query import ModelIterable
 
-from dashboard.cache import cached
+from dashboard.cache import cached, data_version
 from dashboard.models import (
     Agreement,
+    CachedCount,
     Deal,
     DealCitation,
     Delivery,
@@ -86,35 +86,36 @@ def count_of(model: type[Model], field: str) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
 
 
+# The tallies this process read last, with the data version they were read for: a page of
+# records reads its counts from one tally, not one cache read per record.
+_tallies: dict[str, tuple[str, dict]] = {}
+
+
 def counts_by(model: type[Model], field: str) -> dict:
     """How many `model` rows point at each record through `field`, over the whole data:
     {record id: count}, counted once per change of the data."""
-    return cached(
-        f"counts:{model._meta.label_lower}:{field}",
-        lambda: dict(model.objects.order_by().values_list(field).annotate(n=Count("*"))),
-    )
+    name = f"counts:{model._meta.label_lower}:{field}"
+    version = data_version()
+    held = _tallies.get(name)
+    if held is None or held[0] != version:
+        tally = cached(
+            name, lambda: dict(model.objects.order_by().values_list(field).annotate(n=Count("*")))
+        )
+        held = _tallies[name] = (version, tally)
+    return held[1]
 
 
-def with_counts(queryset: QuerySet, **counts: tuple[type[Model], str]) -> QuerySet:
-    """`queryset` whose records carry counts as attributes: `name=(model, field)` is how many
-    `model` rows point at the record through `field`. The figures come from `counts_by`, since
-    counting in the page's own query reads every row of a busy record (a hundred thousand
-    statements for one speaker); each count is also an alias, so rows can still be sorted by
-    it, at the price of counting for every record."""
-
-    class CountedIterable(ModelIterable):
-        def __iter__(self):
-            tallies = {name: counts_by(*spec) for name, spec in counts.items()}
-            for record in super().__iter__():
-                for name, tally in tallies.items():
-                    setattr(record, name, tally.get(record.pk, 0))
-                yield record
-
-    counted = queryset.alias(**{name: count_of(*spec) for name, spec in counts.items()})
-    # The iterable is how a queryset turns rows into records; it is kept by every clone, so
-    # filtering, sorting and slicing the queryset keep the counts.
-    counted._iterable_class = CountedIterable
-    return counted
+def with_counts(queryset: QuerySet) -> QuerySet:
+    """`queryset` sortable by its model's counts (each `CachedCount`, such as
+    `Platform.deal_count`): each is also an alias of the same name, counted in the database,
+    at the price of counting for every record when the rows are sorted by it. The records read
+    their counts from the cached tallies."""
+    counts = {
+        name: count_of(*attribute.rows())
+        for name, attribute in vars(queryset.model).items()
+        if isinstance(attribute, CachedCount)
+    }
+    return queryset.alias(**counts)
 
 
 def _number(value) -> float | int:

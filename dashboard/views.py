@@ -223,11 +223,7 @@ class PlatformListView(RecordListView):
     table_class = tables.PlatformTable
     filterset_class = filters.PlatformFilterSet
     intro = "Weapon systems, with the names they also go by."
-    queryset = selectors.with_counts(
-        Platform.objects.prefetch_related("aliases", "makers"),
-        deal_count=(Deal, "platform"),
-        statement_count=(Statement.platforms.through, "platform"),
-    )
+    queryset = selectors.with_counts(Platform.objects.prefetch_related("aliases", "makers"))
 
 
 class PartyListView(RecordListView):
@@ -235,10 +231,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.select_related("successor").prefetch_related("predecessors"),
-        buyer_count=(Deal, "buyer"),
-        seller_count=(Deal, "seller"),
-        people_count=(Person, "party"),
+        Party.objects.select_related("successor").prefetch_related("predecessors")
     )
 
 
@@ -259,9 +252,7 @@ class PersonListView(RecordListView):
     table_class = tables.PersonTable
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
-    queryset = selectors.with_counts(
-        Person.objects.select_related("party"), statement_count=(Statement, "speaker")
-    )
+    queryset = selectors.with_counts(Person.objects.select_related("party"))
 
 
 def _citations(model):
@@ -291,8 +282,7 @@ class StandingBodyListView(RecordListView):
     queryset = selectors.with_counts(
         StandingBody.objects.select_related("parent").prefetch_related(
             "parties", _citations(StandingBodyCitation)
-        ),
-        session_count=(Engagement, "body"),
+        )
     )
 
 
