@@ -312,12 +312,8 @@ def _yaml_events_check(text: bytes, limits: Limits) -> None:
             record += depth == 1
             if len(event.value) > limits.string_bytes:
                 raise ReadError(_too_long(limits), record=record)
-            value = event.value
-            if (
-                len(value) > limits.digits
-                and event.style is None
-                and _YAML_NUMBER.fullmatch(value)
-            ):
+            value, plain = event.value, event.implicit[0]
+            if len(value) > limits.digits and plain and _YAML_NUMBER.fullmatch(value):
                 raise ReadError(_too_many_digits(limits), record=record)
 
 
@@ -340,6 +336,12 @@ def _too_many_digits(limits: Limits) -> str:
 # off by the end of the data read).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+# A surrogate escape, with the second half of its pair if it has one; not after a backslash.
+_SURROGATE_ESCAPE = re.compile(
+    rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_FIELD_NAME = re.compile(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:')
 _OPENING = frozenset(b"[{")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
@@ -376,6 +378,8 @@ class _Guard(io.RawIOBase):
         self.string_size = 0
         self.held = b""  # an escape cut in two by the end of a read
         self.digits_held = b""  # digits at the end of the last read, outside strings
+        self.escapes_held = b""  # the end of the last read, which may hold half an escape
+        self.previous = b""
 
     def readable(self) -> bool:
         return True
@@ -388,7 +392,9 @@ class _Guard(io.RawIOBase):
                 f"The file is larger than {self.limits.bytes:,} bytes once decompressed "
                 "(FIXTURE_MAX_DECOMPRESSED_BYTES)."
             )
-        if data and self.structure:
+        if self.structure and not self.by_line:  # json.loads() keeps them, for schema.py
+            self._surrogates_check(data)
+        if self.structure and data:
             self._scan(data)
         buffer[: len(data)] = data
         return len(data)
@@ -397,6 +403,30 @@ class _Guard(io.RawIOBase):
         if self.by_line:
             raise ReadError(f"Line {self.record + 1}: {message}")
         raise ReadError(message, record=self.record or None)
+
+    def _surrogates_check(self, data: bytes) -> None:
+        """Refuse a \\ud800 escape without its pair (yajl would store a "?" for it), or a
+        second half alone, naming the field whose value holds it where this read shows it."""
+        text = self.escapes_held + data
+        resume = max(0, len(text) - 5)  # the last bytes may be half an escape
+        for found in _SURROGATE_ESCAPE.finditer(text, 1 if self.escapes_held else 0):
+            if found.group(1):
+                continue  # a pair
+            high = text[found.start() + 3] in b"89abAB"
+            if high and found.end() > len(text) - 6 and data:
+                resume = found.start()  # its pair may be in the next read
+                break
+            before = max(0, found.start() - len(self.escapes_held))
+            self._scan(data[:before])
+            names = _FIELD_NAME.findall(self.previous + text[: found.start()])
+            field = f"“{names[-1].decode('utf-8', 'replace')}”" if names else "A value"
+            escape = found.group().decode("ascii")
+            self._refuse(
+                f"{field} holds a lone surrogate ({escape}), which is not a character: "
+                "write the character itself, or both halves of its pair."
+            )
+        self.escapes_held = text[max(0, resume - 1) :]
+        self.previous = data  # for the name of a field that came before
 
     def _scan(self, data: bytes) -> None:
         data, self.held = self.held + data, b""
