@@ -5,6 +5,7 @@ register's years of delivery) counts those records as deleted."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,8 +33,8 @@ class FixtureError:
         elif self.record is not None:
             where = f"record {self.record}"
         else:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{where} ({self.label}) {self.field}: {self.message}"
+            return printable(f"{self.path}: {self.message}")
+        return printable(f"{self.path}:{where} ({self.label}) {self.field}: {self.message}")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,9 +70,9 @@ class Change:
 
     def lines(self) -> list[str]:
         if self.action in ("created", "deleted"):
-            return [f"{self.label}: {self.action}"]
+            return [printable(f"{self.label}: {self.action}")]
         return [
-            f"{self.label}: {name} {value_shown(old)} → {value_shown(new)}"
+            printable(f"{self.label}: {name} {value_shown(old)} → {value_shown(new)}")
             for name, old, new in self.fields
         ]
 
@@ -92,6 +93,7 @@ class LoadResult:
     records: int = 0
     counts: dict[str, ModelCounts] = field(default_factory=dict)
     errors: list[FixtureError] = field(default_factory=list)
+    errors_more: int = 0  # problems found beyond those kept in `errors` (Limits.errors)
     changes: list[Change] | None = None  # None when the caller did not ask for them
 
     @property
@@ -104,8 +106,10 @@ class LoadResult:
 
     def summary(self) -> str:
         if self.errors:
-            count = len(self.errors)
-            return f"{count} problem{'s' if count != 1 else ''} found; nothing was written."
+            count = len(self.errors) + self.errors_more
+            shown = f" (the first {len(self.errors):,} shown)" if self.errors_more else ""
+            plural = "s" if count != 1 else ""
+            return f"{count:,} problem{plural} found{shown}; nothing was written."
         if not self.changed:
             return "Nothing changed." if not self.dry_run else "Nothing would change."
         created = sum(c.created for c in self.counts.values())
@@ -157,6 +161,7 @@ class LoadResult:
                 for label, c in self.counts.items()
             },
             "errors": [error.as_json() for error in self.errors],
+            "errors_more": self.errors_more,
             "summary": self.summary(),
         }
         if self.changes is not None:
@@ -190,3 +195,20 @@ def value_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return str(value)
+
+
+# Control characters (a terminal's escape sequences among them), direction overrides and lone
+# surrogates, which a file may hold in any value it gives: shown as escapes, never raw.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """`text` with every control character, direction mark and lone surrogate escaped."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
