@@ -403,7 +403,9 @@ class AgreementFilterSet(DatedMixin):
 
 
 def address(path: str, query: QueryDict) -> str:
-    return f"{path}?{query.urlencode()}" if query else path
+    """`path` with `query`, and no "?" when the query holds nothing."""
+    encoded = query.urlencode()
+    return f"{path}?{encoded}" if encoded else path
 
 
 def _filter_data(filterset) -> QueryDict:
