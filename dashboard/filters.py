@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -24,6 +26,7 @@ from dashboard.models import (
     StandingBody,
     Statement,
 )
+from dashboard.paginators import COUNT_CAP, capped_count
 from dashboard.search import text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
@@ -188,15 +191,18 @@ FOLD_LABEL = "Count a former state with its successor (Russia, or the Soviet Uni
 
 
 class YearRangeMixin(filters.FilterSet):
-    """`year_min` and `year_max`, on the model's main date."""
+    """`year_min` and `year_max`, on the model's main date, labelled with the date they use
+    ("Signed from")."""
 
     year_field = "date"
-    year_min = filters.NumberFilter(
-        label="From year", method="filter_year_min", min_value=1000, max_value=9999
-    )
-    year_max = filters.NumberFilter(
-        label="To year", method="filter_year_max", min_value=1000, max_value=9999
-    )
+    year_label = "Dated"
+    year_min = filters.NumberFilter(method="filter_year_min", min_value=1000, max_value=9999)
+    year_max = filters.NumberFilter(method="filter_year_max", min_value=1000, max_value=9999)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["year_min"].label = f"{self.year_label} from (year)"
+        self.filters["year_max"].label = f"{self.year_label} to (year)"
 
     # Compared as the stored ISO text ("2018" <= "2018-05-07" <= "2018-12-31"), so the
     # date's index serves the filter; a year extracted from each row would scan them all.
@@ -207,8 +213,31 @@ class YearRangeMixin(filters.FilterSet):
         return queryset.filter(**{f"{self.year_field}__lte": f"{int(value):04d}-12-31"})
 
 
-class DealFilterSet(YearRangeMixin):
+class DatedMixin(YearRangeMixin):
+    """For a date that may be unknown: `dated=no` lists the records without one, which a year
+    filter leaves out (the list says how many, `undated_left_out`)."""
+
+    dated = filters.ChoiceFilter(
+        label="Date known",
+        method="filter_dated",
+        choices=[("yes", "With a date"), ("no", "Without a date")],
+        empty_label="Any",
+    )
+
+    def filter_dated(self, queryset, name, value):
+        return queryset.filter(**{f"{self.year_field}__isnull": value == "no"})
+
+
+class DealFilterSet(DatedMixin):
     year_field = "signed"
+    year_label = "Signed"
+    facets = {
+        "stage": "stage",
+        "kind": "kind",
+        "category": "platform__category",
+        "buyer": "buyer",
+        "seller": "seller",
+    }
     q = filters.CharFilter(label="Search", method="search")
     buyer = _party_filter("Buyer", "buyer", method="filter_side")
     seller = _party_filter("Seller", "seller", method="filter_side")
@@ -294,6 +323,7 @@ class DealFilterSet(YearRangeMixin):
 
 
 class StatementFilterSet(YearRangeMixin):
+    year_label = "Said"
     q = filters.CharFilter(label="Words", method="search")
     speaker = _record_filter("Speaker", Person, ["name"], "speaker")
     party = _party_filter("Speaker's party", field_name="speaker__party")
@@ -310,6 +340,7 @@ class StatementFilterSet(YearRangeMixin):
 
 
 class PlatformFilterSet(filters.FilterSet):
+    facets = {"category": "category"}
     q = filters.CharFilter(label="Name or alias", method="search")
     category = filters.ChoiceFilter(choices=Platform.Category.choices, empty_label="Any")
     maker = _party_filter("Maker", "makers")
@@ -323,6 +354,7 @@ class PlatformFilterSet(filters.FilterSet):
 
 
 class PartyFilterSet(filters.FilterSet):
+    facets = {"kind": "kind"}
     q = filters.CharFilter(label="Name or code", method="search")
     kind = filters.ChoiceFilter(choices=Party.Kind.choices, empty_label="Any")
 
@@ -334,8 +366,9 @@ class PartyFilterSet(filters.FilterSet):
         return _search(queryset, ["name", "code", "iso3"], value)
 
 
-class SourceFilterSet(YearRangeMixin):
+class SourceFilterSet(DatedMixin):
     year_field = "published"
+    year_label = "Published"
     q = filters.CharFilter(label="Title or text", method="search")
     publisher = filters.CharFilter(lookup_expr="icontains")
 
@@ -348,6 +381,7 @@ class SourceFilterSet(YearRangeMixin):
 
 
 class PersonFilterSet(filters.FilterSet):
+    facets = {"kind": "kind", "party": "party"}
     q = filters.CharFilter(label="Name or role", method="search")
     kind = filters.ChoiceFilter(choices=Person.Kind.choices, empty_label="Any")
     party = _party_filter("Party", "party")
@@ -376,6 +410,8 @@ def _by_party_link(queryset, name, value):
 
 class EngagementFilterSet(YearRangeMixin):
     year_field = "start"
+    year_label = "Started"
+    facets = {"kind": "kind", "status": "status"}
     q = filters.CharFilter(label="Search", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=Engagement.Kind.choices, empty_label="Any")
@@ -392,6 +428,7 @@ class EngagementFilterSet(YearRangeMixin):
 
 
 class StandingBodyFilterSet(filters.FilterSet):
+    facets = {"kind": "kind"}
     q = filters.CharFilter(label="Name or abbreviation", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=StandingBody.Kind.choices, empty_label="Any")
@@ -404,8 +441,10 @@ class StandingBodyFilterSet(filters.FilterSet):
         return _search(queryset, ["name", "abbreviation", "chair", "notes"], value)
 
 
-class AgreementFilterSet(YearRangeMixin):
+class AgreementFilterSet(DatedMixin):
     year_field = "signed"
+    year_label = "Signed"
+    facets = {"kind": "kind", "status": "status"}
     q = filters.CharFilter(label="Search", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=Agreement.Kind.choices, empty_label="Any")
@@ -417,6 +456,122 @@ class AgreementFilterSet(YearRangeMixin):
 
     def search(self, queryset, name, value):
         return _search(queryset, ["name", "notes"], value)
+
+
+# --- What a list page shows of its filters: chips, facet counts, undated records ----------
+
+
+def address(path: str, query: QueryDict) -> str:
+    """`path` with `query`, and no "?" when the query holds nothing."""
+    encoded = query.urlencode()
+    return f"{path}?{encoded}" if encoded else path
+
+
+def _filter_data(filterset) -> QueryDict:
+    """The filter set's own parameters from the address (not its page, sort or columns)."""
+    data = QueryDict(mutable=True)
+    for name in filterset.filters:
+        values = [v for v in (filterset.data or QueryDict()).getlist(name) if v != ""]
+        if values:
+            data.setlist(name, values)
+    return data
+
+
+def active_filters(filterset, path: str) -> list[dict]:
+    """Each filter value the address sets, named as the form names it ("Buyer": "India"), with
+    the address without it (back on the first page). Filters with no box of their own, such as
+    the `counterpart` of a pair page's links, are listed too."""
+    query = filterset.data or QueryDict()
+    chips = []
+    for name, values in _filter_data(filterset).lists():
+        field = filterset.form.fields[name]
+        names = dict(field.choices) if hasattr(field, "choices") else {}
+        for value in values:
+            rest = query.copy()
+            rest.pop("page", None)
+            rest.setlist(name, [v for v in values if v != value])
+            chips.append(
+                {
+                    "name": name,
+                    "label": filterset.form[name].label,
+                    "value": names.get(value, value),
+                    "url": address(path, rest),
+                }
+            )
+    return chips
+
+
+def _party_codes() -> dict:
+    return {
+        pk: code
+        for code, pk in cached(
+            "party-ids", lambda: dict(Party.objects.values_list("code", "pk"))
+        ).items()
+    }
+
+
+def facet_counts(filterset, name: str) -> dict[str, int]:
+    """How many rows each choice of the facet `name` holds under the other filters as they are
+    (so a reader sees what choosing it would give): one GROUP BY in the database, cached for
+    the data's version."""
+    path = filterset.facets[name]
+    data = _filter_data(filterset)
+    data.pop(name, None)
+    key = hashlib.sha256(f"{filterset._meta.model._meta.label}|{name}|{data.urlencode()}".encode())
+
+    def count():
+        others = type(filterset)(data=data, queryset=filterset.queryset)
+        rows = others.qs.order_by().values_list(path).annotate(n=Count("pk")).order_by()
+        field = filterset._meta.model._meta.get_field(path.split("__")[0])
+        codes = _party_codes() if "__" not in path and field.related_model is Party else None
+        return {str(codes.get(k) if codes else k): n for k, n in rows}
+
+    return cached(f"facets:{key.hexdigest()}", count)
+
+
+def counted_form(filterset):
+    """The filter set's form with a count beside each choice of its facets (`facets`, a filter's
+    name and the path it groups by): "Signed (1,204)". A fixed number of queries, one a facet."""
+    if filterset.is_bound and not filterset.form.is_valid():
+        return filterset.form
+    # A form of its own: the filter set's keeps the choices' plain names, for the chips.
+    form_class = filterset.get_form_class()
+    if filterset.is_bound:
+        form = form_class(filterset.data, prefix=filterset.form_prefix)
+    else:
+        form = form_class(prefix=filterset.form_prefix)
+    for name in getattr(filterset, "facets", {}):
+        counts = facet_counts(filterset, name)
+        field = form.fields[name]
+        field.choices = [
+            (key, f"{label} ({intcomma(counts.get(str(key), 0))})")
+            for key, label in field.choices
+            if key != ""
+        ]
+    return form
+
+
+def undated_left_out(filterset, path: str) -> dict | None:
+    """When a year filter leaves out the records with no date: how many of them the other
+    filters match (up to the count cap), and the address listing them; None otherwise."""
+    if not isinstance(filterset, DatedMixin) or not filterset.is_bound or not filterset.is_valid():
+        return None
+    data = _filter_data(filterset)
+    if not {"year_min", "year_max"} & set(data) or "dated" in data:
+        return None
+    data.pop("year_min", None)
+    data.pop("year_max", None)
+    data["dated"] = "no"
+    undated = type(filterset)(data=data, queryset=filterset.queryset)
+    count = capped_count(undated.qs)
+    if not count:
+        return None
+    return {
+        "count": count,
+        "capped": count > COUNT_CAP,
+        "cap": COUNT_CAP,
+        "url": address(path, data),
+    }
 
 
 class TransferFilterSet(filters.FilterSet):

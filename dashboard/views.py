@@ -69,6 +69,18 @@ def renamed_query(query: QueryDict) -> QueryDict | None:
     return renamed
 
 
+def without_empty(query: QueryDict) -> QueryDict | None:
+    """`query` without its empty parameters (`?year_min=&q=India` is `?q=India`), or None when
+    it has none: a submitted filter form then gives a short address to share."""
+    if not any("" in values for _name, values in query.lists()):
+        return None
+    clean = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if kept := [v for v in values if v != ""]:
+            clean.setlist(name, kept)
+    return clean
+
+
 def renamed_redirect(path: str, query: QueryDict) -> HttpResponsePermanentRedirect:
     query = renamed_query(query) or query
     return HttpResponsePermanentRedirect(f"{path}?{query.urlencode()}" if query else path)
@@ -111,6 +123,8 @@ class RecordListView(SingleTableMixin, FilterView):
     def get(self, request, *args, **kwargs):
         if self.old_parameters and renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
+        if (clean := without_empty(request.GET)) is not None:
+            return redirect(filters.address(request.path, clean))
         export_format = request.GET.get(self.export_trigger_param)
         if export_format in self.export_formats:
             return self.export(export_format)
@@ -180,14 +194,22 @@ class RecordListView(SingleTableMixin, FilterView):
         # Built (and its rows counted) when the template first reads it: a page whose table
         # is cached builds none.
         build = super().get_table
-        return SimpleLazyObject(lambda: build(**kwargs))
+        chosen = self.request.GET.getlist("col")
+        return SimpleLazyObject(lambda: tables.show_columns(build(**kwargs), chosen))
 
     def get_context_data(self, **kwargs):
+        filterset, path = self.filterset, self.request.path
         return super().get_context_data(
             title=self.get_title(),
             intro=self.intro,
             # A filter is set: sorting or paging alone filters nothing.
             filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            # What the page shows of its filters, worked out only when its content is rendered.
+            chips=lazy(lambda: filters.active_filters(filterset, path)),
+            counted_form=lazy(lambda: filters.counted_form(filterset)),
+            undated=lazy(lambda: filters.undated_left_out(filterset, path)),
+            page_sizes=tables.PAGE_SIZES,
+            chosen_columns=self.request.GET.getlist("col"),
             **kwargs,
         )
 
