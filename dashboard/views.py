@@ -956,7 +956,12 @@ class SearchView(TemplateView):
     def groups(self, query: str) -> list[dict]:
         searched = [
             ("Platforms", "platform-list", filters.PlatformFilterSet, Platform.objects.all()),
-            ("Deals", "deal-list", filters.DealFilterSet, Deal.objects.all()),
+            (
+                "Deals",
+                "deal-list",
+                filters.DealFilterSet,
+                Deal.objects.select_related("buyer", "seller"),
+            ),
             (
                 "Statements",
                 "statement-list",
