@@ -27,7 +27,7 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, capped_count
-from dashboard.search import text_search
+from dashboard.search import NORMALISED_NAMES, name_contains, text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
@@ -40,11 +40,17 @@ def _contains(model, path, value):
     aliases) would repeat records, which DISTINCT would then sort away."""
     first, _, rest = path.partition("__")
     if not rest:
+        if (model._meta.model_name, path) in NORMALISED_NAMES:
+            return name_contains(path, value)
         return Q(**{f"{path}__icontains": value})
     field = model._meta.get_field(first)
     if field.many_to_one:
         related = field.related_model._base_manager
         return Q(**{f"{first}__in": related.filter(_contains(related.model, rest, value))})
+    if field.one_to_many:
+        related = field.related_model._base_manager
+        matching = related.filter(_contains(related.model, rest, value))
+        return Q(pk__in=matching.values(field.field.attname))
     return Q(pk__in=model._base_manager.filter(**{f"{path}__icontains": value}).values("pk"))
 
 
@@ -324,7 +330,7 @@ class DealFilterSet(DatedMixin):
 
 class StatementFilterSet(YearRangeMixin):
     year_label = "Said"
-    q = filters.CharFilter(label="Words", method="search")
+    q = filters.CharFilter(label="Words or speaker", method="search")
     speaker = _record_filter("Speaker", Person, ["name"], "speaker")
     party = _party_filter("Speaker's party", field_name="speaker__party")
     platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platforms")
@@ -336,7 +342,11 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        return text_search(queryset, value=value, fields=["text", "excerpt"])
+        # A person's name finds what they said, not only the words that mention them.
+        speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
+        return text_search(
+            queryset, value=value, fields=["text", "excerpt"], also=Q(speaker__in=speakers)
+        )
 
 
 class PlatformFilterSet(filters.FilterSet):

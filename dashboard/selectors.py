@@ -42,6 +42,7 @@ from dashboard.models import (
     Source,
     Statement,
 )
+from dashboard.partial_dates import PartialDate
 
 
 def query_key(queryset: QuerySet) -> str:
@@ -394,6 +395,42 @@ TIMELINE_KINDS = {
 }
 
 
+# The order of kinds among entries of one date, and what breaks ties within a kind (the order
+# its index reads).
+TIMELINE_RANKS = {name: rank for rank, name in enumerate(TIMELINE_KINDS)}
+TIMELINE_TIES = {"deal": "pk", "statement": "slug", "engagement": "pk", "agreement": "pk"}
+
+
+def timeline_cursor(text: str) -> tuple[str, int, str] | None:
+    """A timeline position from its address form, "<date>~<kind>~<key>"; None for anything
+    else, so that a mangled link shows the first page rather than an error."""
+    date, kind, key = ([*text.split("~", 2), "", ""])[:3]
+    try:
+        PartialDate.parse(date)
+    except ValueError:
+        return None
+    if kind not in TIMELINE_KINDS or not key:
+        return None
+    return date, TIMELINE_RANKS[kind], key
+
+
+def _after(cursor, name: str, date_field: str) -> Q:
+    """The entries of kind `name` that come after `cursor` in the timeline's order: newest
+    first; on one date, in the order of TIMELINE_KINDS; then by each kind's tie-breaker."""
+    date, rank, key = cursor
+    own = TIMELINE_RANKS[name]
+    if own < rank:
+        return Q(**{f"{date_field}__lt": date})
+    if own > rank:
+        return Q(**{f"{date_field}__lte": date})
+    tie = TIMELINE_TIES[name]
+    if tie == "pk":
+        if not key.isdigit():
+            return Q(**{f"{date_field}__lt": date})
+        key = int(key)
+    return Q(**{f"{date_field}__lt": date}) | Q(**{date_field: date, f"{tie}__gt": key})
+
+
 def pair_timeline(
     *,
     deals: QuerySet,
@@ -401,26 +438,33 @@ def pair_timeline(
     engagements: QuerySet | None = None,
     agreements: QuerySet | None = None,
     kind: str = "",
+    year: int | None = None,
+    after: str = "",
     limit: int = 100,
 ) -> dict:
-    """The latest deals (by the date they were signed), statements, engagements held or
-    cancelled (by their start) and agreements (by signing or entry into force), newest first,
-    or only those of `kind`; undated deals apart, and planned engagements apart as upcoming,
-    soonest first. At most `limit` of each are read."""
+    """A page of the timeline: deals (by the date they were signed), statements, engagements
+    held or cancelled (by their start) and agreements (by signing or entry into force), newest
+    first, or only those of `kind`, of one `year` if given, from the position `after` (the
+    `next` of the page before). Each page reads at most `limit` + 1 records of each kind, so
+    the thousandth page costs what the first does. The first page also lists the undated deals
+    and, apart, the planned engagements, soonest first."""
     engagements = Engagement.objects.none() if engagements is None else engagements
     agreements = Agreement.objects.none() if agreements is None else agreements
     wanted = [kind] if kind in TIMELINE_KINDS else list(TIMELINE_KINDS)
+    cursor = timeline_cursor(after) if after else None
     read = {
-        "deal": lambda: deals.exclude(signed=None).order_by("-signed", "pk"),
-        "statement": lambda: statements.order_by("-date", "slug"),
-        "engagement": lambda: engagements.exclude(status=Engagement.Status.PLANNED).order_by(
-            "-start", "pk"
-        ),
-        "agreement": lambda: (
-            agreements.filter(Q(signed__isnull=False) | Q(in_force__isnull=False))
-            .annotate(shown_date=Coalesce("signed", "in_force"))
-            .order_by("-shown_date", "pk")
-        ),
+        "deal": lambda: deals.exclude(signed=None),
+        "statement": lambda: statements,
+        "engagement": lambda: engagements.exclude(status=Engagement.Status.PLANNED),
+        "agreement": lambda: agreements.filter(
+            Q(signed__isnull=False) | Q(in_force__isnull=False)
+        ).annotate(shown_date=Coalesce("signed", "in_force")),
+    }
+    date_fields = {
+        "deal": "signed",
+        "statement": "date",
+        "engagement": "start",
+        "agreement": "shown_date",
     }
     dates = {
         "deal": lambda r: r.signed,
@@ -428,23 +472,42 @@ def pair_timeline(
         "engagement": lambda r: r.start,
         "agreement": lambda r: r.date,
     }
-    entries, truncated = [], False
+    entries = []
     for name in wanted:
-        records = first_records(read[name](), limit)
-        truncated = truncated or len(records) == limit
-        entries += [{"date": dates[name](r), "kind": name, "record": r} for r in records]
-    entries.sort(key=lambda e: e["date"], reverse=True)
-    show_undated = "deal" in wanted
-    show_upcoming = "engagement" in wanted
+        field = date_fields[name]
+        records = read[name]()
+        if year:
+            records = records.filter(
+                **{f"{field}__gte": f"{year:04d}", f"{field}__lte": f"{year:04d}-12-31"}
+            )
+        if cursor:
+            records = records.filter(_after(cursor, name, field))
+        records = records.order_by(f"-{field}", TIMELINE_TIES[name])
+        entries += [
+            {
+                "date": dates[name](r),
+                "kind": name,
+                "record": r,
+                "key": str(getattr(r, TIMELINE_TIES[name])),
+            }
+            for r in first_records(records, limit + 1)
+        ]
+    # Each kind came in its tie-breaker's order; a stable sort keeps it within a date.
+    entries.sort(key=lambda e: (e["date"].isoformat(), -TIMELINE_RANKS[e["kind"]]), reverse=True)
+    shown, more = entries[:limit], len(entries) > limit
+    last = shown[-1] if shown else None
+    first_page = cursor is None and not year
     planned = engagements.filter(status=Engagement.Status.PLANNED).order_by("start", "pk")
     return {
-        "entries": entries[:limit],
+        "entries": shown,
+        "next": f"{last['date'].isoformat()}~{last['kind']}~{last['key']}" if more else "",
         "undated": first_records(deals.filter(signed=None).order_by("title"), limit)
-        if show_undated
+        if first_page and "deal" in wanted
         else [],
-        "upcoming": first_records(planned, limit) if show_upcoming else [],
-        "truncated": truncated,
+        "upcoming": first_records(planned, limit) if first_page and "engagement" in wanted else [],
         "kind": kind if kind in TIMELINE_KINDS else "",
+        "year": year,
+        "paged": bool(cursor),
         "kinds": TIMELINE_KINDS,
     }
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Qu
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.generic import DetailView, TemplateView, View
@@ -44,7 +45,7 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
-from dashboard.passages import context_around, highlight
+from dashboard.passages import context_around, highlight, passage_anchor
 from dashboard.sources_compared import deal_sources_compared
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
@@ -501,7 +502,29 @@ class RecordDetailView(DetailView):
     def get_context_data(self, **kwargs):
         record = self.object
         last_changed = lazy(lambda: selectors.record_last_changed(record=record))
-        return super().get_context_data(last_changed=last_changed, **kwargs)
+        return super().get_context_data(
+            last_changed=last_changed,
+            edit_url=admin_change_url(self.request.user, record),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("edit_url"):
+            # The page carries a link for this user only: no shared cache may keep it.
+            patch_cache_control(response, private=True)
+        return response
+
+
+def admin_change_url(user, record) -> str | None:
+    """The admin's page for changing `record`, for staff allowed to change it; else None. Shown
+    outside the page's cached content, which is the same for everyone."""
+    if not (user.is_active and user.is_staff):
+        return None
+    opts = record._meta
+    if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        return None
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
 
 
 class PartyDetailView(RecordDetailView):
@@ -642,9 +665,21 @@ def citations_with_context(deal: Deal) -> list[dict]:
             "context": context_around(texts[c.source_id], c.excerpt, 300)
             if c.source_id in texts
             else None,
+            "passage_url": citation_passage_url(c, long_source=c.source_id not in texts),
         }
         for c in citations
     ]
+
+
+def citation_passage_url(citation: DealCitation, *, long_source: bool) -> str:
+    """The address of the citation's passage on its source's page; for a long source, on the
+    page of its citations that lists it (a hundred to a page, in the order recorded)."""
+    url = citation.source.get_absolute_url()
+    if long_source:
+        before = DealCitation.objects.filter(source=citation.source_id, pk__lt=citation.pk)
+        page = before.count() // SourceDetailView.citations_shown + 1
+        url += f"?page={page}" if page > 1 else ""
+    return f"{url}#{passage_anchor('deal', citation.deal.slug)}"
 
 
 class DealDetailView(RecordDetailView):
@@ -730,6 +765,7 @@ class SourceDetailView(RecordDetailView):
                 "url": c.deal.get_absolute_url(),
                 "label": str(c.deal),
                 "kind": "deal",
+                "anchor": passage_anchor("deal", c.deal.slug),
             }
             for c in source.citations.select_related("deal")
         ] + [
@@ -738,6 +774,7 @@ class SourceDetailView(RecordDetailView):
                 "url": s.get_absolute_url(),
                 "label": str(s),
                 "kind": "statement",
+                "anchor": passage_anchor("statement", s.slug),
             }
             for s in source.statements.select_related("speaker")
         ]
@@ -881,6 +918,12 @@ PAIR_FIGURES = [
 ]
 
 
+def timeline_year(text: str) -> int | None:
+    """The timeline's year from the address; None when there is none, or no year."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 1000 <= int(text) <= 9999 else None
+
+
 class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
@@ -944,6 +987,8 @@ class PairView(TemplateView):
                     engagements=selectors.pair_engagements(first=first, second=second, fold=fold),
                     agreements=selectors.pair_agreements(first=first, second=second, fold=fold),
                     kind=self.request.GET.get("timeline", ""),
+                    year=timeline_year(self.request.GET.get("timeline_year", "")),
+                    after=self.request.GET.get("after", "")[:300],
                 )
             ),
             chart_value_by_year=lazy(
@@ -980,7 +1025,12 @@ class SearchView(TemplateView):
     def groups(self, query: str) -> list[dict]:
         searched = [
             ("Platforms", "platform-list", filters.PlatformFilterSet, Platform.objects.all()),
-            ("Deals", "deal-list", filters.DealFilterSet, Deal.objects.all()),
+            (
+                "Deals",
+                "deal-list",
+                filters.DealFilterSet,
+                Deal.objects.select_related("buyer", "seller"),
+            ),
             (
                 "Statements",
                 "statement-list",

@@ -544,6 +544,7 @@ def _lookup_holds(child: tuple[str, Any], value_of) -> bool | None:
         "lte": lambda: value <= expected,
         "gt": lambda: value > expected,
         "gte": lambda: value >= expected,
+        "in": lambda: value in expected,
     }
     if operator not in comparisons:
         raise NotImplementedError(f"the lookup “{lookup}” is not evaluated in Python")
