@@ -28,6 +28,7 @@ from django.utils.text import capfirst
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, keys_existing, rows_by_key
 from dashboard.loading.reading import (
     FixtureFile,
+    Limits,
     ReadError,
     RecordStream,
     RecordUnreadable,
@@ -60,6 +61,7 @@ _PER_FILE = 1 << 40
 class CheckOutcome:
     errors: list[FixtureError]
     records: int
+    errors_more: int = 0  # problems found beyond the limits.errors kept
     # The models each file holds, by write rank, so pass 2 can read files in a helpful order.
     file_ranks: dict[int, set[int]] = field(default_factory=dict)
     # The records as read, for pass 2 to write; None when there are errors. The caller closes it.
@@ -70,9 +72,10 @@ def batch_check(
     *,
     files: list[Source],
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> CheckOutcome:
     """Check every record of the files, keeping them for pass 2 while none has a problem."""
-    return _BatchCheck(files=files, progress=progress).run()
+    return _BatchCheck(files=files, progress=progress, limits=limits or Limits()).run()
 
 
 def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
@@ -83,12 +86,18 @@ def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
     }
 
 
+class _TooManyRecords(Exception):
+    """The batch holds more records than limits.records: reading stops."""
+
+
 class _BatchCheck:
-    def __init__(self, *, files: list[Source], progress: Progress | None):
+    def __init__(self, *, files: list[Source], progress: Progress | None, limits: Limits):
         self.files = files
         self.progress = progress
+        self.limits = limits
         self.records = 0
         self.errors: list[tuple[int, int, FixtureError]] = []
+        self.errors_more = 0
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
         self.seen = _KeysSeen()
         self.unique: dict[tuple[ModelSpec, str], dict[Any, Key]] = defaultdict(dict)
@@ -108,6 +117,8 @@ class _BatchCheck:
             self._unique_sets_check()
             self._waiting_clean()
             self._database_dependents_check()
+        except _TooManyRecords:
+            pass  # said already; what was read is not checked across records
         except BaseException:
             self.spill.close()
             raise
@@ -119,6 +130,7 @@ class _BatchCheck:
         self.errors.sort(key=lambda entry: (entry[0], entry[1]))
         return CheckOutcome(
             errors=[error for _, _, error in self.errors],
+            errors_more=self.errors_more,
             records=self.records,
             file_ranks=dict(self.file_ranks),
             spill=None if self.errors else self.spill,
@@ -127,6 +139,9 @@ class _BatchCheck:
     # --- reporting ---
 
     def _error(self, location: int, message: str, *, label: str = "?", name: str = "-") -> None:
+        if len(self.errors) >= self.limits.errors:
+            self.errors_more += 1  # counted, not kept: memory and the page stay small
+            return
         index, number = divmod(location, _PER_FILE)
         by_line = self.files[index].by_line
         error = FixtureError(
@@ -151,10 +166,17 @@ class _BatchCheck:
     def _file_check(self, index: int, file: Source) -> None:
         base = index * _PER_FILE
         try:
-            for number, raw in enumerate(file.records(), start=1):
+            for number, raw in enumerate(file.records(self.limits), start=1):
                 if file.by_line:
                     number, raw = raw  # noqa: PLW2901 - the line the caller gave
                 self.records += 1
+                if self.records > self.limits.records:
+                    self._error(
+                        base + number,
+                        f"The batch holds more than {self.limits.records:,} records "
+                        "(FIXTURE_MAX_RECORDS); reading stopped here. Split it.",
+                    )
+                    raise _TooManyRecords
                 if self.progress and self.records % PROGRESS_EVERY == 0:
                     self.progress("Checking", self.records)
                 if isinstance(raw, RecordUnreadable):

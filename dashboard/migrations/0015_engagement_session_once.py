@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0012_engagements"),
+        ("dashboard", "0013_name_search_and_deal_rules"),
     ]
 
     operations = [
