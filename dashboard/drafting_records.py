@@ -205,7 +205,8 @@ class Dated:
 
 def date_in(*, sentence: str, published: PartialDate | None, planned: bool = False) -> Dated:
     """The one date a sentence states, at its precision; a bare month ("in December") gets
-    its year from the publication, with a note; several dates, or none, give no date."""
+    its year from the publication, with a note. Several dates ("signed in 2018, delivered by
+    September 2026"), or none, give no date: which one is meant is for a person to say."""
     found, taken = [], []
     for kind, pattern in _DATES:
         for match in pattern.finditer(sentence):
@@ -215,11 +216,10 @@ def date_in(*, sentence: str, published: PartialDate | None, planned: bool = Fal
             found.append((kind, match))
     if not found:
         return Dated(None)
-    precise = [item for item in found if item[0] != "year"] or found
-    if len({match.group() for _, match in precise}) > 1:
-        listed = ", ".join(f"“{match.group()}”" for _, match in precise)
+    if len({match.group() for _, match in found}) > 1:
+        listed = ", ".join(f"“{match.group()}”" for _, match in found)
         return Dated(None, f"it names more than one date ({listed})")
-    kind, match = precise[0]
+    kind, match = found[0]
     if kind == "day":
         return Dated(PartialDate.parse(f"{match[1]} {match[2]} {match[3]}"))
     if kind == "day-us":
