@@ -114,11 +114,13 @@ def grow_deals(count):
 
 
 def test_cursor_paging_gives_every_row_once_in_every_sort(reader_client, india_russia):
-    grow_deals(40)
+    # 27 deals in pages of 6, with equal titles and unknown values and dates: ties a page
+    # boundary must neither split nor repeat.
+    grow_deals(16)
     for sort in ["", *sort_choices(DealViewSet)]:
         whole = reader_client.get(f"/api/deals/?sort={sort}&per_page=1000").json()
         assert whole["next"] is None
-        paged = every_row(reader_client, f"/api/deals/?sort={sort}&per_page=7")
+        paged = every_row(reader_client, f"/api/deals/?sort={sort}&per_page=6")
         assert [d["slug"] for d in paged] == [d["slug"] for d in whole["results"]], sort
         assert len(paged) == Deal.objects.count()
 
