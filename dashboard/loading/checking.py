@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Model, Q, UniqueConstraint
 from django.utils.text import capfirst
 
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, keys_existing, rows_by_key
@@ -100,6 +100,8 @@ class _BatchCheck:
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
         self.seen = _KeysSeen()
         self.unique: dict[tuple[ModelSpec, str], dict[Any, Key]] = defaultdict(dict)
+        # By model and the index of the constraint in its spec's unique_sets.
+        self.unique_sets: dict[tuple[ModelSpec, int], dict[tuple, Key]] = defaultdict(dict)
         self.needed = _needed_values()
         self.related = _RelatedValues()
         self.waiting: list[tuple[int, Record]] = []
@@ -111,6 +113,7 @@ class _BatchCheck:
                 self._file_check(index, file)
             self._dangling_check()
             self._unique_check()
+            self._unique_sets_check()
             self._waiting_clean()
             self._database_dependents_check()
         except _TooManyRecords:
@@ -223,6 +226,15 @@ class _BatchCheck:
             if other != key:
                 where = self._where(self.seen.location(spec, other), seen_from=location)
                 record.error(name, f"{_unique_message(spec, name)} ({where}).")
+        for index, constraint in enumerate(spec.unique_sets):
+            value = _set_value(record, constraint)
+            if value is None:
+                continue
+            other = self.unique_sets[(spec, index)].setdefault(value, key)
+            if other != key:
+                where = self._where(self.seen.location(spec, other), seen_from=location)
+                message = constraint.get_violation_error_message()
+                record.error(constraint.fields[-1], f"{message} ({where}).")
         return True
 
     def _references_note(self, location: int, record: Record) -> None:
@@ -278,6 +290,30 @@ class _BatchCheck:
                         f"({spec.label} {key_text(held_by)} in the database).",
                         label=f"{spec.label} {key_text(key)}",
                         name=name,
+                    )
+
+    def _unique_sets_check(self) -> None:
+        for (spec, index), holders in self.unique_sets.items():
+            constraint = spec.unique_sets[index]
+            lookups = _set_lookups(spec, constraint)
+            for values in chunks(holders, KEYS_PER_QUERY):
+                wanted = Q()
+                for value in values:
+                    wanted |= Q(**dict(zip(lookups, value, strict=True)))
+                rows = spec.model._default_manager.filter(wanted)
+                for row in rows.values_list(*lookups, *spec.key_lookups):
+                    value, held_by = row[: len(lookups)], tuple(map(str, row[len(lookups) :]))
+                    key = holders.get(value)
+                    if key is None or held_by == key:
+                        continue
+                    if self.seen.location(spec, held_by) is not None:
+                        continue  # that row gets other values from the batch
+                    self._error(
+                        self.seen.location(spec, key),
+                        f"{constraint.get_violation_error_message()} "
+                        f"({spec.label} {key_text(held_by)} in the database).",
+                        label=f"{spec.label} {key_text(key)}",
+                        name=constraint.fields[-1],
                     )
 
     def _waiting_clean(self) -> None:
@@ -532,6 +568,34 @@ class _KeysSeen:
 
     def close(self) -> None:
         self._database.close()
+
+
+def _set_value(record: Record, constraint: UniqueConstraint) -> tuple | None:
+    """The values a UniqueConstraint covers, flat (a reference as its natural key's parts),
+    or None when one is empty: NULLs never clash, in the database as in validate_constraints()."""
+    parts: list[Any] = []
+    for name in constraint.fields:
+        if name in record.spec.foreign_keys:
+            reference = record.references.get(name)
+            if not reference:
+                return None
+            parts += reference
+        else:
+            value = record.values.get(name)
+            if value in (None, "") or record.failed(name):
+                return None
+            parts.append(value)
+    return tuple(parts)
+
+
+def _set_lookups(spec: ModelSpec, constraint: UniqueConstraint) -> tuple[str, ...]:
+    lookups: list[str] = []
+    for name in constraint.fields:
+        if name in spec.foreign_keys:
+            lookups += [f"{name}__{part}" for part in spec.targets[name].key_lookups]
+        else:
+            lookups.append(name)
+    return tuple(lookups)
 
 
 def _unique_message(spec: ModelSpec, name: str) -> str:

@@ -1,4 +1,7 @@
-"""What a load reports: problems found, records created, updated and unchanged, and changes."""
+"""What a load reports: problems found, records created, updated and unchanged, and changes.
+
+A fixture load never deletes; an importer that replaces what its file no longer lists (the
+register's years of delivery) counts those records as deleted."""
 
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ class ModelCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
 
     @property
     def total(self) -> int:
@@ -61,12 +65,12 @@ class Change:
     """A record created, or updated with (field, old, new) for each field that differs."""
 
     label: str  # "dashboard.deal s-400-2018"
-    action: str  # "created" or "updated"
+    action: str  # "created", "updated" or "deleted"
     fields: tuple[tuple[str, Any, Any], ...] = ()
 
     def lines(self) -> list[str]:
-        if self.action == "created":
-            return [printable(f"{self.label}: created")]
+        if self.action in ("created", "deleted"):
+            return [printable(f"{self.label}: {self.action}")]
         return [
             printable(f"{self.label}: {name} {value_shown(old)} → {value_shown(new)}")
             for name, old, new in self.fields
@@ -99,7 +103,7 @@ class LoadResult:
 
     @property
     def changed(self) -> bool:
-        return any(c.created or c.updated for c in self.counts.values())
+        return any(c.created or c.updated or c.deleted for c in self.counts.values())
 
     def summary(self) -> str:
         if self.busy:
@@ -113,18 +117,29 @@ class LoadResult:
             return "Nothing changed." if not self.dry_run else "Nothing would change."
         created = sum(c.created for c in self.counts.values())
         updated = sum(c.updated for c in self.counts.values())
+        deleted = sum(c.deleted for c in self.counts.values())
+        also = f", {deleted} deleted" if deleted else ""
         if self.dry_run:
-            return f"Dry run: {created} would be created, {updated} updated; nothing was written."
-        return f"{created} created, {updated} updated."
+            return (
+                f"Dry run: {created} would be created, {updated} updated{also}; "
+                "nothing was written."
+            )
+        return f"{created} created, {updated} updated{also}."
 
     def table(self) -> str:
-        """A plain text table, one row per model, in write order."""
+        """A plain text table, one row per model, in write order; a column of records deleted
+        when there are any."""
         header = ("model", "created", "updated", "unchanged")
         rows = [
             (label, str(c.created), str(c.updated), str(c.unchanged))
             for label, c in self.counts.items()
         ]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        if any(c.deleted for c in self.counts.values()):
+            header += ("deleted",)
+            rows = [
+                (*row, str(c.deleted)) for row, c in zip(rows, self.counts.values(), strict=True)
+            ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         lines = []
         for row in [header, *rows]:
             cells = [row[0].ljust(widths[0])] + [
@@ -140,7 +155,12 @@ class LoadResult:
             "records": self.records,
             "changed": self.changed,
             "counts": {
-                label: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+                label: {
+                    "created": c.created,
+                    "updated": c.updated,
+                    "unchanged": c.unchanged,
+                    "deleted": c.deleted,
+                }
                 for label, c in self.counts.items()
             },
             "errors": [error.as_json() for error in self.errors],

@@ -115,6 +115,9 @@ class ModelSpec:
     foreign_keys: dict[str, models.ForeignKey]
     many_to_many: dict[str, models.ManyToManyField]
     unique_fields: tuple[str, ...]
+    # UniqueConstraints over several fields other than the natural key (one session of each
+    # number per standing body): checked across the batch and the database, as unique fields.
+    unique_sets: tuple[models.UniqueConstraint, ...] = ()
 
     @cached_property
     def key_lookups(self) -> tuple[str, ...]:
@@ -160,6 +163,14 @@ def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
             fields[model_field.name] = model_field
     key_fields = _key_fields(model)
     unique = tuple(name for name, f in fields.items() if f.unique and name not in key_fields)
+    unique_sets = tuple(
+        constraint
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint)
+        and constraint.fields
+        and constraint.condition is None
+        and set(constraint.fields) != set(key_fields)
+    )
     return ModelSpec(
         model=model,
         label=model._meta.label_lower,
@@ -169,6 +180,7 @@ def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
         foreign_keys=foreign_keys,
         many_to_many=many_to_many,
         unique_fields=unique,
+        unique_sets=unique_sets,
     )
 
 
@@ -461,7 +473,8 @@ def _clean(record: Record, instance: models.Model) -> None:
 
 
 def _constraints_check(record: Record) -> None:
-    # Unique constraints are natural keys or unique fields, checked across the batch instead.
+    # Unique constraints are natural keys, unique fields or unique sets, checked across the
+    # batch instead (checking.py).
     for constraint, fields in record.spec.checks:
         if any(record.failed(name) for name in fields):
             continue  # as full_clean() does: no constraint over a field that is already wrong
@@ -531,6 +544,7 @@ def _lookup_holds(child: tuple[str, Any], value_of) -> bool | None:
         "lte": lambda: value <= expected,
         "gt": lambda: value > expected,
         "gte": lambda: value >= expected,
+        "in": lambda: value in expected,
     }
     if operator not in comparisons:
         raise NotImplementedError(f"the lookup “{lookup}” is not evaluated in Python")
