@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from dashboard.admin_loading import upload_dir
 from dashboard.models import Deal, Party, Statement
-from tests.test_hostile_files import HOSTILE
+from tests.hostile import HOSTILE
 
 PAGE = "/admin/dashboard/load-fixtures/"
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
