@@ -11,6 +11,7 @@ DASHBOARD_PAGE_CACHE_SECONDS how long rendered pages are cached (3600; 0 renders
 DASHBOARD_API_*     the web API's throttling (README, "Web API").
 DJANGO_LOG_LEVEL    what reaches the log on stderr (WARNING; INFO, DEBUG for more).
 DASHBOARD_EXPORT_*  the exports' row cap and anonymous rate (README, "Exports").
+DASHBOARD_FIXTURE_UPLOAD_DIR where the admin's upload page keeps a checked file (private).
 """
 
 import os
@@ -212,6 +213,22 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # The admin's "Load fixtures" page takes uploads up to this size, so a request stays short;
 # `manage.py load_fixtures` streams files of any size.
 FIXTURE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# What one load may hold (dashboard/loading/reading.py, Limits), checked before a parser sees
+# the file, so that no file can crash, fill or stall the process; a file over any limit is
+# refused with one line naming it and the record. A fixture nests 5 deep, and no number in it
+# has more than about 20 digits. FIXTURE_MAX_DIGITS stays at most 4,300 (Python's own limit on
+# reading an integer); FIXTURE_MAX_STRING_BYTES at least 64 KB.
+FIXTURE_MAX_DECOMPRESSED_BYTES = 8 * 2**30  # each file, once decompressed (the command)
+FIXTURE_MAX_RECORDS = 5_000_000  # the batch (the command)
+FIXTURE_UPLOAD_MAX_DECOMPRESSED_BYTES = 200 * 2**20  # the admin's upload page
+FIXTURE_UPLOAD_MAX_RECORDS = 200_000  # the admin's upload page
+FIXTURE_MAX_DEPTH = 10  # arrays and objects inside one another, from the file's top
+FIXTURE_MAX_DIGITS = 100  # of one number
+FIXTURE_MAX_STRING_BYTES = 16 * 2**20  # one string as written (a source's full text)
+FIXTURE_MAX_ERRORS = 1000  # problems kept and shown; the rest are counted
+# Where the upload page keeps a checked file until it is confirmed: a folder only the server's
+# user may use (checked). None: one per user in the system's temporary folder.
+FIXTURE_UPLOAD_DIR = os.environ.get("DASHBOARD_FIXTURE_UPLOAD_DIR") or None
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/dashboard_table.html"
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.api import tokens
+from dashboard.edits import VERSION_FIELD, edit_conflict, record_version
 from dashboard.models import (
     NOT_IN_SOURCE_CODE,
     Agreement,
@@ -94,10 +95,54 @@ class ExcerptChangeForm(SourceTextOnError, ChangeReasonForm):
     """The change form of a record with an excerpt of its source."""
 
 
+class EditVersionCheck:
+    """A change form refuses a save begun from an older version of the record (dashboard/
+    edits.py): its errors say what changed, and the next save, from the version shown, goes."""
+
+    def clean(self):
+        cleaned = super().clean()
+        started = self.data.get(VERSION_FIELD)
+        if started is not None and self.instance.pk is not None:
+            conflict = edit_conflict(self.instance, started)
+            if conflict is not None:
+                self.data = self.data.copy()
+                self.data[VERSION_FIELD] = str(conflict.version)
+                self._theirs_keep(conflict, cleaned)
+                label = self.instance._meta.verbose_name
+                raise forms.ValidationError(conflict.message(label=label), code="edit_conflict")
+        return cleaned
+
+    def _theirs_keep(self, conflict, cleaned) -> None:
+        """A field this editor left as it was and the other changed shows the other's value,
+        so that saving again keeps both editors' changes."""
+        for name, then, now in conflict.values:
+            if name not in self.fields or name not in cleaned:
+                continue
+            mine = cleaned[name]
+            if getattr(mine, "pk", mine) == then:
+                self.data[self.add_prefix(name)] = "" if now is None else str(now)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
-    """A model admin whose saves record history, with the reason the editor gave."""
+    """A model admin whose saves record history, with the reason the editor gave, and refuse
+    to overwrite what another editor saved meanwhile."""
 
     form = ChangeReasonForm
+    change_form_template = "admin/dashboard/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            return form
+        return type(form.__name__, (EditVersionCheck, form), {})
+
+    def render_change_form(self, request, context, add=False, change=False, **kwargs):
+        form = context["adminform"].form
+        if change and form.instance.pk is not None:
+            context[VERSION_FIELD.lstrip("_")] = (
+                form.data.get(VERSION_FIELD) if form.is_bound else None
+            ) or record_version(form.instance)
+        return super().render_change_form(request, context, add=add, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = form.cleaned_data.get("change_reason") or None

@@ -18,6 +18,7 @@ from dashboard.loading import fixture_load
 from dashboard.loading.schema import WRITE_ORDER
 from dashboard.models import Deal, DealCitation, Source, Statement
 from tests.test_admin import admin_url, form_values, save_through_admin
+from tests.test_load_fixtures_admin import confirm_fields
 from tests.test_loader import batch, write
 
 IANS = "ians-alipov-interview-2025-05"
@@ -201,7 +202,8 @@ def test_a_load_through_the_admin_records_the_user(staff_client, editor, db):
         UPLOAD_PAGE, {"file": SimpleUploadedFile("new-deals.json", content)}
     )
     assert checked.status_code == 200
-    assert staff_client.post(UPLOAD_PAGE, {"confirm": "1"}).status_code == 200
+    confirm = {"confirm": "1", **confirm_fields(checked.content.decode())}
+    assert staff_client.post(UPLOAD_PAGE, confirm).status_code == 200
     rows = list(Deal.history.all())
     assert len(rows) == 1
     assert rows[0].history_user == editor

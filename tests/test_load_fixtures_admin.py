@@ -1,19 +1,32 @@
 """The admin's "Load fixtures" page: upload, dry run, confirm; bad files refused; staff only."""
 
+import gzip
+import hashlib
 import json
+import os
+import re
+import stat
+from html import unescape
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dashboard.admin_loading import upload_dir
 from dashboard.models import Deal, Party, Statement
+from tests.hostile import HOSTILE
 
 PAGE = "/admin/dashboard/load-fixtures/"
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
+
+
+@pytest.fixture(autouse=True)
+def own_upload_folder(tmp_path, settings):
+    settings.FIXTURE_UPLOAD_DIR = tmp_path / "uploads"
 
 
 def upload(client, content: bytes, name: str = "india_russia.json"):
@@ -46,7 +59,7 @@ def test_a_good_file_is_checked_then_loaded_on_confirmation(staff_client):
     assert not Party.objects.exists()
     assert len(set(kept_uploads()) - before) == 1
 
-    loaded = staff_client.post(PAGE, {"confirm": "1"})
+    loaded = staff_client.post(PAGE, {"confirm": "1", **confirm_fields(html)})
     assert loaded.status_code == 200
     html = loaded.content.decode()
     assert "Loaded india_russia.json" in html
@@ -137,3 +150,112 @@ def test_users_who_are_not_staff_are_sent_to_login(client, django_user_model):
     assert client.get(PAGE).url.startswith(reverse("admin:login"))
     client.force_login(django_user_model.objects.create_user("reader", password="pw"))
     assert client.get(PAGE).url.startswith(reverse("admin:login"))
+
+
+# --- the checked file is the file loaded ---------------------------------------------------------
+
+
+def confirm_fields(html: str) -> dict[str, str]:
+    form = html[html.index('id="fixture-confirm"') :]
+    return {
+        name: re.search(rf'name="{name}" value="([^"]*)"', form).group(1)
+        for name in ("token", "sha256")
+    }
+
+
+def one_party(code: str) -> bytes:
+    record = {"model": "dashboard.party", "fields": {"name": f"Party {code}", "code": code}}
+    return json.dumps([record]).encode()
+
+
+def test_the_confirmation_carries_the_token_and_hash_of_the_file_checked(staff_client):
+    html = upload(staff_client, one_party("FR"), name="a.json").content.decode()
+    fields = confirm_fields(html)
+    assert re.fullmatch(r"[0-9a-f]{32}", fields["token"])
+    assert fields["sha256"] == hashlib.sha256(one_party("FR")).hexdigest()
+    staff_client.post(PAGE, {"confirm": "1", **fields})
+    assert list(Party.objects.values_list("code", flat=True)) == ["FR"]
+
+
+def test_confirming_in_a_tab_whose_file_was_replaced_loads_nothing(staff_client):
+    tab_a = confirm_fields(upload(staff_client, one_party("FR"), name="a.json").content.decode())
+    tab_b = confirm_fields(upload(staff_client, one_party("DE"), name="b.json").content.decode())
+    assert len(kept_uploads()) == 1  # A's copy went when B replaced it
+
+    refused = staff_client.post(PAGE, {"confirm": "1", **tab_a}, follow=True)
+    html = refused.content.decode()
+    assert "That page was for a file checked earlier; the file checked last is b.json" in html
+    assert not Party.objects.exists()
+
+    staff_client.post(PAGE, {"confirm": "1", **tab_b})
+    assert list(Party.objects.values_list("code", flat=True)) == ["DE"]
+
+
+def test_a_file_changed_after_its_check_loads_nothing(staff_client):
+    fields = confirm_fields(upload(staff_client, one_party("FR")).content.decode())
+    (kept,) = kept_uploads()
+    kept.write_bytes(one_party("XX"))  # swapped on the server between the check and the confirm
+    refused = staff_client.post(PAGE, {"confirm": "1", **fields}, follow=True)
+    assert "The file changed after it was checked. Nothing was loaded" in refused.content.decode()
+    assert not Party.objects.exists()
+    assert kept_uploads() == []
+
+
+def test_the_upload_folder_is_private(staff_client, tmp_path, settings):
+    upload(staff_client, one_party("FR"))
+    folder = upload_dir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert folder.stat().st_uid == os.getuid()
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in kept_uploads())
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # made first by another local user, open to all
+    settings.FIXTURE_UPLOAD_DIR = shared
+    with pytest.raises(ImproperlyConfigured, match="no one else may read or write"):
+        upload(staff_client, one_party("DE"))
+    assert list(shared.iterdir()) == []
+
+
+def test_a_failed_dry_run_leaves_no_copy(staff_client, monkeypatch):
+    def failing(**kwargs):
+        raise RuntimeError("the dry run failed")
+
+    monkeypatch.setattr("dashboard.admin_loading.fixture_load", failing)
+    with pytest.raises(RuntimeError):
+        upload(staff_client, one_party("FR"))
+    assert kept_uploads() == []
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_upload_is_refused_in_one_line(staff_client, name):
+    content, expected = HOSTILE[name]
+    response = upload(staff_client, content, name=name)
+    assert response.status_code == 200
+    html = response.content.decode()
+    errors = re.findall(r"<li>(.*?)</li>", html[html.index('id="fixture-errors"') :])
+    assert len(errors) == 1 and expected in unescape(errors[0])
+    assert 'name="confirm"' not in html
+    assert kept_uploads() == []
+
+
+def test_the_upload_page_has_its_own_decompressed_size_limit(staff_client, settings):
+    settings.FIXTURE_UPLOAD_MAX_DECOMPRESSED_BYTES = 2**20
+    content = gzip.compress(b"[" + b" " * (3 * 2**20) + b"]")
+    html = upload(staff_client, content, name="spaces.json.gz").content.decode()
+    assert "The file is larger than 1,048,576 bytes once decompressed" in html
+
+
+def test_the_page_shows_how_many_problems_are_not_shown(staff_client):
+    content = b'{"model": "dashboard.nothing"}\n' * 1200
+    html = upload(staff_client, content, name="bad.jsonl").content.decode()
+    assert html.count("Unknown model") == 1000
+    assert "… and 200 more problems, not shown." in html
+    assert "1,200 problems found (the first 1,000 shown); nothing was written." in html
+
+
+def test_control_characters_in_a_record_are_escaped_on_the_page(staff_client):
+    content = json.dumps([{"model": "\x1b]0;owned\x07", "fields": {}}]).encode()
+    html = upload(staff_client, content).content.decode()
+    assert "\x1b" not in html and "\x07" not in html
+    assert "Unknown model “\\x1b]0;owned\\x07”." in unescape(html)

@@ -7,6 +7,7 @@ runs in one transaction and is kept in the record's history with its user and th
 the X-Change-Reason header.
 """
 
+import re
 from contextlib import suppress
 from hashlib import sha256
 
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Subquery
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, quote_etag
@@ -36,6 +38,7 @@ from dashboard.api.fields import brief
 from dashboard.api.paging import CursorPagination, TableSort
 from dashboard.api.permissions import SiteReaders, may_read
 from dashboard.cache import cached, data_version
+from dashboard.edits import edit_conflict
 from dashboard.models import (
     AgreementCitation,
     Deal,
@@ -67,6 +70,10 @@ REASON_PARAMETER = OpenApiParameter(
 )
 
 
+# The record's version in an ETag a read gave: "<digest>.v<version>".
+IF_MATCH_VERSION = re.compile(r'\.v(\d+)"')
+
+
 def change_reason(request) -> str | None:
     """The reason the request gives in its X-Change-Reason header, read as UTF-8."""
     value = request.headers.get(REASON_HEADER, "")
@@ -89,12 +96,13 @@ class APIViewMixin:
 
     answer_key = None
 
-    def conditional(self, request, respond):
+    def conditional(self, request, respond, *, version: int | None = None):
         """`respond()`, or 304 when the client already holds what it would say, or the answer
-        cached for this address."""
+        cached for this address. A record's read gives its `version` in the ETag too, for
+        writes to name in If-Match (dashboard/edits.py)."""
         address = request.build_absolute_uri()
         digest = sha256(f"{data_version()}|{address}".encode()).hexdigest()[:40]
-        etag = quote_etag(digest)
+        etag = quote_etag(digest if version is None else f"{digest}.v{version}")
         response = get_conditional_response(request, etag=etag)
         if response is None and settings.DASHBOARD_PAGE_CACHE_SECONDS:
             self.answer_key = f"dashboard:api-answer:{digest}"
@@ -154,7 +162,42 @@ class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         return self.conditional(
-            request, lambda: super(RecordViewSet, self).retrieve(request, *args, **kwargs)
+            request,
+            lambda: super(RecordViewSet, self).retrieve(request, *args, **kwargs),
+            version=self.version_now(),
+        )
+
+    def version_now(self) -> int:
+        """The record's version (its latest history row's id) in one query, by its key."""
+        model = self.get_queryset().model
+        key = {self.lookup_field: self.kwargs[self.lookup_url_kwarg]}
+        record = model._default_manager.filter(**key).values("pk")[:1]
+        latest = model.history.filter(id=Subquery(record)).order_by("-history_id")
+        return latest.values_list("history_id", flat=True).first() or 0
+
+    def update(self, request, *args, **kwargs):
+        return self.unless_changed(request) or super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.unless_changed(request) or super().destroy(request, *args, **kwargs)
+
+    def unless_changed(self, request) -> Response | None:
+        """412 with what changed, when If-Match names a version of the record that is not
+        its version now; None (go ahead) when it does, or names none."""
+        given = request.headers.get("If-Match")
+        if not given or given.strip() == "*":
+            return None
+        found = IF_MATCH_VERSION.search(given)
+        conflict = edit_conflict(self.get_object(), found.group(1) if found else None)
+        if conflict is None:
+            return None
+        return Response(
+            {
+                "detail": "The record changed since you read it: nothing was saved. Read it "
+                "again, apply your change to it, and send it with the new ETag.",
+                **conflict.as_json(),
+            },
+            status=412,
         )
 
     def perform_create(self, serializer):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 
 from dashboard import cache
 from dashboard.loading.checking import batch_check
@@ -104,7 +104,10 @@ def _load(
     limits: Limits,
 ) -> LoadResult:
     result = LoadResult(dry_run=dry_run)
-    checked = batch_check(files=sources, progress=progress, limits=limits)
+    try:
+        checked = batch_check(files=sources, progress=progress, limits=limits)
+    except OperationalError as error:
+        return _busy_or_raise(error, result, sources)
     result.records = checked.records
     result.errors = checked.errors
     result.errors_more = checked.errors_more
@@ -120,13 +123,37 @@ def _load(
                 reason=reason,
                 progress=progress,
             )
+            if result.changed and not dry_run:
+                cache.data_changed()  # with the change, or rolled back with it
+    except OperationalError as error:
+        return _busy_or_raise(error, result, sources)
     except (LoadInterrupted, DatabaseError) as error:
         message = f"Nothing was written: {error}".rstrip(".") + "."
-        path = ", ".join(source.name for source in sources)
-        result.errors = [FixtureError(path=path, message=message)]
+        result.errors = [FixtureError(path=_names(sources), message=message)]
         return result
     finally:
         checked.spill.close()
-    if result.changed and not dry_run:
-        cache.data_changed()
     return result
+
+
+BUSY = (
+    "The database is busy: another process is writing to it (another load?). Nothing was "
+    "written; try again when it is done."
+)
+
+
+def _busy_or_raise(error: OperationalError, result: LoadResult, sources) -> LoadResult:
+    """SQLite allows one writer at a time, and tells a second, after its timeout, that the
+    database is locked: say so plainly (`result.busy`), as nothing was written."""
+    if "locked" not in str(error):
+        message = f"Nothing was written: {error}".rstrip(".") + "."
+        result.errors = [FixtureError(path=_names(sources), message=message)]
+        return result
+    result.busy = True
+    result.counts, result.changes = {}, None
+    result.errors = [FixtureError(path=_names(sources), message=BUSY)]
+    return result
+
+
+def _names(sources) -> str:
+    return ", ".join(source.name for source in sources)

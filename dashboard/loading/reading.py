@@ -332,19 +332,23 @@ def _too_many_digits(limits: Limits) -> str:
     return f"A number has more than {limits.digits:,} digits (FIXTURE_MAX_DIGITS)."
 
 
-# A JSON string, complete; and the rest of one from inside it (up to its end or an escape cut
-# off by the end of the data read).
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
-# A surrogate escape, with the second half of its pair if it has one; not after a backslash.
+# A surrogate escape, with the second half of its pair if it has one (and a second half alone);
+# whether its backslash is itself escaped is checked by hand, so the search has a literal start.
 _SURROGATE_ESCAPE = re.compile(
-    rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
-    rb"|(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
 _FIELD_NAME = re.compile(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:')
 _OPENING = frozenset(b"[{")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
+
+
+def _escaped(text: bytes, at: int) -> bool:
+    """Whether the backslash at `at` is itself escaped (an odd run of backslashes before it)."""
+    before = at
+    while before > 0 and text[before - 1] == 0x5C:
+        before -= 1
+    return (at - before) % 2 == 1
 
 
 @cache
@@ -410,8 +414,8 @@ class _Guard(io.RawIOBase):
         text = self.escapes_held + data
         resume = max(0, len(text) - 5)  # the last bytes may be half an escape
         for found in _SURROGATE_ESCAPE.finditer(text, 1 if self.escapes_held else 0):
-            if found.group(1):
-                continue  # a pair
+            if found.group(1) or _escaped(text, found.start()):
+                continue  # a pair, or the text "\\ud800" (after an escaped backslash)
             high = text[found.start() + 3] in b"89abAB"
             if high and found.end() > len(text) - 6 and data:
                 resume = found.start()  # its pair may be in the next read
@@ -429,34 +433,32 @@ class _Guard(io.RawIOBase):
         self.previous = data  # for the name of a field that came before
 
     def _scan(self, data: bytes) -> None:
+        # Escapes go first (pairs of backslashes, then escaped quotes: left to right, as JSON
+        # pairs them), so that every quote left opens or closes a string; then splitting on
+        # quotes gives what is inside strings and what is outside, all in C.
         data, self.held = self.held + data, b""
-        start = 0
-        if self.in_string:
-            start = self._string_rest(data, 0)
-            if self.in_string:
-                return
-        outside = _STRING.sub(b"s", data[start:])  # every string whole in this read, as "s"
-        opened = outside.find(b'"')
-        if opened >= 0:  # a string goes on into the next read
-            self._string_rest(outside, opened + 1)
-            outside = outside[:opened]
+        if data.endswith(b"\\") and (len(data) - len(data.rstrip(b"\\"))) % 2:
+            data, self.held = data[:-1], b"\\"  # its pair is in the next read
+        parts = data.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
+        inside = self.in_string  # the first part goes on with the last read's string
+        if inside:
+            strings, outsides = parts[0::2], parts[1::2]
+        else:
+            strings, outsides = parts[1::2], parts[0::2]
+        ends_inside = inside != (len(parts) % 2 == 0)  # each quote opens or closes one
+        sizes = list(map(len, strings))
+        if sizes:
+            sizes[0] += self.string_size if inside else 0
+            self._string_check(max(sizes))
+        self.string_size = sizes[-1] if ends_inside else 0
+        self.in_string = ends_inside
+        outside = b"s".join(outsides)  # each string as an "s", which ends a run of digits
         self._numbers_check(outside)
         self._nesting_follow(outside)
 
-    def _string_rest(self, data: bytes, start: int) -> int:
-        """Follow a string from `start` inside it; where it ends in `data`, past its quote."""
-        end = _STRING_REST.match(data, start).end()
-        self.string_size += end - start
-        if self.string_size > self.limits.string_bytes:
+    def _string_check(self, size: int) -> None:
+        if size > self.limits.string_bytes:
             self._refuse(_too_long(self.limits))
-        if end == len(data):
-            self.in_string = True
-        elif data[end] == ord("\\"):  # an escape whose second half is in the next read
-            self.in_string, self.held = True, data[end:]
-        else:
-            self.in_string, self.string_size = False, 0
-            return end + 1
-        return len(data)
 
     def _numbers_check(self, outside: bytes) -> None:
         held = self.digits_held

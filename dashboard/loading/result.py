@@ -94,6 +94,7 @@ class LoadResult:
     counts: dict[str, ModelCounts] = field(default_factory=dict)
     errors: list[FixtureError] = field(default_factory=list)
     errors_more: int = 0  # problems found beyond those kept in `errors` (Limits.errors)
+    busy: bool = False  # another process was writing to the database: try again
     changes: list[Change] | None = None  # None when the caller did not ask for them
 
     @property
@@ -105,6 +106,8 @@ class LoadResult:
         return any(c.created or c.updated or c.deleted for c in self.counts.values())
 
     def summary(self) -> str:
+        if self.busy:
+            return "The database is busy; nothing was written. Try again."
         if self.errors:
             count = len(self.errors) + self.errors_more
             shown = f" (the first {len(self.errors):,} shown)" if self.errors_more else ""
@@ -162,6 +165,7 @@ class LoadResult:
             },
             "errors": [error.as_json() for error in self.errors],
             "errors_more": self.errors_more,
+            "busy": self.busy,
             "summary": self.summary(),
         }
         if self.changes is not None:

@@ -1,4 +1,7 @@
-"""`manage.py load_fixtures PATH ...`: check fixture files whole, then load only what changed."""
+"""`manage.py load_fixtures PATH ...`: check fixture files whole, then load only what changed.
+
+Exit status: 0 loaded (or nothing to change), 1 a problem with the files (nothing written),
+75 (EX_TEMPFAIL) the database was busy with another writer (nothing written; try again)."""
 
 import json
 import sys
@@ -7,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.loading import LoadResult, fixture_load
 from dashboard.loading.reading import SUFFIX_HELP
+
+EXIT_BUSY = 75  # sysexits.h EX_TEMPFAIL: try again later
 
 
 class Command(BaseCommand):
@@ -44,6 +49,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         else:
             self._text_write(result, verbosity=verbosity)
+        if result.busy:
+            raise CommandError(result.summary(), returncode=EXIT_BUSY)
         if result.errors:
             raise CommandError(result.summary())
 
