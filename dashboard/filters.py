@@ -27,7 +27,7 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, capped_count
-from dashboard.search import text_search
+from dashboard.search import NORMALISED_NAMES, name_contains, text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
@@ -40,11 +40,17 @@ def _contains(model, path, value):
     aliases) would repeat records, which DISTINCT would then sort away."""
     first, _, rest = path.partition("__")
     if not rest:
+        if (model._meta.model_name, path) in NORMALISED_NAMES:
+            return name_contains(path, value)
         return Q(**{f"{path}__icontains": value})
     field = model._meta.get_field(first)
     if field.many_to_one:
         related = field.related_model._base_manager
         return Q(**{f"{first}__in": related.filter(_contains(related.model, rest, value))})
+    if field.one_to_many:
+        related = field.related_model._base_manager
+        matching = related.filter(_contains(related.model, rest, value))
+        return Q(pk__in=matching.values(field.field.attname))
     return Q(pk__in=model._base_manager.filter(**{f"{path}__icontains": value}).values("pk"))
 
 
@@ -150,6 +156,46 @@ def _record_filter(label, model, name_fields, path):
     )
 
 
+def _no_filter(queryset, name, value):
+    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
+    return queryset
+
+
+SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+
+
+class SwitchInput(forms.CheckboxInput):
+    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
+    off (or one given twice) is refused rather than taken as on."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else (values[0] if values else None)
+
+
+class SwitchField(forms.Field):
+    widget = SwitchInput
+
+    def to_python(self, value):
+        if value is None or value is False:
+            return False
+        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
+            return value.lower() in SWITCH_ON
+        raise forms.ValidationError(
+            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
+        )
+
+
+class SwitchFilter(filters.Filter):
+    field_class = SwitchField
+
+
+FOLD_LABEL = "Count a former state with its successor (Russia, or the Soviet Union before it)"
+
+
 class YearRangeMixin(filters.FilterSet):
     """`year_min` and `year_max`, on the model's main date, labelled with the date they use
     ("Signed from")."""
@@ -199,8 +245,8 @@ class DealFilterSet(DatedMixin):
         "seller": "seller",
     }
     q = filters.CharFilter(label="Search", method="search")
-    buyer = _party_filter("Buyer", "buyer")
-    seller = _party_filter("Seller", "seller")
+    buyer = _party_filter("Buyer", "buyer", method="filter_side")
+    seller = _party_filter("Seller", "seller", method="filter_side")
     party = _party_filter("Either party", "party", method="filter_party")
     # Set by the party-pair page's links; not a box of its own in the form.
     counterpart = _party_filter(
@@ -217,6 +263,7 @@ class DealFilterSet(DatedMixin):
     stage = filters.MultipleChoiceFilter(
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
     condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
     has_tiv = filters.ChoiceFilter(
         label="TIV",
@@ -256,16 +303,34 @@ class DealFilterSet(DatedMixin):
         valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
         return queryset.filter(valued if value == "yes" else ~valued)
 
-    def filter_party(self, queryset, name, value: str):
+    @property
+    def folded(self) -> bool:
+        """Whether a party filter counts a former state with its successor (?fold=on)."""
+        return bool(self.form.cleaned_data.get("fold")) if self.form.is_valid() else False
+
+    def _parties(self, value: str):
+        """The party's id, and with `fold` its predecessors' (a subquery), for `__in`."""
         party = party_id(value)
-        if not party:
+        if not party or not self.folded:
+            return [party] if party else []
+        return Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+
+    def filter_side(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
             return queryset.none()
-        return queryset.filter(Q(buyer=party) | Q(seller=party))
+        return queryset.filter(**{f"{name.removesuffix('__code')}__in": parties})
+
+    def filter_party(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
+            return queryset.none()
+        return queryset.filter(Q(buyer__in=parties) | Q(seller__in=parties))
 
 
 class StatementFilterSet(YearRangeMixin):
     year_label = "Said"
-    q = filters.CharFilter(label="Words", method="search")
+    q = filters.CharFilter(label="Words or speaker", method="search")
     speaker = _record_filter("Speaker", Person, ["name"], "speaker")
     party = _party_filter("Speaker's party", field_name="speaker__party")
     platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platforms")
@@ -277,7 +342,11 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        return text_search(queryset, value=value, fields=["text", "excerpt"])
+        # A person's name finds what they said, not only the words that mention them.
+        speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
+        return text_search(
+            queryset, value=value, fields=["text", "excerpt"], also=Q(speaker__in=speakers)
+        )
 
 
 class PlatformFilterSet(filters.FilterSet):
@@ -515,43 +584,6 @@ def undated_left_out(filterset, path: str) -> dict | None:
     }
 
 
-def _no_filter(queryset, name, value):
-    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
-    return queryset
-
-
-SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
-
-
-class SwitchInput(forms.CheckboxInput):
-    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
-    off (or one given twice) is refused rather than taken as on."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
-
-    def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return values if len(values) > 1 else (values[0] if values else None)
-
-
-class SwitchField(forms.Field):
-    widget = SwitchInput
-
-    def to_python(self, value):
-        if value is None or value is False:
-            return False
-        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
-            return value.lower() in SWITCH_ON
-        raise forms.ValidationError(
-            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
-        )
-
-
-class SwitchFilter(filters.Filter):
-    field_class = SwitchField
-
-
 class TransferFilterSet(filters.FilterSet):
     """Filters of the transfers analysis, over deliveries. A party is a code or slug; with
     `fold` a former state counts as its successor on either side, in filters and rows."""
@@ -573,10 +605,7 @@ class TransferFilterSet(filters.FilterSet):
         empty_label=None,
         method=_no_filter,
     )
-    fold = SwitchFilter(
-        label="Count a former state with its successor (Russia, or the Soviet Union before it)",
-        method=_no_filter,
-    )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
 
     class Meta:
         model = Delivery
@@ -592,11 +621,18 @@ class TransferFilterSet(filters.FilterSet):
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
         return bool(data.get("fold"))
 
+    @property
+    def every_year(self) -> bool:
+        """Whether no year is filtered: each deal's deliveries are then all in the rows."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return data.get("year_min") is None and data.get("year_max") is None
+
     def filter_party(self, queryset, name, value):
         party = party_id(value)
         if not party:
             return queryset.none()
         side = "deal__seller" if name.startswith("supplier") else "deal__buyer"
         if self.folded:
-            return queryset.filter(Q(**{side: party}) | Q(**{f"{side}__successor": party}))
+            parties = Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+            return queryset.filter(**{f"{side}__in": parties})
         return queryset.filter(**{side: party})
