@@ -49,6 +49,13 @@ PAGES = [
     "/agreements/technology-agreement-test/",
     "/people/ashutosh-dixit/",
     "/ties/IN/RU/?timeline=engagement",
+    # Facet counts (one query a facet), the undated records a year filter leaves out, chips.
+    "/deals/?buyer=IN&stage=signed&year_min=2001",
+    "/deals/?party=IN&counterpart=RU&col=title&col=condition&per_page=50",
+    "/platforms/?category=air_defence",
+    "/people/?party=IN",
+    "/agreements/?year_min=2001&status=signed",
+    "/sources/?year_max=2030",
     # The API: every list (a page holds every row grown here) and detail, and the analyses.
     "/api/deals/",
     "/api/statements/",

@@ -77,6 +77,11 @@ def test_page_fits_the_screen(visitor, path, viewport):
             "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).length"
         )
         assert wide == 0, f"a table of {path} scrolls sideways at 390 px"
+        # A statement's words take the card's width, not a squeezed column.
+        words = visitor.page.locator("table.statements td[data-label=Words]").evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().width)"
+        )
+        assert all(width > 0.8 * PHONE["width"] for width in words), words
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, WIDE], ids=["1366", "1920"])
