@@ -49,6 +49,10 @@ PAGES = [
     "/agreements/technology-agreement-test/",
     "/people/ashutosh-dixit/",
     "/ties/IN/RU/?timeline=engagement",
+    "/ties/IN/RU/?timeline=deal&timeline_year=2018",
+    "/ties/IN/RU/?after=2025-05~statement~zzz",
+    "/search/?q=S400",
+    "/statements/?q=Alipov",
     # The API: every list (a page holds every row grown here) and detail, and the analyses.
     "/api/deals/",
     "/api/statements/",
