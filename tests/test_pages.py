@@ -211,3 +211,13 @@ def test_the_long_pair_page_has_a_table_of_contents(client, india_russia):
     assert "pair-timeline" in targets and "pair-deals" in targets
     for target in targets:
         assert f'id="{target}"' in html, target
+
+
+@pytest.mark.parametrize("url", ["/parties/IN/", DEAL_PAGE])
+def test_long_record_pages_have_a_table_of_contents(client, india_russia, url):
+    html = page(client, url)
+    toc = html.split('<nav class="toc" aria-label="On this page">', 1)[1].split("</nav>", 1)[0]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert len(targets) >= 4
+    for target in targets:
+        assert f'id="{target}"' in html, target
