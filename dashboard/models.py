@@ -32,6 +32,28 @@ class History(HistoricalRecords):
         return fields
 
 
+class CachedCount:
+    """A record's count of the rows that point at it, as an attribute (`platform.deal_count`):
+    `rows` gives the model and field that point, `(Deal, "platform")`. The figure comes from one
+    tally over the whole data, counted once per change of the data
+    (dashboard.selectors.counts_by), since counting in a page's own query reads every row of a
+    busy record (a hundred thousand statements for one speaker). A list sorts by it through an
+    alias of the same name (dashboard.selectors.with_counts), which takes precedence when set."""
+
+    def __init__(self, rows):
+        self.rows = rows  # a callable, as the models it names may be declared further down
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        from dashboard.selectors import counts_by
+
+        return counts_by(*self.rows()).get(instance.pk, 0)
+
+
 NOT_IN_SOURCE = "This passage does not appear word for word in the source “%(source)s”."
 # The code of that error, and of a quote not in its source: the admin then shows the source.
 NOT_IN_SOURCE_CODE = "not_in_source"
@@ -113,6 +135,9 @@ class Party(models.Model):
 
     objects = PartyQuerySet.as_manager()
     history = History()
+    buyer_count = CachedCount(lambda: (Deal, "buyer"))
+    seller_count = CachedCount(lambda: (Deal, "seller"))
+    people_count = CachedCount(lambda: (Person, "party"))
 
     class Meta:
         ordering = ["name"]
@@ -214,6 +239,7 @@ class Person(SlugModel):
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
     history = History()
+    statement_count = CachedCount(lambda: (Statement, "speaker"))
 
     class Meta:
         ordering = ["name"]
@@ -282,6 +308,8 @@ class Platform(SlugModel):
         help_text="SIPRI's weapon description, verbatim (FGA aircraft, SAM system).",
     )
     history = History()
+    deal_count = CachedCount(lambda: (Deal, "platform"))
+    statement_count = CachedCount(lambda: (Statement.platforms.through, "platform"))
 
     class Meta:
         ordering = ["name"]
@@ -814,6 +842,7 @@ class StandingBody(SlugModel):
         Source, through="StandingBodyCitation", related_name="standing_bodies"
     )
     history = History()
+    session_count = CachedCount(lambda: (Engagement, "body"))
 
     class Meta:
         ordering = ["name"]
@@ -877,6 +906,12 @@ def _past(field, today):
     and is past; "2026" and "2026-01" sort below it too but are not past: they contain today."""
     iso = today.isoformat()
     return Q(**{f"{field}__lt": iso}) & ~Q(**{f"{field}__in": [iso[:4], iso[:7]]})
+
+
+SESSION_TAKEN = (
+    "This standing body already has a session with this number: each number (the “5th "
+    "Meeting”) is one session of one body."
+)
 
 
 class Engagement(SlugModel):
@@ -963,6 +998,11 @@ class Engagement(SlugModel):
                 condition=Q(session_number__isnull=True) | Q(body__isnull=False),
                 name="engagement_session_has_body",
                 violation_error_message="A session number needs the standing body it belongs to.",
+            ),
+            models.UniqueConstraint(
+                fields=["body", "session_number"],
+                name="engagement_session_once",
+                violation_error_message=SESSION_TAKEN,
             ),
         ]
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
@@ -70,6 +70,18 @@ def renamed_query(query: QueryDict) -> QueryDict | None:
     return renamed
 
 
+def without_empty(query: QueryDict) -> QueryDict | None:
+    """`query` without its empty parameters (`?year_min=&q=India` is `?q=India`), or None when
+    it has none: a submitted filter form then gives a short address to share."""
+    if not any("" in values for _name, values in query.lists()):
+        return None
+    clean = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if kept := [v for v in values if v != ""]:
+            clean.setlist(name, kept)
+    return clean
+
+
 def renamed_redirect(path: str, query: QueryDict) -> HttpResponsePermanentRedirect:
     query = renamed_query(query) or query
     return HttpResponsePermanentRedirect(f"{path}?{query.urlencode()}" if query else path)
@@ -112,6 +124,8 @@ class RecordListView(SingleTableMixin, FilterView):
     def get(self, request, *args, **kwargs):
         if self.old_parameters and renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
+        if (clean := without_empty(request.GET)) is not None:
+            return redirect(filters.address(request.path, clean))
         export_format = request.GET.get(self.export_trigger_param)
         if export_format in self.export_formats:
             return self.export(export_format)
@@ -181,14 +195,22 @@ class RecordListView(SingleTableMixin, FilterView):
         # Built (and its rows counted) when the template first reads it: a page whose table
         # is cached builds none.
         build = super().get_table
-        return SimpleLazyObject(lambda: build(**kwargs))
+        chosen = self.request.GET.getlist("col")
+        return SimpleLazyObject(lambda: tables.show_columns(build(**kwargs), chosen))
 
     def get_context_data(self, **kwargs):
+        filterset, path = self.filterset, self.request.path
         return super().get_context_data(
             title=self.get_title(),
             intro=self.intro,
             # A filter is set: sorting or paging alone filters nothing.
             filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            # What the page shows of its filters, worked out only when its content is rendered.
+            chips=lazy(lambda: filters.active_filters(filterset, path)),
+            counted_form=lazy(lambda: filters.counted_form(filterset)),
+            undated=lazy(lambda: filters.undated_left_out(filterset, path)),
+            page_sizes=tables.PAGE_SIZES,
+            chosen_columns=self.request.GET.getlist("col"),
             **kwargs,
         )
 
@@ -224,11 +246,7 @@ class PlatformListView(RecordListView):
     table_class = tables.PlatformTable
     filterset_class = filters.PlatformFilterSet
     intro = "Weapon systems, with the names they also go by."
-    queryset = selectors.with_counts(
-        Platform.objects.prefetch_related("aliases", "makers"),
-        deal_count=(Deal, "platform"),
-        statement_count=(Statement.platforms.through, "platform"),
-    )
+    queryset = selectors.with_counts(Platform.objects.prefetch_related("aliases", "makers"))
 
 
 class PartyListView(RecordListView):
@@ -236,10 +254,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.select_related("successor").prefetch_related("predecessors"),
-        buyer_count=(Deal, "buyer"),
-        seller_count=(Deal, "seller"),
-        people_count=(Person, "party"),
+        Party.objects.select_related("successor").prefetch_related("predecessors")
     )
 
 
@@ -260,9 +275,7 @@ class PersonListView(RecordListView):
     table_class = tables.PersonTable
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
-    queryset = selectors.with_counts(
-        Person.objects.select_related("party"), statement_count=(Statement, "speaker")
-    )
+    queryset = selectors.with_counts(Person.objects.select_related("party"))
 
 
 def _citations(model):
@@ -292,8 +305,7 @@ class StandingBodyListView(RecordListView):
     queryset = selectors.with_counts(
         StandingBody.objects.select_related("parent").prefetch_related(
             "parties", _citations(StandingBodyCitation)
-        ),
-        session_count=(Engagement, "body"),
+        )
     )
 
 
@@ -345,11 +357,13 @@ class TransferListView(RecordListView):
         cached for the data's version."""
         if not hasattr(self, "_rows"):
             group, fold = self.filterset.rows_per, self.filterset.folded
-            deliveries = self.object_list
+            deliveries, whole_deals = self.object_list, self.filterset.every_year
             key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
             rows = cached(
                 key,
-                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+                lambda: selectors.transfer_totals(
+                    deliveries=deliveries, group=group, fold=fold, whole_deals=whole_deals
+                ),
             )
             self._rows = [
                 {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
@@ -538,19 +552,26 @@ class PartyDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         party = self.object
+        # With the switch on, its deals, its partners and its figures count its predecessors'.
         fold = folded(self.request)
-        deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
+        on = "on" if fold else ""
+
+        def deals(side):
+            return selectors.party_deals(party=party, side=side, fold=fold).select_related(
+                *DEAL_ROW
+            )
+
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
             **first_rows(
                 "as_buyer",
-                deals.filter(buyer=party),
-                charts.list_url("deal-list", buyer=party.code),
+                deals("buyer").order_by("-signed", "pk"),
+                charts.list_url("deal-list", buyer=party.code, fold=on),
             ),
             **first_rows(
                 "as_seller",
-                deals.filter(seller=party),
-                charts.list_url("deal-list", seller=party.code),
+                deals("seller").order_by("-signed", "pk"),
+                charts.list_url("deal-list", seller=party.code, fold=on),
             ),
             **first_rows(
                 "statements",
@@ -569,9 +590,9 @@ class PartyDetailView(RecordDetailView):
             ),
             partners=lazy(
                 lambda: cached(
-                    f"partners:{party.code}",
+                    f"partners:{party.code}:{fold}",
                     lambda: selectors.party_pairs(
-                        deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
+                        deals=selectors.party_deals(party=party, fold=fold)
                     ),
                 )
             ),
@@ -923,20 +944,23 @@ class PairView(TemplateView):
     def get_context_data(self, **kwargs):
         first = get_object_or_404(Party, code=kwargs.pop("first"))
         second = get_object_or_404(Party, code=kwargs.pop("second"))
-        scope = {"party": first.code, "counterpart": second.code}
+        # With the switch on, every table, figure and link counts the predecessors too.
+        fold = folded(self.request)
+        scope = {"party": first.code, "counterpart": second.code, "fold": "on" if fold else ""}
         figures = lazy_items(
             lambda: cached(
-                f"pair:{first.code}:{second.code}",
-                lambda: selectors.pair_figures(first=first, second=second),
+                f"pair:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_figures(first=first, second=second, fold=fold),
             ),
             PAIR_FIGURES,
         )
         # The timeline shows a deal's title and stage only: no joins to its parties.
-        deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
-        statements = selectors.pair_statements(first=first, second=second).select_related(
-            *STATEMENT_ROW
+        deals = selectors.pair_deals(first=first, second=second, fold=fold).order_by(
+            "-signed", "pk"
         )
-        fold = folded(self.request)
+        statements = selectors.pair_statements(
+            first=first, second=second, fold=fold
+        ).select_related(*STATEMENT_ROW)
 
         def transfer_panel():
             transfers = cached(
@@ -960,8 +984,8 @@ class PairView(TemplateView):
                 lambda: selectors.pair_timeline(
                     deals=deals,
                     statements=statements,
-                    engagements=selectors.pair_engagements(first=first, second=second),
-                    agreements=selectors.pair_agreements(first=first, second=second),
+                    engagements=selectors.pair_engagements(first=first, second=second, fold=fold),
+                    agreements=selectors.pair_agreements(first=first, second=second, fold=fold),
                     kind=self.request.GET.get("timeline", ""),
                     year=timeline_year(self.request.GET.get("timeline_year", "")),
                     after=self.request.GET.get("after", "")[:300],

@@ -614,6 +614,7 @@ def test_json_output_is_one_document(india_russia, tmp_path):
         "created": 2,
         "updated": 0,
         "unchanged": 0,
+        "deleted": 0,
     }
     assert "changes" not in document
     change(6, value_currency="XYZ")(records)
