@@ -62,7 +62,7 @@ class SourceTextOnError(forms.ModelForm):
         source_id = getattr(self.instance, "source_id", None)
         for name in self.passage_fields:
             if source_id and name in self.fields and self.has_error(name, NOT_IN_SOURCE_CODE):
-                hint = source_hint(self.instance.source, self.cleaned_data.get(name) or "")
+                hint = source_hint(self.instance.source, getattr(self.instance, name) or "")
                 self._errors[name] = self.error_class([*self._errors[name], hint])
 
 

@@ -173,7 +173,7 @@ def test_adding_one_of_each_model(staff_client, india_russia):
                 "seller": russia.pk,
                 "platform": platform.pk,
                 "kind": "purchase",
-                "stage": "talks",
+                "stage": "signed",
                 "signed": "2024-03",
                 "citations-0-source": source.pk,
                 "citations-0-excerpt": "jointly developed by India and Russia",
@@ -248,16 +248,22 @@ def test_an_excerpt_not_in_its_source_shows_the_source_beside_the_error(
     staff_client, india_russia
 ):
     deal = Deal.objects.get(slug="s-400-2018")
-    source = deal.citations.get().source
-    typed = "the S-400 air defence system was used during the operation"
+    citation = deal.citations.select_related("source").first()
+    source = citation.source
+    # The editor's excerpt, one word mistyped.
+    words = citation.excerpt.split()
+    typed = " ".join([*words[:-1], "zzzz"])
     response = save_through_admin(
         staff_client, admin_url(Deal, "change", deal.pk), **{"citations-0-excerpt": typed}
     )
     html = error_text(response)
-    error = html.split("does not appear word for word", 1)[1].split("</ul>\n", 1)[0]
+    error = html.split("does not appear word for word", 1)[1]
     assert "Nearest in the source:" in error
-    nearest = error.split("<q>", 1)[1].split("</q>", 1)[0]
-    assert "S-400 air defence system was deployed during the operation" in unescape(nearest)
+    nearest = unescape(error.split("<q>", 1)[1].split("</q>", 1)[0])
+    # The nearest sentence is where the excerpt stands in the source.
+    start = source.text.index(nearest)
+    excerpt_at = source.text.index(citation.excerpt)
+    assert start <= excerpt_at + len(citation.excerpt) and excerpt_at <= start + len(nearest)
     assert f"The text of “{escape(source.title)}”" in html
     assert escape(source.text[:80]) in html  # the text to pick the passage from, as text
 

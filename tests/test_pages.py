@@ -114,7 +114,7 @@ def test_a_deal_links_to_its_passage_in_the_source(client, india_russia):
 
 
 def test_a_statement_links_to_its_passage_in_the_source(client, india_russia):
-    statement = Statement.objects.filter(excerpt="").first()
+    statement = Statement.objects.filter(kind="quote").first()
     html = page(client, statement.get_absolute_url())
     assert f"#passage-statement-{statement.slug}" in html
     source_page = page(client, statement.source.get_absolute_url())
@@ -181,7 +181,7 @@ def test_the_timeline_years_run_newest_first_across_pages(client, india_russia):
     second = page(client, "/ties/IN/RU/" + older_link(first))
     years = [int(y) for y in re.findall(r"<summary><h3>(\d{4})</h3>", timeline(first))]
     years += [int(y) for y in re.findall(r"<summary><h3>(\d{4})</h3>", timeline(second))]
-    assert years[0] == 2018 and years == sorted(years, reverse=True)
+    assert years[0] == 2019 and years == sorted(years, reverse=True)
     assert years.count(1999) <= 2  # a year split across two pages at most
 
 
@@ -209,5 +209,15 @@ def test_the_long_pair_page_has_a_table_of_contents(client, india_russia):
     toc = html.split('<nav class="toc" aria-label="On this page">', 1)[1].split("</nav>", 1)[0]
     targets = re.findall(r'href="#([^"]+)"', toc)
     assert "pair-timeline" in targets and "pair-deals" in targets
+    for target in targets:
+        assert f'id="{target}"' in html, target
+
+
+@pytest.mark.parametrize("url", ["/parties/IN/", DEAL_PAGE])
+def test_long_record_pages_have_a_table_of_contents(client, india_russia, url):
+    html = page(client, url)
+    toc = html.split('<nav class="toc" aria-label="On this page">', 1)[1].split("</nav>", 1)[0]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert len(targets) >= 4
     for target in targets:
         assert f'id="{target}"' in html, target

@@ -56,6 +56,10 @@ PAGES = [
     "/people/?party=IN",
     "/agreements/?year_min=2001&status=signed",
     "/sources/?year_max=2030",
+    "/ties/IN/RU/?timeline=deal&timeline_year=2018",
+    "/ties/IN/RU/?after=2025-05~statement~zzz",
+    "/search/?q=S400",
+    "/statements/?q=Alipov",
     # The API: every list (a page holds every row grown here) and detail, and the analyses.
     "/api/deals/",
     "/api/statements/",
