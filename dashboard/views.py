@@ -394,7 +394,10 @@ class TransferListView(RecordListView):
 
 def overview_with_panels() -> dict:
     data = selectors.overview_data()
-    return {**data, "panels": charts.overview_panels(data["rows"])}
+    return {
+        **data,
+        "panels": charts.overview_panels(data["rows"], data["figures"]["signed_value_usd"]),
+    }
 
 
 class PeriodForm(forms.Form):
@@ -855,6 +858,7 @@ PAIR_FIGURES = [
     "statement_count",
     "by_stage",
     "value_totals",
+    "value_usd",
     "value_rows",
     "mix_rows",
 ]
@@ -925,6 +929,7 @@ class PairView(TemplateView):
             chart_value_by_year=lazy(
                 lambda: charts.value_by_year(figures["value_rows"](), **scope)
             ),
+            value_note=lazy(lambda: charts.value_note(figures["value_usd"](), **scope)),
             chart_mix=lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
             cap=COUNT_CAP,
             **kwargs,
