@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 FIXTURES := fixtures/india_russia.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; `make test WORKERS=0` runs in one.
+WORKERS ?= auto
 
 # Local development runs with debug on unless the caller says otherwise.
 export DJANGO_DEBUG ?= 1
@@ -22,7 +24,7 @@ run: db
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: db
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS)
 
 setup: $(STAMP)
 

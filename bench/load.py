@@ -42,8 +42,8 @@ RESULTS = ROOT / "bench" / "results"
 RECORDS_AT_SCALE_1 = 1_232_867
 SEED = 1
 # Each run's own databases: two runs on one server (two checkouts, say) must not drop each
-# other's.
-PREFIX = f"bench_load_{uuid.uuid4().hex[:8]}_"
+# other's. BENCH_DATABASE_PREFIX starts their names, where a server has its own naming rule.
+PREFIX = f"{os.environ.get('BENCH_DATABASE_PREFIX', 'bench_load_')}{uuid.uuid4().hex[:8]}_"
 
 
 # --- databases ----------------------------------------------------------------------------------

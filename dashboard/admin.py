@@ -10,10 +10,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from dashboard.api import tokens
 from dashboard.models import (
+    NOT_IN_SOURCE_CODE,
     Agreement,
     AgreementCitation,
     Deal,
@@ -31,6 +34,7 @@ from dashboard.models import (
     StandingBodyCitation,
     Statement,
 )
+from dashboard.passages import nearest_passages, shortened
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -40,6 +44,54 @@ class ChangeReasonForm(forms.ModelForm):
         max_length=100,  # simple-history's history_change_reason column
         help_text="Optional; kept in the record's history.",
     )
+
+
+# How much of a source's text the admin shows beside an excerpt not found in it.
+SOURCE_TEXT_SHOWN = 20_000
+
+
+class SourceTextOnError(forms.ModelForm):
+    """Beside an excerpt (or a quote) that is not in its source, the sentences of the source
+    nearest to it and the source's text, so that the editor can pick the passage."""
+
+    passage_fields = ("excerpt", "text")
+
+    def _post_clean(self):
+        super()._post_clean()
+        source_id = getattr(self.instance, "source_id", None)
+        for name in self.passage_fields:
+            if source_id and name in self.fields and self.has_error(name, NOT_IN_SOURCE_CODE):
+                hint = source_hint(self.instance.source, self.cleaned_data.get(name) or "")
+                self._errors[name] = self.error_class([*self._errors[name], hint])
+
+
+def source_hint(source: Source, passage: str) -> str:
+    nearest = nearest_passages(source.text, passage)
+    closest = format_html(
+        "<p>Nearest in the source:</p><ul>{}</ul>",
+        format_html_join("", "<li><q>{}</q></li>", ((sentence,) for sentence in nearest)),
+    )
+    return format_html(
+        '<div class="source-hint">{}<details><summary>The text of “{}”</summary>'
+        '<div class="source-text">{}</div>{}</details></div>',
+        closest if nearest else "",
+        source.title,
+        shortened(source.text, SOURCE_TEXT_SHOWN),
+        format_html(
+            '<p><a href="{}" target="_blank" rel="noopener">The whole text</a></p>',
+            reverse("dashboard:source-text", kwargs={"slug": source.slug}),
+        )
+        if len(source.text) > SOURCE_TEXT_SHOWN
+        else "",
+    )
+
+
+class ExcerptForm(SourceTextOnError):
+    """An inline's form for a record's source and its excerpt."""
+
+
+class ExcerptChangeForm(SourceTextOnError, ChangeReasonForm):
+    """The change form of a record with an excerpt of its source."""
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -116,6 +168,7 @@ class PlatformAliasAdmin(HistoryAdmin):
 
 
 class DealCitationInline(admin.StackedInline):
+    form = ExcerptForm
     model = DealCitation
     extra = 1
     autocomplete_fields = ["source"]
@@ -150,7 +203,7 @@ class DealAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "buyer", "seller", "platform", "kind", "stage"]}),
         (
-            "Quantity and value",
+            "Units and value",
             {
                 "fields": [
                     ("quantity", "quantity_uncertain"),
@@ -173,6 +226,7 @@ class DealAdmin(HistoryAdmin):
 
 @admin.register(DealCitation)
 class DealCitationAdmin(HistoryAdmin):
+    form = ExcerptChangeForm
     list_display = ["deal", "source", "excerpt"]
     search_fields = ["deal__title", "source__title", "excerpt"]
     autocomplete_fields = ["deal", "source"]
@@ -206,6 +260,7 @@ class StatementDealInline(admin.TabularInline):
 
 @admin.register(Statement)
 class StatementAdmin(HistoryAdmin):
+    form = ExcerptChangeForm
     list_display = ["__str__", "speaker", "date", "kind", "source"]
     list_filter = ["kind", "speaker__party", "speaker", "source"]
     search_fields = [
@@ -226,6 +281,7 @@ class StatementAdmin(HistoryAdmin):
 
 
 class StandingBodyCitationInline(admin.StackedInline):
+    form = ExcerptForm
     model = StandingBodyCitation
     extra = 1
     autocomplete_fields = ["source"]
@@ -249,6 +305,7 @@ class EngagementParticipantInline(admin.TabularInline):
 
 
 class EngagementCitationInline(admin.StackedInline):
+    form = ExcerptForm
     model = EngagementCitation
     extra = 1
     autocomplete_fields = ["source"]
@@ -291,6 +348,7 @@ class EngagementParticipantAdmin(HistoryAdmin):
 
 
 class AgreementCitationInline(admin.StackedInline):
+    form = ExcerptForm
     model = AgreementCitation
     extra = 1
     autocomplete_fields = ["source"]
@@ -308,6 +366,7 @@ class AgreementAdmin(HistoryAdmin):
 
 
 class CitationAdmin(HistoryAdmin):
+    form = ExcerptChangeForm
     list_display = ["__str__", "source", "excerpt"]
     autocomplete_fields = ["source"]
     list_select_related = ["source"]

@@ -7,7 +7,32 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from dashboard import money
-from dashboard.models import Deal
+from dashboard.models import Deal, Platform
+
+# --- Colours -----------------------------------------------------------------------------------
+# One colour per platform category, the same in every chart, no two alike: Okabe–Ito's eight
+# for the first categories, then colours from Paul Tol's palettes picked so that every pair
+# stays apart to normal vision and under simulated deuteranopia and protanopia
+# (tests/test_charts_palette.py measures it), and grey for "Other". Beyond a dozen colours no
+# palette is safe for every reader: each chart also has its numbers as a table.
+CATEGORY_PALETTE = [
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+    "#332288", "#72190E", "#225555", "#DDCC77", "#222255", "#666633", "#EE6677", "#663333",
+    "#AA3377", "#CAE0AB", "#A5170E", "#999933", "#CAACCB", "#EE8866", "#004488", "#99DDFF",
+    "#90C987", "#CCBB44", "#DC050C", "#228833", "#42150A",
+]  # fmt: skip
+OTHER_COLOUR = "#BBBBBB"
+CATEGORY_COLOURS = dict(
+    zip(
+        [c for c in Platform.Category.values if c != Platform.Category.OTHER],
+        CATEGORY_PALETTE,
+        strict=True,
+    )
+) | {Platform.Category.OTHER.value: OTHER_COLOUR}
+
+
+def category_colours(rows: list[dict]) -> list[str]:
+    return [CATEGORY_COLOURS.get(row["category"], OTHER_COLOUR) for row in rows]
 
 
 @lru_cache(maxsize=64)
@@ -85,7 +110,13 @@ def value_note(total: dict, **scope) -> dict:
 def platforms_by_category(rows: list[dict]) -> dict:
     return {
         "labels": [row["label"] for row in rows],
-        "datasets": [{"label": "Platforms", "data": [row["count"] for row in rows]}],
+        "datasets": [
+            {
+                "label": "Platforms",
+                "data": [row["count"] for row in rows],
+                "backgroundColor": category_colours(rows),
+            }
+        ],
         "links": [list_url("platform-list", category=row["category"]) for row in rows],
     }
 
@@ -93,7 +124,13 @@ def platforms_by_category(rows: list[dict]) -> dict:
 def deals_by_category(rows: list[dict], **scope) -> dict:
     return {
         "labels": [row["label"] for row in rows],
-        "datasets": [{"label": "Deals", "data": [row["count"] for row in rows]}],
+        "datasets": [
+            {
+                "label": "Deals",
+                "data": [row["count"] for row in rows],
+                "backgroundColor": category_colours(rows),
+            }
+        ],
         "links": [list_url("deal-list", category=row["category"], **scope) for row in rows],
     }
 

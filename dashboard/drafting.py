@@ -214,6 +214,8 @@ class Reading:
     known_people: dict[str, Speaker]  # by casefolded name, from the database
     speakers: dict[str, Speaker] = field(default_factory=dict)
     mentions: list[Mention] = field(default_factory=list)
+    # People named with a title anywhere ("Ambassador Denis Alipov met …"): where, and who.
+    named: list[tuple[int, Speaker]] = field(default_factory=list)
 
     def paragraph_of(self, position: int) -> int:
         return next(i for i, (_, end) in enumerate(self.paragraphs) if position <= end)
@@ -286,6 +288,7 @@ def article_read(*, text: str) -> Reading:
         quotations=quotations,
         known_people=people_known(),
     )
+    reading.named = people_named(reading=reading)
     reading.mentions = mentions_find(reading=reading)
     for mention in reading.mentions:
         mention.speaker, mention.reason = mention_resolve(reading=reading, mention=mention)
@@ -418,6 +421,44 @@ def speaker_identify(
     return None, f"“{phrase}” does not read as the name of a person or an institution"
 
 
+def people_named(*, reading: Reading) -> list[tuple[int, Speaker]]:
+    """Each person the article names with a title ("Defence Minister Rajnath Singh"), where it
+    names them, as the database knows them or with the title as their role."""
+    named = []
+    for run in re.finditer(_RUN, reading.text):
+        for segment in re.split(rf"\s+{_LINK}\s+", run.group()):
+            found = _personal_name(segment)
+            if not found or not found[1] or len(found[0].split()) < 2:
+                continue
+            name, titles = found
+            person = reading.known_people.get(name.casefold()) or Speaker(name=name, role=titles)
+            named.append((run.start() + run.group().index(segment), person))
+    return named
+
+
+def _role_fits(speaker: Speaker, noun: str) -> bool:
+    return any(title in speaker.role.lower() for title in _DESCRIPTORS[noun])
+
+
+def _described_speaker(*, reading: Reading, mention: Mention) -> tuple[Speaker | None, str]:
+    """Who "the ambassador" is: the one person named before it whose role says so, whether
+    quoted or only named ("Ambassador Denis Alipov met …"); when two could be, nobody."""
+    word = mention.groups["descriptor"]
+    noun = word.split()[-1].lower()
+    earlier = [(m.start, m.speaker) for m in reading.mentions if m.speaker is not None]
+    earlier += reading.named
+    fits: dict[str, Speaker] = {}
+    for position, speaker in earlier:
+        if position < mention.start and _role_fits(speaker, noun):
+            fits.setdefault(speaker.name.casefold(), speaker)
+    if len(fits) > 1:
+        names = ", ".join(speaker.name for speaker in fits.values())
+        return None, f"more than one person named before could be “{word}” ({names})"
+    if fits:
+        return speaker_register(reading=reading, speaker=next(iter(fits.values()))), ""
+    return None, f"nobody named before “{word}” has a role that says so"
+
+
 def _previous_speaker(*, reading: Reading, mention: Mention) -> tuple[Speaker | None, str]:
     """Who "he" or "the envoy" is: the last named speaker, in this or the previous paragraph."""
     word = mention.groups["pronoun"] or mention.groups["descriptor"]
@@ -443,7 +484,9 @@ def _previous_speaker(*, reading: Reading, mention: Mention) -> tuple[Speaker | 
 
 
 def mention_resolve(*, reading: Reading, mention: Mention) -> tuple[Speaker | None, str]:
-    if mention.groups["pronoun"] or mention.groups["descriptor"]:
+    if mention.groups["descriptor"]:
+        return _described_speaker(reading=reading, mention=mention)
+    if mention.groups["pronoun"]:
         return _previous_speaker(reading=reading, mention=mention)
     return speaker_identify(reading=reading, groups=mention.groups)
 
@@ -584,9 +627,14 @@ def figures_find(*, sentence: str, platforms: list[KnownPlatform]) -> list[str]:
     return [f"{label}: {', '.join(values)}" for label, values in found if values]
 
 
-def review_notes_for_figures(*, reading: Reading, platforms: list[KnownPlatform]) -> list[str]:
+def review_notes_for_figures(
+    *, reading: Reading, platforms: list[KnownPlatform], handled: set[tuple[int, int]]
+) -> list[str]:
+    """Figures near platform names in the sentences no deal was drafted from."""
     notes = []
     for start, end in reading.sentences:
+        if (start, end) in handled:
+            continue
         sentence = reading.text[start:end]
         named = platforms_mentioned(text=sentence, platforms=platforms)
         figures = figures_find(sentence=sentence, platforms=named) if named else []
@@ -659,11 +707,11 @@ def statement_draft(
     return Drafted(quote, words, excerpt, speaker, mentioned, review), note
 
 
-def people_new(*, drafted: list[Drafted]) -> list[dict]:
+def people_new(*, speakers: list[Speaker]) -> list[dict]:
     """Person objects for the speakers the database does not know, giving each a free slug."""
     taken = set(Person.objects.values_list("slug", flat=True))
     people = []
-    for speaker in {id(d.speaker): d.speaker for d in drafted}.values():
+    for speaker in {id(speaker): speaker for speaker in speakers}.values():
         if not speaker.slug:
             speaker.slug = slug_free(base=slugify(speaker.name), taken=taken)
             fields = {"slug": speaker.slug, "name": speaker.name, "kind": speaker.kind}
@@ -777,7 +825,13 @@ def article_draft(
         )
         drafted += [statement] if statement else []
         notes += [note] if note else []
-    notes += review_notes_for_figures(reading=reading, platforms=platforms)
+    from dashboard.drafting_records import records_draft, records_objects, speakers_of
+
+    records = records_draft(reading=reading, platforms=platforms, source=slug, published=published)
+    notes += records.notes
+    notes += review_notes_for_figures(
+        reading=reading, platforms=platforms, handled=records.handled
+    )
     if not platforms:
         notes.append("The database knows no platforms, so none were tagged and no figures listed.")
     if published is None:
@@ -794,6 +848,7 @@ def article_draft(
         note=source_note,
         text=text,
     )
-    people = people_new(drafted=drafted)
+    people = people_new(speakers=[d.speaker for d in drafted] + speakers_of(records))
     statements = statement_objects(drafted=drafted, source=slug, published=published)
-    return Draft(objects=[source, *people, *statements], notes=notes)
+    proposed = records_objects(drafting=records)
+    return Draft(objects=[source, *people, *statements, *proposed], notes=notes)

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -24,7 +26,8 @@ from dashboard.models import (
     StandingBody,
     Statement,
 )
-from dashboard.search import text_search
+from dashboard.paginators import COUNT_CAP, capped_count
+from dashboard.search import NORMALISED_NAMES, name_contains, text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
@@ -37,11 +40,17 @@ def _contains(model, path, value):
     aliases) would repeat records, which DISTINCT would then sort away."""
     first, _, rest = path.partition("__")
     if not rest:
+        if (model._meta.model_name, path) in NORMALISED_NAMES:
+            return name_contains(path, value)
         return Q(**{f"{path}__icontains": value})
     field = model._meta.get_field(first)
     if field.many_to_one:
         related = field.related_model._base_manager
         return Q(**{f"{first}__in": related.filter(_contains(related.model, rest, value))})
+    if field.one_to_many:
+        related = field.related_model._base_manager
+        matching = related.filter(_contains(related.model, rest, value))
+        return Q(pk__in=matching.values(field.field.attname))
     return Q(pk__in=model._base_manager.filter(**{f"{path}__icontains": value}).values("pk"))
 
 
@@ -147,16 +156,59 @@ def _record_filter(label, model, name_fields, path):
     )
 
 
+def _no_filter(queryset, name, value):
+    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
+    return queryset
+
+
+SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+
+
+class SwitchInput(forms.CheckboxInput):
+    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
+    off (or one given twice) is refused rather than taken as on."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else (values[0] if values else None)
+
+
+class SwitchField(forms.Field):
+    widget = SwitchInput
+
+    def to_python(self, value):
+        if value is None or value is False:
+            return False
+        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
+            return value.lower() in SWITCH_ON
+        raise forms.ValidationError(
+            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
+        )
+
+
+class SwitchFilter(filters.Filter):
+    field_class = SwitchField
+
+
+FOLD_LABEL = "Count a former state with its successor (Russia, or the Soviet Union before it)"
+
+
 class YearRangeMixin(filters.FilterSet):
-    """`year_min` and `year_max`, on the model's main date."""
+    """`year_min` and `year_max`, on the model's main date, labelled with the date they use
+    ("Signed from")."""
 
     year_field = "date"
-    year_min = filters.NumberFilter(
-        label="From year", method="filter_year_min", min_value=1000, max_value=9999
-    )
-    year_max = filters.NumberFilter(
-        label="To year", method="filter_year_max", min_value=1000, max_value=9999
-    )
+    year_label = "Dated"
+    year_min = filters.NumberFilter(method="filter_year_min", min_value=1000, max_value=9999)
+    year_max = filters.NumberFilter(method="filter_year_max", min_value=1000, max_value=9999)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["year_min"].label = f"{self.year_label} from (year)"
+        self.filters["year_max"].label = f"{self.year_label} to (year)"
 
     # Compared as the stored ISO text ("2018" <= "2018-05-07" <= "2018-12-31"), so the
     # date's index serves the filter; a year extracted from each row would scan them all.
@@ -167,11 +219,34 @@ class YearRangeMixin(filters.FilterSet):
         return queryset.filter(**{f"{self.year_field}__lte": f"{int(value):04d}-12-31"})
 
 
-class DealFilterSet(YearRangeMixin):
+class DatedMixin(YearRangeMixin):
+    """For a date that may be unknown: `dated=no` lists the records without one, which a year
+    filter leaves out (the list says how many, `undated_left_out`)."""
+
+    dated = filters.ChoiceFilter(
+        label="Date known",
+        method="filter_dated",
+        choices=[("yes", "With a date"), ("no", "Without a date")],
+        empty_label="Any",
+    )
+
+    def filter_dated(self, queryset, name, value):
+        return queryset.filter(**{f"{self.year_field}__isnull": value == "no"})
+
+
+class DealFilterSet(DatedMixin):
     year_field = "signed"
+    year_label = "Signed"
+    facets = {
+        "stage": "stage",
+        "kind": "kind",
+        "category": "platform__category",
+        "buyer": "buyer",
+        "seller": "seller",
+    }
     q = filters.CharFilter(label="Search", method="search")
-    buyer = _party_filter("Buyer", "buyer")
-    seller = _party_filter("Seller", "seller")
+    buyer = _party_filter("Buyer", "buyer", method="filter_side")
+    seller = _party_filter("Seller", "seller", method="filter_side")
     party = _party_filter("Either party", "party", method="filter_party")
     # Set by the party-pair page's links; not a box of its own in the form.
     counterpart = _party_filter(
@@ -188,6 +263,7 @@ class DealFilterSet(YearRangeMixin):
     stage = filters.MultipleChoiceFilter(
         choices=Deal.Stage.choices, widget=forms.CheckboxSelectMultiple
     )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
     condition = filters.ChoiceFilter(choices=Deal.Condition.choices, empty_label="Any")
     has_tiv = filters.ChoiceFilter(
         label="TIV",
@@ -245,15 +321,34 @@ class DealFilterSet(YearRangeMixin):
         stated = queryset.exclude(value_amount=None)
         return stated.filter(value_usd_constant__isnull=value == "no")
 
-    def filter_party(self, queryset, name, value: str):
+    @property
+    def folded(self) -> bool:
+        """Whether a party filter counts a former state with its successor (?fold=on)."""
+        return bool(self.form.cleaned_data.get("fold")) if self.form.is_valid() else False
+
+    def _parties(self, value: str):
+        """The party's id, and with `fold` its predecessors' (a subquery), for `__in`."""
         party = party_id(value)
-        if not party:
+        if not party or not self.folded:
+            return [party] if party else []
+        return Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+
+    def filter_side(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
             return queryset.none()
-        return queryset.filter(Q(buyer=party) | Q(seller=party))
+        return queryset.filter(**{f"{name.removesuffix('__code')}__in": parties})
+
+    def filter_party(self, queryset, name, value: str):
+        parties = self._parties(value)
+        if not parties:
+            return queryset.none()
+        return queryset.filter(Q(buyer__in=parties) | Q(seller__in=parties))
 
 
 class StatementFilterSet(YearRangeMixin):
-    q = filters.CharFilter(label="Words", method="search")
+    year_label = "Said"
+    q = filters.CharFilter(label="Words or speaker", method="search")
     speaker = _record_filter("Speaker", Person, ["name"], "speaker")
     party = _party_filter("Speaker's party", field_name="speaker__party")
     platform = _record_filter("Platform", Platform, ["name", "aliases__name"], "platforms")
@@ -265,10 +360,15 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        return text_search(queryset, value=value, fields=["text", "excerpt"])
+        # A person's name finds what they said, not only the words that mention them.
+        speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
+        return text_search(
+            queryset, value=value, fields=["text", "excerpt"], also=Q(speaker__in=speakers)
+        )
 
 
 class PlatformFilterSet(filters.FilterSet):
+    facets = {"category": "category"}
     q = filters.CharFilter(label="Name or alias", method="search")
     category = filters.ChoiceFilter(choices=Platform.Category.choices, empty_label="Any")
     maker = _party_filter("Maker", "makers")
@@ -282,6 +382,7 @@ class PlatformFilterSet(filters.FilterSet):
 
 
 class PartyFilterSet(filters.FilterSet):
+    facets = {"kind": "kind"}
     q = filters.CharFilter(label="Name or code", method="search")
     kind = filters.ChoiceFilter(choices=Party.Kind.choices, empty_label="Any")
 
@@ -293,8 +394,9 @@ class PartyFilterSet(filters.FilterSet):
         return _search(queryset, ["name", "code", "iso3"], value)
 
 
-class SourceFilterSet(YearRangeMixin):
+class SourceFilterSet(DatedMixin):
     year_field = "published"
+    year_label = "Published"
     q = filters.CharFilter(label="Title or text", method="search")
     publisher = filters.CharFilter(lookup_expr="icontains")
 
@@ -307,6 +409,7 @@ class SourceFilterSet(YearRangeMixin):
 
 
 class PersonFilterSet(filters.FilterSet):
+    facets = {"kind": "kind", "party": "party"}
     q = filters.CharFilter(label="Name or role", method="search")
     kind = filters.ChoiceFilter(choices=Person.Kind.choices, empty_label="Any")
     party = _party_filter("Party", "party")
@@ -335,6 +438,8 @@ def _by_party_link(queryset, name, value):
 
 class EngagementFilterSet(YearRangeMixin):
     year_field = "start"
+    year_label = "Started"
+    facets = {"kind": "kind", "status": "status"}
     q = filters.CharFilter(label="Search", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=Engagement.Kind.choices, empty_label="Any")
@@ -351,6 +456,7 @@ class EngagementFilterSet(YearRangeMixin):
 
 
 class StandingBodyFilterSet(filters.FilterSet):
+    facets = {"kind": "kind"}
     q = filters.CharFilter(label="Name or abbreviation", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=StandingBody.Kind.choices, empty_label="Any")
@@ -363,8 +469,10 @@ class StandingBodyFilterSet(filters.FilterSet):
         return _search(queryset, ["name", "abbreviation", "chair", "notes"], value)
 
 
-class AgreementFilterSet(YearRangeMixin):
+class AgreementFilterSet(DatedMixin):
     year_field = "signed"
+    year_label = "Signed"
+    facets = {"kind": "kind", "status": "status"}
     q = filters.CharFilter(label="Search", method="search")
     party = _party_filter("Party", "parties", method=_by_party_link)
     kind = filters.ChoiceFilter(choices=Agreement.Kind.choices, empty_label="Any")
@@ -378,41 +486,120 @@ class AgreementFilterSet(YearRangeMixin):
         return _search(queryset, ["name", "notes"], value)
 
 
-def _no_filter(queryset, name, value):
-    """A choice that shapes the rows (grouping, folding) rather than filtering them."""
-    return queryset
+# --- What a list page shows of its filters: chips, facet counts, undated records ----------
 
 
-SWITCH_ON, SWITCH_OFF = {"on", "true", "1"}, {"", "false", "0"}
+def address(path: str, query: QueryDict) -> str:
+    """`path` with `query`, and no "?" when the query holds nothing."""
+    encoded = query.urlencode()
+    return f"{path}?{encoded}" if encoded else path
 
 
-class SwitchInput(forms.CheckboxInput):
-    """A checkbox whose value reaches its field as sent, so that a value that is neither on nor
-    off (or one given twice) is refused rather than taken as on."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, check_test=lambda value: str(value).lower() in SWITCH_ON)
-
-    def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return values if len(values) > 1 else (values[0] if values else None)
+def _filter_data(filterset) -> QueryDict:
+    """The filter set's own parameters from the address (not its page, sort or columns)."""
+    data = QueryDict(mutable=True)
+    for name in filterset.filters:
+        values = [v for v in (filterset.data or QueryDict()).getlist(name) if v != ""]
+        if values:
+            data.setlist(name, values)
+    return data
 
 
-class SwitchField(forms.Field):
-    widget = SwitchInput
+def active_filters(filterset, path: str) -> list[dict]:
+    """Each filter value the address sets, named as the form names it ("Buyer": "India"), with
+    the address without it (back on the first page). Filters with no box of their own, such as
+    the `counterpart` of a pair page's links, are listed too."""
+    query = filterset.data or QueryDict()
+    chips = []
+    for name, values in _filter_data(filterset).lists():
+        field = filterset.form.fields[name]
+        names = dict(field.choices) if hasattr(field, "choices") else {}
+        for value in values:
+            rest = query.copy()
+            rest.pop("page", None)
+            rest.setlist(name, [v for v in values if v != value])
+            chips.append(
+                {
+                    "name": name,
+                    "label": filterset.form[name].label,
+                    "value": names.get(value, value),
+                    "url": address(path, rest),
+                }
+            )
+    return chips
 
-    def to_python(self, value):
-        if value is None or value is False:
-            return False
-        if isinstance(value, str) and value.lower() in SWITCH_ON | SWITCH_OFF:
-            return value.lower() in SWITCH_ON
-        raise forms.ValidationError(
-            "Give on, true or 1 to switch it on; false, 0 or nothing to leave it off."
-        )
+
+def _party_codes() -> dict:
+    return {
+        pk: code
+        for code, pk in cached(
+            "party-ids", lambda: dict(Party.objects.values_list("code", "pk"))
+        ).items()
+    }
 
 
-class SwitchFilter(filters.Filter):
-    field_class = SwitchField
+def facet_counts(filterset, name: str) -> dict[str, int]:
+    """How many rows each choice of the facet `name` holds under the other filters as they are
+    (so a reader sees what choosing it would give): one GROUP BY in the database, cached for
+    the data's version."""
+    path = filterset.facets[name]
+    data = _filter_data(filterset)
+    data.pop(name, None)
+    key = hashlib.sha256(f"{filterset._meta.model._meta.label}|{name}|{data.urlencode()}".encode())
+
+    def count():
+        others = type(filterset)(data=data, queryset=filterset.queryset)
+        rows = others.qs.order_by().values_list(path).annotate(n=Count("pk")).order_by()
+        field = filterset._meta.model._meta.get_field(path.split("__")[0])
+        codes = _party_codes() if "__" not in path and field.related_model is Party else None
+        return {str(codes.get(k) if codes else k): n for k, n in rows}
+
+    return cached(f"facets:{key.hexdigest()}", count)
+
+
+def counted_form(filterset):
+    """The filter set's form with a count beside each choice of its facets (`facets`, a filter's
+    name and the path it groups by): "Signed (1,204)". A fixed number of queries, one a facet."""
+    if filterset.is_bound and not filterset.form.is_valid():
+        return filterset.form
+    # A form of its own: the filter set's keeps the choices' plain names, for the chips.
+    form_class = filterset.get_form_class()
+    if filterset.is_bound:
+        form = form_class(filterset.data, prefix=filterset.form_prefix)
+    else:
+        form = form_class(prefix=filterset.form_prefix)
+    for name in getattr(filterset, "facets", {}):
+        counts = facet_counts(filterset, name)
+        field = form.fields[name]
+        field.choices = [
+            (key, f"{label} ({intcomma(counts.get(str(key), 0))})")
+            for key, label in field.choices
+            if key != ""
+        ]
+    return form
+
+
+def undated_left_out(filterset, path: str) -> dict | None:
+    """When a year filter leaves out the records with no date: how many of them the other
+    filters match (up to the count cap), and the address listing them; None otherwise."""
+    if not isinstance(filterset, DatedMixin) or not filterset.is_bound or not filterset.is_valid():
+        return None
+    data = _filter_data(filterset)
+    if not {"year_min", "year_max"} & set(data) or "dated" in data:
+        return None
+    data.pop("year_min", None)
+    data.pop("year_max", None)
+    data["dated"] = "no"
+    undated = type(filterset)(data=data, queryset=filterset.queryset)
+    count = capped_count(undated.qs)
+    if not count:
+        return None
+    return {
+        "count": count,
+        "capped": count > COUNT_CAP,
+        "cap": COUNT_CAP,
+        "url": address(path, data),
+    }
 
 
 class TransferFilterSet(filters.FilterSet):
@@ -436,10 +623,7 @@ class TransferFilterSet(filters.FilterSet):
         empty_label=None,
         method=_no_filter,
     )
-    fold = SwitchFilter(
-        label="Count a former state with its successor (Russia, or the Soviet Union before it)",
-        method=_no_filter,
-    )
+    fold = SwitchFilter(label=FOLD_LABEL, method=_no_filter)
 
     class Meta:
         model = Delivery
@@ -455,11 +639,18 @@ class TransferFilterSet(filters.FilterSet):
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
         return bool(data.get("fold"))
 
+    @property
+    def every_year(self) -> bool:
+        """Whether no year is filtered: each deal's deliveries are then all in the rows."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return data.get("year_min") is None and data.get("year_max") is None
+
     def filter_party(self, queryset, name, value):
         party = party_id(value)
         if not party:
             return queryset.none()
         side = "deal__seller" if name.startswith("supplier") else "deal__buyer"
         if self.folded:
-            return queryset.filter(Q(**{side: party}) | Q(**{f"{side}__successor": party}))
+            parties = Party.objects.filter(Q(pk=party) | Q(successor=party)).values("pk")
+            return queryset.filter(**{f"{side}__in": parties})
         return queryset.filter(**{side: party})

@@ -13,12 +13,11 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from dashboard import money
 from dashboard.partial_dates import PartialDateField
-from dashboard.passages import appears_in
+from dashboard.passages import appears_in, shortened
 
 
 class History(HistoricalRecords):
@@ -34,7 +33,31 @@ class History(HistoricalRecords):
         return fields
 
 
+class CachedCount:
+    """A record's count of the rows that point at it, as an attribute (`platform.deal_count`):
+    `rows` gives the model and field that point, `(Deal, "platform")`. The figure comes from one
+    tally over the whole data, counted once per change of the data
+    (dashboard.selectors.counts_by), since counting in a page's own query reads every row of a
+    busy record (a hundred thousand statements for one speaker). A list sorts by it through an
+    alias of the same name (dashboard.selectors.with_counts), which takes precedence when set."""
+
+    def __init__(self, rows):
+        self.rows = rows  # a callable, as the models it names may be declared further down
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        from dashboard.selectors import counts_by
+
+        return counts_by(*self.rows()).get(instance.pk, 0)
+
+
 NOT_IN_SOURCE = "This passage does not appear word for word in the source “%(source)s”."
+# The code of that error, and of a quote not in its source: the admin then shows the source.
+NOT_IN_SOURCE_CODE = "not_in_source"
 
 
 class SlugQuerySet(models.QuerySet):
@@ -113,6 +136,9 @@ class Party(models.Model):
 
     objects = PartyQuerySet.as_manager()
     history = History()
+    buyer_count = CachedCount(lambda: (Deal, "buyer"))
+    seller_count = CachedCount(lambda: (Deal, "seller"))
+    people_count = CachedCount(lambda: (Person, "party"))
 
     class Meta:
         ordering = ["name"]
@@ -214,6 +240,7 @@ class Person(SlugModel):
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
     history = History()
+    statement_count = CachedCount(lambda: (Statement, "speaker"))
 
     class Meta:
         ordering = ["name"]
@@ -282,6 +309,8 @@ class Platform(SlugModel):
         help_text="SIPRI's weapon description, verbatim (FGA aircraft, SAM system).",
     )
     history = History()
+    deal_count = CachedCount(lambda: (Deal, "platform"))
+    statement_count = CachedCount(lambda: (Statement.platforms.through, "platform"))
 
     class Meta:
         ordering = ["name"]
@@ -324,6 +353,25 @@ class PlatformAlias(models.Model):
 
 
 # --- Deals ---------------------------------------------------------------------------------
+
+
+# The stages before signature, as text for the constraint: what
+# Deal.Stage.pre_signature_stages() gives.
+PRE_SIGNATURE = ["talks", "under_consideration", "negotiating"]
+UNSIGNED_WITH_DATE = (
+    "A deal in talks, under consideration or negotiating has not been signed: leave the "
+    "signing date empty, or set the stage it has reached."
+)
+# A completed deal has delivered: where its units delivered are known, they are more than none
+# and all the units it ordered (where those are known). SIPRI's register leaves the units
+# delivered unknown when it lists more delivered than ordered, so an unknown count is allowed.
+DELIVERED = Q(quantity_delivered__gt=0) & (
+    Q(quantity__isnull=True) | Q(quantity_delivered__gte=F("quantity"))
+)
+COMPLETED_NOT_DELIVERED = (
+    "A completed deal has delivered all its units: the units delivered must equal the units "
+    "ordered (or be left empty when unknown), or the stage is not yet completed."
+)
 
 
 class DealQuerySet(SlugQuerySet):
@@ -510,6 +558,16 @@ class Deal(SlugModel):
                 name="deal_value_has_currency",
                 violation_error_message="A value needs its currency, and a currency its value.",
             ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=PRE_SIGNATURE) | Q(signed__isnull=True),
+                name="deal_unsigned_has_no_signing_date",
+                violation_error_message=UNSIGNED_WITH_DATE,
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage="completed") | Q(quantity_delivered__isnull=True) | DELIVERED,
+                name="deal_completed_has_its_deliveries",
+                violation_error_message=COMPLETED_NOT_DELIVERED,
+            ),
         ]
 
     def __str__(self):
@@ -527,6 +585,13 @@ class Deal(SlugModel):
 
     def clean(self):
         clean_currency(self)
+        errors = {}
+        if self.stage in PRE_SIGNATURE and self.signed:
+            errors["signed"] = UNSIGNED_WITH_DATE
+        if self.stage == self.Stage.COMPLETED and not self.has_its_deliveries():
+            errors["quantity_delivered"] = COMPLETED_NOT_DELIVERED
+        if errors:
+            raise ValidationError(errors)
         self.value_convert()
 
     def value_convert(self):
@@ -536,6 +601,14 @@ class Deal(SlugModel):
         self.value_usd_constant = conversion.amount
         self.value_usd_base_year = conversion.base_year if self.value_amount is not None else None
         self.value_unconverted = conversion.reason
+
+    def has_its_deliveries(self) -> bool:
+        """What a completed deal must be (DELIVERED): units delivered, all it ordered, or
+        nothing known of its deliveries."""
+        delivered, ordered = self.quantity_delivered, self.quantity
+        if delivered is None:
+            return True
+        return delivered > 0 and (ordered is None or delivered >= ordered)
 
 
 def clean_currency(record):
@@ -609,7 +682,11 @@ class DealCitation(models.Model):
         clean_currency(self)
         if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
             raise ValidationError(
-                {"excerpt": ValidationError(NOT_IN_SOURCE, params={"source": self.source})}
+                {
+                    "excerpt": ValidationError(
+                        NOT_IN_SOURCE, code=NOT_IN_SOURCE_CODE, params={"source": self.source}
+                    )
+                }
             )
 
 
@@ -630,7 +707,9 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["deal", "year"]
-        verbose_name_plural = "deliveries"
+        # The site's words: a deal's "years of delivery".
+        verbose_name = "year of delivery"
+        verbose_name_plural = "years of delivery"
         constraints = [
             models.UniqueConstraint(fields=["deal", "year"], name="delivery_year_once"),
         ]
@@ -678,7 +757,7 @@ class Statement(SlugModel):
         ]
 
     def __str__(self):
-        return f"{self.speaker}: {Truncator(self.text).chars(60)}"
+        return f"{self.speaker}: {shortened(self.text, 60)}"
 
     def get_absolute_url(self):
         return reverse("dashboard:statement-detail", kwargs={"slug": self.slug})
@@ -697,11 +776,15 @@ class Statement(SlugModel):
             and self.text
             and not appears_in(self.source.text, self.text)
         ):
-            errors["text"] = "A direct quote must appear word for word in its source."
+            errors["text"] = ValidationError(
+                "A direct quote must appear word for word in its source.", code=NOT_IN_SOURCE_CODE
+            )
         if self.kind == self.Kind.REPORT and not self.excerpt.strip():
             errors["excerpt"] = "Reported speech needs the passage of the source that reports it."
         if self.excerpt and not appears_in(self.source.text, self.excerpt):
-            errors["excerpt"] = ValidationError(NOT_IN_SOURCE, params={"source": self.source})
+            errors["excerpt"] = ValidationError(
+                NOT_IN_SOURCE, code=NOT_IN_SOURCE_CODE, params={"source": self.source}
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -744,7 +827,11 @@ class ExcerptCitation(models.Model):
     def clean(self):
         if self.source_id and self.excerpt and not appears_in(self.source.text, self.excerpt):
             raise ValidationError(
-                {"excerpt": ValidationError(NOT_IN_SOURCE, params={"source": self.source})}
+                {
+                    "excerpt": ValidationError(
+                        NOT_IN_SOURCE, code=NOT_IN_SOURCE_CODE, params={"source": self.source}
+                    )
+                }
             )
 
 
@@ -787,6 +874,7 @@ class StandingBody(SlugModel):
         Source, through="StandingBodyCitation", related_name="standing_bodies"
     )
     history = History()
+    session_count = CachedCount(lambda: (Engagement, "body"))
 
     class Meta:
         ordering = ["name"]
@@ -850,6 +938,12 @@ def _past(field, today):
     and is past; "2026" and "2026-01" sort below it too but are not past: they contain today."""
     iso = today.isoformat()
     return Q(**{f"{field}__lt": iso}) & ~Q(**{f"{field}__in": [iso[:4], iso[:7]]})
+
+
+SESSION_TAKEN = (
+    "This standing body already has a session with this number: each number (the “5th "
+    "Meeting”) is one session of one body."
+)
 
 
 class Engagement(SlugModel):
@@ -936,6 +1030,11 @@ class Engagement(SlugModel):
                 condition=Q(session_number__isnull=True) | Q(body__isnull=False),
                 name="engagement_session_has_body",
                 violation_error_message="A session number needs the standing body it belongs to.",
+            ),
+            models.UniqueConstraint(
+                fields=["body", "session_number"],
+                name="engagement_session_once",
+                violation_error_message=SESSION_TAKEN,
             ),
         ]
 

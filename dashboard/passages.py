@@ -92,8 +92,9 @@ def highlight(text: str, citations: list[dict]) -> list[dict]:
 
     `citations` are dicts with at least "passage"; each one found in the text gets a "number"
     (in place), so the caller can tell which passages could not be located.
-    Returns segments {"text", "marked", "ends"}: `marked` when a citation covers the segment,
-    `ends` the citations (with "number" added) whose passage ends there.
+    Returns segments {"text", "marked", "starts", "ends"}: `marked` when a citation covers
+    the segment, `starts` and `ends` the citations (with "number" added) whose passage starts
+    or ends there.
     """
     found = []
     for citation in citations:
@@ -112,22 +113,82 @@ def highlight(text: str, citations: list[dict]) -> list[dict]:
             {
                 "text": text[start:end],
                 "marked": bool(covering),
+                "starts": [c for c in found if c["start"] == start],
                 "ends": [c for c in found if c["end"] == end],
             }
         )
     return segments
 
 
+def passage_anchor(kind: str, slug: str) -> str:
+    """The id of a record's cited passage on its source's page: a link from the record jumps
+    there (`/sources/<slug>/#passage-deal-s-400-2018`)."""
+    return f"passage-{kind}-{slug}"
+
+
 def context_around(text: str, passage: str, width: int = 600) -> dict | None:
-    """The passage with up to `width` characters of its source on either side."""
+    """The passage with up to `width` characters of its source on either side, cut at word
+    boundaries, so that the context never starts or ends inside a word."""
     span = find_passage(text, passage)
     if span is None:
         return None
     start, end = span
-    before_start = max(0, start - width)
-    after_end = min(len(text), end + width)
+    before_start = _word_start_after(text, max(0, start - width), start)
+    after_end = _word_end_before(text, min(len(text), end + width), end)
     return {
         "before": ("…" if before_start else "") + text[before_start:start],
         "passage": text[start:end],
         "after": text[end:after_end] + ("…" if after_end < len(text) else ""),
     }
+
+
+def _word_start_after(text: str, cut: int, limit: int) -> int:
+    """`cut`, or the start of the next word when `cut` falls inside one (at most `limit`)."""
+    if cut == 0 or text[cut - 1].isspace():
+        return cut
+    space = _next_space(text, cut, limit)
+    return limit if space is None else space + 1
+
+
+def _word_end_before(text: str, cut: int, limit: int) -> int:
+    """`cut`, or the end of the previous word when `cut` falls inside one (at least `limit`)."""
+    if cut == len(text) or text[cut].isspace():
+        return cut
+    while cut > limit and not text[cut - 1].isspace():
+        cut -= 1
+    return cut if cut == limit else cut - 1
+
+
+def _next_space(text: str, start: int, limit: int) -> int | None:
+    for position in range(start, limit):
+        if text[position].isspace():
+            return position
+    return None
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut after a whole word, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > 0 else text[: limit - 1]).rstrip(",;:—-") + "…"
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_WORD = re.compile(r"\w+")
+
+
+def nearest_passages(text: str, passage: str, limit: int = 3) -> list[str]:
+    """The sentences of `text` sharing the most words with `passage`, best first: where an
+    editor's excerpt that is not in its source probably comes from."""
+    wanted = {word.lower() for word in _WORD.findall(passage or "")}
+    if not wanted:
+        return []
+    scored = []
+    for match in _SENTENCE.finditer(text or ""):
+        sentence = match.group().strip()
+        shared = len(wanted & {word.lower() for word in _WORD.findall(sentence)})
+        if shared:
+            scored.append((-shared, match.start(), sentence))
+    return [sentence for _, _, sentence in sorted(scored)[:limit]]

@@ -27,12 +27,12 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.query import ModelIterable
 
 from dashboard import money
-from dashboard.cache import cached
+from dashboard.cache import cached, data_version
 from dashboard.models import (
     Agreement,
+    CachedCount,
     Deal,
     DealCitation,
     Delivery,
@@ -43,6 +43,7 @@ from dashboard.models import (
     Source,
     Statement,
 )
+from dashboard.partial_dates import PartialDate
 
 
 def query_key(queryset: QuerySet) -> str:
@@ -87,35 +88,36 @@ def count_of(model: type[Model], field: str) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
 
 
+# The tallies this process read last, with the data version they were read for: a page of
+# records reads its counts from one tally, not one cache read per record.
+_tallies: dict[str, tuple[str, dict]] = {}
+
+
 def counts_by(model: type[Model], field: str) -> dict:
     """How many `model` rows point at each record through `field`, over the whole data:
     {record id: count}, counted once per change of the data."""
-    return cached(
-        f"counts:{model._meta.label_lower}:{field}",
-        lambda: dict(model.objects.order_by().values_list(field).annotate(n=Count("*"))),
-    )
+    name = f"counts:{model._meta.label_lower}:{field}"
+    version = data_version()
+    held = _tallies.get(name)
+    if held is None or held[0] != version:
+        tally = cached(
+            name, lambda: dict(model.objects.order_by().values_list(field).annotate(n=Count("*")))
+        )
+        held = _tallies[name] = (version, tally)
+    return held[1]
 
 
-def with_counts(queryset: QuerySet, **counts: tuple[type[Model], str]) -> QuerySet:
-    """`queryset` whose records carry counts as attributes: `name=(model, field)` is how many
-    `model` rows point at the record through `field`. The figures come from `counts_by`, since
-    counting in the page's own query reads every row of a busy record (a hundred thousand
-    statements for one speaker); each count is also an alias, so rows can still be sorted by
-    it, at the price of counting for every record."""
-
-    class CountedIterable(ModelIterable):
-        def __iter__(self):
-            tallies = {name: counts_by(*spec) for name, spec in counts.items()}
-            for record in super().__iter__():
-                for name, tally in tallies.items():
-                    setattr(record, name, tally.get(record.pk, 0))
-                yield record
-
-    counted = queryset.alias(**{name: count_of(*spec) for name, spec in counts.items()})
-    # The iterable is how a queryset turns rows into records; it is kept by every clone, so
-    # filtering, sorting and slicing the queryset keep the counts.
-    counted._iterable_class = CountedIterable
-    return counted
+def with_counts(queryset: QuerySet) -> QuerySet:
+    """`queryset` sortable by its model's counts (each `CachedCount`, such as
+    `Platform.deal_count`): each is also an alias of the same name, counted in the database,
+    at the price of counting for every record when the rows are sorted by it. The records read
+    their counts from the cached tallies."""
+    counts = {
+        name: count_of(*attribute.rows())
+        for name, attribute in vars(queryset.model).items()
+        if isinstance(attribute, CachedCount)
+    }
+    return queryset.alias(**counts)
 
 
 def _number(value) -> float | int:
@@ -337,17 +339,44 @@ def party_code(value: str) -> str | None:
     return codes.get(value.lower())
 
 
-def pair_deals(*, first: Party, second: Party) -> QuerySet:
-    return Deal.objects.between(first, second)
+def party_with_predecessors(party: Party, *, fold: bool = True) -> QuerySet | list[int]:
+    """For `__in`: the party's id and, with `fold`, its predecessors' (Russia with the Soviet
+    Union, as a subquery); without, the party's id alone."""
+    if not fold:
+        return [party.pk]
+    return Party.objects.filter(Q(pk=party.pk) | Q(successor=party)).values("pk")
 
 
-def pair_statements(*, first: Party, second: Party) -> QuerySet:
+def party_deals(*, party: Party, side: str = "", fold: bool = False) -> QuerySet:
+    """Deals the party is the buyer (`side` "buyer") or seller ("seller") of, or either; with
+    `fold`, its predecessors' too."""
+    parties = party_with_predecessors(party, fold=fold)
+    if side:
+        return Deal.objects.filter(**{f"{side}__in": parties})
+    return Deal.objects.filter(Q(buyer__in=parties) | Q(seller__in=parties))
+
+
+def pair_deals(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
+    """Deals between the two, in either direction; with `fold`, their predecessors' too (India
+    and Russia with India and the Soviet Union)."""
+    if not fold:
+        return Deal.objects.between(first, second)
+    ones, others = party_with_predecessors(first), party_with_predecessors(second)
+    return Deal.objects.filter(
+        Q(buyer__in=ones, seller__in=others) | Q(buyer__in=others, seller__in=ones)
+    )
+
+
+def pair_statements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
     """Statements about the pair's deals, and statements by either party's officials in the
-    sources that report those deals."""
-    deals = pair_deals(first=first, second=second)
+    sources that report those deals (with `fold`, the predecessors' deals and officials)."""
+    deals = pair_deals(first=first, second=second, fold=fold)
     about_deals = Statement.deals.through.objects.filter(deal__in=deals)
     sources = DealCitation.objects.filter(deal__in=deals)
-    officials = Person.objects.filter(party__in=[first, second])
+    officials = Person.objects.filter(
+        Q(party__in=party_with_predecessors(first, fold=fold))
+        | Q(party__in=party_with_predecessors(second, fold=fold))
+    )
     # Every condition is on the statement's own columns: an OR across a join to the speaker
     # would keep the database from reading the statements in date order.
     return Statement.objects.filter(
@@ -356,13 +385,13 @@ def pair_statements(*, first: Party, second: Party) -> QuerySet:
     )
 
 
-def pair_figures(*, first: Party, second: Party) -> dict:
+def pair_figures(*, first: Party, second: Party, fold: bool = False) -> dict:
     """A pair's counts and chart rows, JSON-safe so they can be cached."""
-    deals = pair_deals(first=first, second=second)
+    deals = pair_deals(first=first, second=second, fold=fold)
     by_stage = deal_counts_by_stage(deals=deals)
     return {
         "deal_count": sum(row["count"] for row in by_stage),
-        "statement_count": pair_statements(first=first, second=second).count(),
+        "statement_count": pair_statements(first=first, second=second, fold=fold).count(),
         "by_stage": by_stage,
         "value_totals": deal_value_totals(deals=deals),
         "value_usd": deal_value_usd_total(deals=deals),
@@ -371,29 +400,33 @@ def pair_figures(*, first: Party, second: Party) -> dict:
     }
 
 
-def pair_engagements(*, first: Party, second: Party) -> QuerySet:
+def pair_engagements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
     """Engagements both parties took part in, those of one party that used or concerned the
     other's platforms (an operation with a partner's weapons), and those about the pair's
-    deals."""
+    deals; with `fold`, their predecessors' too."""
+    ones = party_with_predecessors(first, fold=fold)
+    others = party_with_predecessors(second, fold=fold)
     links = Engagement.parties.through.objects
-    both = links.filter(party=first, engagement__parties=second).values("engagement_id")
+    both = links.filter(party__in=ones, engagement__parties__in=others).values("engagement_id")
     platforms = Engagement.platforms.through.objects.filter(
-        Q(engagement__parties=first, platform__makers=second)
-        | Q(engagement__parties=second, platform__makers=first)
+        Q(engagement__parties__in=ones, platform__makers__in=others)
+        | Q(engagement__parties__in=others, platform__makers__in=ones)
     ).values("engagement_id")
     about_deals = Engagement.deals.through.objects.filter(
-        deal__in=pair_deals(first=first, second=second)
+        deal__in=pair_deals(first=first, second=second, fold=fold)
     ).values("engagement_id")
     return Engagement.objects.filter(Q(pk__in=both) | Q(pk__in=platforms) | Q(pk__in=about_deals))
 
 
-def pair_agreements(*, first: Party, second: Party) -> QuerySet:
-    """Agreements both parties are party to, and those covering the pair's deals."""
-    both = Agreement.parties.through.objects.filter(party=first, agreement__parties=second).values(
-        "agreement_id"
-    )
+def pair_agreements(*, first: Party, second: Party, fold: bool = False) -> QuerySet:
+    """Agreements both parties are party to, and those covering the pair's deals; with `fold`,
+    their predecessors' too."""
+    both = Agreement.parties.through.objects.filter(
+        party__in=party_with_predecessors(first, fold=fold),
+        agreement__parties__in=party_with_predecessors(second, fold=fold),
+    ).values("agreement_id")
     about_deals = Agreement.deals.through.objects.filter(
-        deal__in=pair_deals(first=first, second=second)
+        deal__in=pair_deals(first=first, second=second, fold=fold)
     ).values("agreement_id")
     return Agreement.objects.filter(Q(pk__in=both) | Q(pk__in=about_deals))
 
@@ -406,6 +439,42 @@ TIMELINE_KINDS = {
 }
 
 
+# The order of kinds among entries of one date, and what breaks ties within a kind (the order
+# its index reads).
+TIMELINE_RANKS = {name: rank for rank, name in enumerate(TIMELINE_KINDS)}
+TIMELINE_TIES = {"deal": "pk", "statement": "slug", "engagement": "pk", "agreement": "pk"}
+
+
+def timeline_cursor(text: str) -> tuple[str, int, str] | None:
+    """A timeline position from its address form, "<date>~<kind>~<key>"; None for anything
+    else, so that a mangled link shows the first page rather than an error."""
+    date, kind, key = ([*text.split("~", 2), "", ""])[:3]
+    try:
+        PartialDate.parse(date)
+    except ValueError:
+        return None
+    if kind not in TIMELINE_KINDS or not key:
+        return None
+    return date, TIMELINE_RANKS[kind], key
+
+
+def _after(cursor, name: str, date_field: str) -> Q:
+    """The entries of kind `name` that come after `cursor` in the timeline's order: newest
+    first; on one date, in the order of TIMELINE_KINDS; then by each kind's tie-breaker."""
+    date, rank, key = cursor
+    own = TIMELINE_RANKS[name]
+    if own < rank:
+        return Q(**{f"{date_field}__lt": date})
+    if own > rank:
+        return Q(**{f"{date_field}__lte": date})
+    tie = TIMELINE_TIES[name]
+    if tie == "pk":
+        if not key.isdigit():
+            return Q(**{f"{date_field}__lt": date})
+        key = int(key)
+    return Q(**{f"{date_field}__lt": date}) | Q(**{date_field: date, f"{tie}__gt": key})
+
+
 def pair_timeline(
     *,
     deals: QuerySet,
@@ -413,26 +482,33 @@ def pair_timeline(
     engagements: QuerySet | None = None,
     agreements: QuerySet | None = None,
     kind: str = "",
+    year: int | None = None,
+    after: str = "",
     limit: int = 100,
 ) -> dict:
-    """The latest deals (by the date they were signed), statements, engagements held or
-    cancelled (by their start) and agreements (by signing or entry into force), newest first,
-    or only those of `kind`; undated deals apart, and planned engagements apart as upcoming,
-    soonest first. At most `limit` of each are read."""
+    """A page of the timeline: deals (by the date they were signed), statements, engagements
+    held or cancelled (by their start) and agreements (by signing or entry into force), newest
+    first, or only those of `kind`, of one `year` if given, from the position `after` (the
+    `next` of the page before). Each page reads at most `limit` + 1 records of each kind, so
+    the thousandth page costs what the first does. The first page also lists the undated deals
+    and, apart, the planned engagements, soonest first."""
     engagements = Engagement.objects.none() if engagements is None else engagements
     agreements = Agreement.objects.none() if agreements is None else agreements
     wanted = [kind] if kind in TIMELINE_KINDS else list(TIMELINE_KINDS)
+    cursor = timeline_cursor(after) if after else None
     read = {
-        "deal": lambda: deals.exclude(signed=None).order_by("-signed", "pk"),
-        "statement": lambda: statements.order_by("-date", "slug"),
-        "engagement": lambda: engagements.exclude(status=Engagement.Status.PLANNED).order_by(
-            "-start", "pk"
-        ),
-        "agreement": lambda: (
-            agreements.filter(Q(signed__isnull=False) | Q(in_force__isnull=False))
-            .annotate(shown_date=Coalesce("signed", "in_force"))
-            .order_by("-shown_date", "pk")
-        ),
+        "deal": lambda: deals.exclude(signed=None),
+        "statement": lambda: statements,
+        "engagement": lambda: engagements.exclude(status=Engagement.Status.PLANNED),
+        "agreement": lambda: agreements.filter(
+            Q(signed__isnull=False) | Q(in_force__isnull=False)
+        ).annotate(shown_date=Coalesce("signed", "in_force")),
+    }
+    date_fields = {
+        "deal": "signed",
+        "statement": "date",
+        "engagement": "start",
+        "agreement": "shown_date",
     }
     dates = {
         "deal": lambda r: r.signed,
@@ -440,23 +516,42 @@ def pair_timeline(
         "engagement": lambda r: r.start,
         "agreement": lambda r: r.date,
     }
-    entries, truncated = [], False
+    entries = []
     for name in wanted:
-        records = first_records(read[name](), limit)
-        truncated = truncated or len(records) == limit
-        entries += [{"date": dates[name](r), "kind": name, "record": r} for r in records]
-    entries.sort(key=lambda e: e["date"], reverse=True)
-    show_undated = "deal" in wanted
-    show_upcoming = "engagement" in wanted
+        field = date_fields[name]
+        records = read[name]()
+        if year:
+            records = records.filter(
+                **{f"{field}__gte": f"{year:04d}", f"{field}__lte": f"{year:04d}-12-31"}
+            )
+        if cursor:
+            records = records.filter(_after(cursor, name, field))
+        records = records.order_by(f"-{field}", TIMELINE_TIES[name])
+        entries += [
+            {
+                "date": dates[name](r),
+                "kind": name,
+                "record": r,
+                "key": str(getattr(r, TIMELINE_TIES[name])),
+            }
+            for r in first_records(records, limit + 1)
+        ]
+    # Each kind came in its tie-breaker's order; a stable sort keeps it within a date.
+    entries.sort(key=lambda e: (e["date"].isoformat(), -TIMELINE_RANKS[e["kind"]]), reverse=True)
+    shown, more = entries[:limit], len(entries) > limit
+    last = shown[-1] if shown else None
+    first_page = cursor is None and not year
     planned = engagements.filter(status=Engagement.Status.PLANNED).order_by("start", "pk")
     return {
-        "entries": entries[:limit],
+        "entries": shown,
+        "next": f"{last['date'].isoformat()}~{last['kind']}~{last['key']}" if more else "",
         "undated": first_records(deals.filter(signed=None).order_by("title"), limit)
-        if show_undated
+        if first_page and "deal" in wanted
         else [],
-        "upcoming": first_records(planned, limit) if show_upcoming else [],
-        "truncated": truncated,
+        "upcoming": first_records(planned, limit) if first_page and "engagement" in wanted else [],
         "kind": kind if kind in TIMELINE_KINDS else "",
+        "year": year,
+        "paged": bool(cursor),
         "kinds": TIMELINE_KINDS,
     }
 
@@ -489,6 +584,11 @@ def delivery_tiv() -> Cast:
     return Cast("deal__tiv_delivered", FloatField()) / Subquery(years)
 
 
+def deal_tiv() -> Cast:
+    """A deal's delivered TIV, as an expression on Deal rows: what its deliveries add up to."""
+    return Cast("tiv_delivered", FloatField())
+
+
 def _party_key(side: str, fold: bool) -> tuple[Coalesce | F, Coalesce | F]:
     """The code and name a delivery counts under on `side`: the party's own, or, folded, its
     successor's (the Soviet Union's deliveries count as Russia's)."""
@@ -500,13 +600,15 @@ def _party_key(side: str, fold: bool) -> tuple[Coalesce | F, Coalesce | F]:
     )
 
 
-def _group_expressions(group: str, fold: bool) -> tuple:
+def _group_expressions(group: str, fold: bool, *, on_deals: bool = False) -> tuple:
+    """The key and label of `group`, on Delivery rows or (`on_deals`) on Deal rows."""
+    deal = "" if on_deals else "deal__"
     if group in _SIDES:
-        return _party_key(_SIDES[group], fold)
-    if group == "year":
+        return _party_key(deal + _SIDES[group].removeprefix("deal__"), fold)
+    if group == "year" and not on_deals:
         return F("year"), Cast("year", CharField())
     if group == "category":
-        return F("deal__platform__category"), F("deal__platform__category")
+        return F(f"{deal}platform__category"), F(f"{deal}platform__category")
     raise ValueError(f"“{group}” is not a transfers grouping: {', '.join(TRANSFER_GROUPS)}.")
 
 
@@ -530,19 +632,38 @@ def _folded_names(rows: list[dict]) -> None:
             row["name"] = f"{row['name']} (or {' or '.join(predecessors[row['code']])} before it)"
 
 
-def transfer_totals(*, deliveries: QuerySet, group: str, fold: bool = False) -> list[dict]:
+def transfer_totals(
+    *, deliveries: QuerySet, group: str, fold: bool = False, whole_deals: bool = False
+) -> list[dict]:
     """The TIV of `deliveries` per `group` (supplier, recipient, year or category), with each
     row's share of the total in per cent: [{"code", "name", "tiv", "share"}], largest first
     (oldest first by year). Summed in the database, one query whatever the number of rows;
-    `fold` counts a former state as its successor."""
-    key, label = _group_expressions(group, fold)
+    `fold` counts a former state as its successor.
+
+    `whole_deals` says that `deliveries` holds every delivery of each deal it holds any of (no
+    year is filtered): unless rows are years, each deal then counts its delivered TIV whole,
+    summed over deals rather than over deliveries with each one's share of its deal, which is
+    the same total and a fraction of the work."""
+    if whole_deals and group != "year":
+        key, label = _group_expressions(group, fold, on_deals=True)
+        summed = (
+            Deal.objects.filter(pk__in=deliveries.values("deal_id"))
+            .order_by()
+            .annotate(key=key, label=label)
+            .values("key", "label")
+            .annotate(tiv=Sum(deal_tiv()))
+        )
+    else:
+        key, label = _group_expressions(group, fold)
+        summed = (
+            deliveries.order_by()
+            .annotate(key=key, label=label)
+            .values("key", "label")
+            .annotate(tiv=Sum(delivery_tiv()))
+        )
     rows = [
         {"code": r["key"], "name": r["label"], "tiv": r["tiv"] or 0.0}
-        for r in deliveries.order_by()
-        .annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(tiv=Sum(delivery_tiv()))
-        .exclude(tiv=None)
+        for r in summed.exclude(tiv=None)
     ]
     if group == "category":
         labels = dict(Platform.Category.choices)
@@ -560,10 +681,9 @@ def transfer_totals(*, deliveries: QuerySet, group: str, fold: bool = False) -> 
 def party_deliveries(*, party: Party, side: str, fold: bool = False) -> QuerySet:
     """Deliveries to (`side` "recipient") or from ("supplier") `party`; with `fold`, also its
     predecessors' (Russia with the Soviet Union)."""
-    field = _SIDES[side]
-    if fold:
-        return Delivery.objects.filter(Q(**{field: party}) | Q(**{f"{field}__successor": party}))
-    return Delivery.objects.filter(**{field: party})
+    # A subquery of ids, not an OR across a join to the parties: the (deal's buyer) index serves.
+    parties = party_with_predecessors(party, fold=fold)
+    return Delivery.objects.filter(**{f"{_SIDES[side]}__in": parties})
 
 
 def transfer_periods(*, last_year: int, first_year: int) -> list[tuple[int, int]]:
@@ -690,9 +810,14 @@ def transfer_leaders(
         deliveries = deliveries.filter(year__gte=year_min)
     if year_max is not None:
         deliveries = deliveries.filter(year__lte=year_max)
+    whole_deals = year_min is None and year_max is None
     return {
-        "importers": transfer_totals(deliveries=deliveries, group="recipient")[:limit],
-        "exporters": transfer_totals(deliveries=deliveries, group="supplier")[:limit],
+        "importers": transfer_totals(
+            deliveries=deliveries, group="recipient", whole_deals=whole_deals
+        )[:limit],
+        "exporters": transfer_totals(
+            deliveries=deliveries, group="supplier", whole_deals=whole_deals
+        )[:limit],
     }
 
 
@@ -705,8 +830,8 @@ def party_transfers(*, party: Party, fold: bool = False, recipients_shown: int =
         "suppliers_by_period": transfer_shares_by_period(
             deliveries=imports, group="supplier", fold=fold
         ),
-        "recipients": transfer_totals(deliveries=exports, group="recipient", fold=fold)[
-            :recipients_shown
-        ],
+        "recipients": transfer_totals(
+            deliveries=exports, group="recipient", fold=fold, whole_deals=True
+        )[:recipients_shown],
         "by_year": party_transfers_by_year(party=party, fold=fold),
     }

@@ -204,6 +204,8 @@ def _deals(rng, sizes, pick_party):
         signed = stage in models.Deal.Stage.signed_stages() or stage == "cancelled"
         quantity = rng.randint(1, 200) if rng.random() < 0.7 else None
         delivered = rng.randint(0, quantity) if quantity and stage != "talks" else None
+        if stage == "completed" and quantity:
+            delivered = quantity  # a completed deal has delivered all its units
         has_value = signed and rng.random() < 0.6
         platform = pick_platform.draw()
         yield {

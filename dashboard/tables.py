@@ -1,13 +1,19 @@
 """The dashboard's tables: sortable, paginated, linked, and exportable with their provenance.
 
-Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON). A figure its source
-marks as uncertain shows a "?" on the page; exports keep the figure as it is and carry the mark
-in a true/false column of its own ("Units uncertain"), declared here beside the figure.
+Columns marked `visible=False` appear only in exports (CSV, XLSX, JSON), unless the table offers
+them in its column chooser (`optional_columns`, `?col=`). Lists open sorted by the date that
+matters, newest first; names and titles sort naturally ("deal 13" before "deal 1011").
+
+A figure its source marks as uncertain shows a "?" on the page; exports keep the figure as it is
+and carry the mark in a true/false column of its own ("Units uncertain"), declared here beside
+the figure.
 """
 
 import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Func, IntegerField, Value
+from django.db.models.functions import Coalesce, Least, Lower, NullIf, StrIndex, Substr
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -43,6 +49,51 @@ def nulls_last(field):
     def order(self, queryset, is_descending):
         column = F(field).desc(nulls_last=True) if is_descending else F(field).asc(nulls_last=True)
         return queryset.order_by(column, "pk"), True
+
+    return order
+
+
+def _first_digit(text):
+    """Where the first digit of `text` is (10,000 when it has none)."""
+    return Least(
+        *(Coalesce(NullIf(StrIndex(text, Value(d)), 0), Value(10_000)) for d in "0123456789")
+    )
+
+
+class FirstNumber(Func):
+    """The value of the first run of digits in a text (0 when it has none): "400" in "S-400
+    Triumf (2018)". SQLite reads the number at the front of a text in a CAST; PostgreSQL takes
+    the run with a regular expression (and as `numeric`, so that no run is too long)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, text):
+        super().__init__(text, _first_digit(text))
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(SUBSTR(%(expressions)s) AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE(CAST(SUBSTRING({sql} FROM '[0-9]+') AS numeric), 0)", params
+
+
+def natural(field):
+    """A table `order_<column>` method that sorts names as a reader does: "deal 13" before
+    "deal 1011", "S-400" before "S-500", ignoring case. Names are compared by the text before
+    their first digit, then by the number there, then as they are."""
+    text = F(field)
+    keys = (
+        Lower(Substr(text, 1, _first_digit(text) - 1)),
+        FirstNumber(text),
+        Lower(text),
+        F("pk"),
+    )
+
+    def order(self, queryset, is_descending):
+        return queryset.order_by(*(k.desc() if is_descending else k.asc() for k in keys)), True
 
     return order
 
@@ -131,6 +182,20 @@ class FlagColumn(tables.Column):
         return bool(value)
 
 
+class CountColumn(tables.Column):
+    """A count, shown with thousands separators."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "number"}, "th": {"class": "number"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return intcomma(value)
+
+    def value(self, value):
+        return value
+
+
 class TIVColumn(tables.Column):
     """A SIPRI trend-indicator value, in millions; unknown values sort last."""
 
@@ -155,10 +220,14 @@ class ConstantDollarColumn(tables.Column):
         super().__init__(empty_values=(), **kwargs)
 
     def render(self, value, record):
-        if value is not None:
-            return f"{value:,.0f} ({record.value_usd_base_year})"
         if record.value_amount is None:
             return "—"
+        return self.text(record)
+
+    @staticmethod
+    def text(record):
+        if record.value_usd_constant is not None:
+            return f"US$ {record.value_usd_constant:,.0f} of {record.value_usd_base_year}"
         return format_html('<span title="{}">not converted</span>', record.value_unconverted)
 
     def value(self, value):
@@ -170,6 +239,8 @@ class PagedTable(tables.Table):
     Its columns are also its exports' columns (dashboard/exports.py)."""
 
     max_per_page = 500
+    # Columns hidden at first that the column chooser offers besides the shown ones.
+    optional_columns: tuple[str, ...] = ()
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         # Any integer can arrive in `per_page`: zero or less would make the paginator divide
@@ -179,27 +250,65 @@ class PagedTable(tables.Table):
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
 
+# The page sizes the list pages offer; any other up to `max_per_page` works in the address.
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def choosable_columns(table) -> list:
+    """The columns a reader may show or hide on the page: those shown at first and the table's
+    `optional_columns`. Export-only columns (precisions, flags, identifiers) are not offered."""
+    shown_at_first = {
+        name for name, column in table.__class__.base_columns.items() if column.visible
+    }
+    offered = shown_at_first | set(table.optional_columns)
+    return [column for column in table.columns.iterall() if column.name in offered]
+
+
+def show_columns(table, names: list[str]):
+    """`table` showing only the choosable columns named (`?col=title&col=buyer`); as it was when
+    none of them is one. Exports keep every column (dashboard/exports.py)."""
+    choosable = choosable_columns(table)
+    chosen = set(names) & {column.name for column in choosable}
+    if chosen:
+        for column in choosable:
+            (table.columns.show if column.name in chosen else table.columns.hide)(column.name)
+    return table
+
+
 class RecordTable(PagedTable):
     slug = tables.Column(visible=False)
 
 
 class DealTable(RecordTable):
+    optional_columns = (
+        "kind",
+        "quantity_delivered",
+        "condition",
+        "value_currency",
+        "value_usd_constant",
+        "tiv_per_unit",
+        "tiv_total",
+        "expected_completion",
+    )
     title = tables.Column(linkify=True)
     buyer = Column(linkify=True, order_by="buyer__name", export="buyer__name")
     seller = Column(linkify=True, order_by="seller__name", export="seller__name")
     platform = Column(linkify=True, order_by="platform__name", export="platform__name")
+    kind = tables.Column(visible=False)
     stage = tables.Column()
     quantity = UncertainColumn(verbose_name="Units", flag="quantity_uncertain")
     quantity_uncertain = FlagColumn("Units")
     quantity_delivered = UncertainColumn(
-        verbose_name="Units delivered", flag="quantity_delivered_uncertain"
+        verbose_name="Units delivered", flag="quantity_delivered_uncertain", visible=False
     )
     quantity_delivered_uncertain = FlagColumn("Units delivered")
-    condition = tables.Column()
+    condition = tables.Column(visible=False)
     # Stated values are in many currencies: they sort on one scale, constant dollars.
-    value_amount = tables.Column(verbose_name="Value", order_by="value_usd_constant")
+    value_amount = tables.Column(
+        verbose_name="Value", order_by="value_usd_constant", attrs={"td": {"class": "number"}}
+    )
     value_currency = tables.Column(verbose_name="Currency", visible=False)
-    value_usd_constant = ConstantDollarColumn()
+    value_usd_constant = ConstantDollarColumn(visible=False)
     value_usd_base_year = tables.Column(verbose_name="Base year", visible=False)
     value_unconverted = tables.Column(verbose_name="Why not converted", visible=False)
     tiv_per_unit = TIVColumn(verbose_name="TIV per unit", visible=False)
@@ -211,7 +320,7 @@ class DealTable(RecordTable):
     years_of_delivery = ListColumn(
         "deliveries__year", verbose_name="Years of delivery", visible=False
     )
-    expected_completion = DateColumn(verbose_name="Expected completion")
+    expected_completion = DateColumn(verbose_name="Expected completion", visible=False)
     expected_completion_precision = PrecisionColumn("expected_completion")
     # In the same order, a citation's source and its excerpt.
     sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
@@ -251,9 +360,12 @@ class DealTable(RecordTable):
             "sources",
             "excerpts",
         ]
+        order_by = "-signed"
         exclude = ["id"]
         attrs = {"class": "records deals"}
         empty_text = "No deals match these filters."
+
+    order_title = natural("title")
 
     order_quantity = nulls_last("quantity")
     order_quantity_delivered = nulls_last("quantity_delivered")
@@ -266,7 +378,13 @@ class DealTable(RecordTable):
     order_expected_completion = nulls_last("expected_completion")
 
     def render_value_amount(self, value, record):
-        return f"{record.value_currency} {value:,.0f}"
+        """The value as stated, and under it on the one scale the column sorts by."""
+        return format_html(
+            '{} {:,.0f}<br><small class="constant-dollars">{}</small>',
+            record.value_currency,
+            value,
+            ConstantDollarColumn.text(record),
+        )
 
 
 class StatementTable(RecordTable):
@@ -294,6 +412,7 @@ class StatementTable(RecordTable):
             "excerpt",
             "slug",
         ]
+        order_by = "-date"
         exclude = ["id"]
         attrs = {"class": "records statements"}
         empty_text = "No statements match these filters."
@@ -309,8 +428,8 @@ class PlatformTable(RecordTable):
     name = tables.Column(linkify=True)
     aliases = ListColumn("aliases__name", verbose_name="Aliases")
     makers = ListColumn("makers__name", verbose_name="Makers")
-    deal_count = tables.Column(verbose_name="Deals")
-    statement_count = tables.Column(verbose_name="Statements")
+    deal_count = CountColumn(verbose_name="Deals")
+    statement_count = CountColumn(verbose_name="Statements")
 
     class Meta:
         model = Platform
@@ -324,9 +443,12 @@ class PlatformTable(RecordTable):
             "slug",
             "description",
         ]
+        order_by = "name"
         exclude = ["id"]
         attrs = {"class": "records platforms"}
         empty_text = "No platforms match these filters."
+
+    order_name = natural("name")
 
     def render_aliases(self, record):
         return _names(record.aliases.all()) or "—"
@@ -338,9 +460,9 @@ class PlatformTable(RecordTable):
 class PartyTable(PagedTable):
     name = tables.Column(linkify=True)
     successor = Column(linkify=True, order_by="successor__name", export="successor__name")
-    buyer_count = tables.Column(verbose_name="Deals as buyer")
-    seller_count = tables.Column(verbose_name="Deals as seller")
-    people_count = tables.Column(verbose_name="People quoted")
+    buyer_count = CountColumn(verbose_name="Deals as buyer")
+    seller_count = CountColumn(verbose_name="Deals as seller")
+    people_count = CountColumn(verbose_name="People quoted")
 
     class Meta:
         model = Party
@@ -354,9 +476,12 @@ class PartyTable(PagedTable):
             "seller_count",
             "people_count",
         ]
+        order_by = "name"
         exclude = ["id"]
         attrs = {"class": "records parties"}
         empty_text = "No parties match these filters."
+
+    order_name = natural("name")
 
 
 class SourceTable(RecordTable):
@@ -364,8 +489,8 @@ class SourceTable(RecordTable):
     published = DateColumn()
     published_precision = PrecisionColumn("published")
     url = tables.Column(verbose_name="URL")
-    deal_count = tables.Column(verbose_name="Deals cited")
-    statement_count = tables.Column(verbose_name="Statements")
+    deal_count = CountColumn(verbose_name="Deals cited")
+    statement_count = CountColumn(verbose_name="Statements")
     date_note = tables.Column(visible=False)
 
     class Meta:
@@ -381,9 +506,12 @@ class SourceTable(RecordTable):
             "date_note",
             "slug",
         ]
+        order_by = "-published"
         exclude = ["id"]
         attrs = {"class": "records sources"}
         empty_text = "No sources match these filters."
+
+    order_title = natural("title")
 
     order_published = nulls_last("published")
 
@@ -397,14 +525,17 @@ class SourceTable(RecordTable):
 class PersonTable(RecordTable):
     name = tables.Column(linkify=True)
     party = Column(linkify=True, order_by="party__name", export="party__name")
-    statement_count = tables.Column(verbose_name="Statements")
+    statement_count = CountColumn(verbose_name="Statements")
 
     class Meta:
         model = Person
         fields = ["name", "kind", "role", "party", "statement_count", "slug"]
+        order_by = "name"
         exclude = ["id"]
         attrs = {"class": "records people"}
         empty_text = "No people match these filters."
+
+    order_name = natural("name")
 
 
 class EngagementTable(RecordTable):
@@ -456,9 +587,12 @@ class EngagementTable(RecordTable):
             "sources",
             "excerpts",
         ]
+        order_by = "-start"
         exclude = ["id"]
         attrs = {"class": "records engagements"}
         empty_text = "No engagements match these filters."
+
+    order_title = natural("title")
 
     order_end = nulls_last("end")
     order_session_number = nulls_last("session_number")
@@ -489,7 +623,7 @@ class StandingBodyTable(RecordTable):
     )
     parties = ListColumn("parties__name", verbose_name="Parties")
     chair = tables.Column(verbose_name="Chaired by")
-    session_count = tables.Column(verbose_name="Sessions")
+    session_count = CountColumn(verbose_name="Sessions")
     sources = ListColumn("citations__source__title", verbose_name="Sources", visible=False)
     excerpts = ListColumn("citations__excerpt", verbose_name="Excerpts", visible=False)
 
@@ -508,9 +642,12 @@ class StandingBodyTable(RecordTable):
             "sources",
             "excerpts",
         ]
+        order_by = "name"
         exclude = ["id"]
         attrs = {"class": "records standing-bodies"}
         empty_text = "No standing bodies match these filters."
+
+    order_name = natural("name")
 
     def render_parties(self, record):
         return _links(record.parties.all()) or "—"
@@ -553,9 +690,12 @@ class AgreementTable(RecordTable):
             "sources",
             "excerpts",
         ]
+        order_by = "-signed"
         exclude = ["id"]
         attrs = {"class": "records agreements"}
         empty_text = "No agreements match these filters."
+
+    order_name = natural("name")
 
     order_signed = nulls_last("signed")
     order_in_force = nulls_last("in_force")

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.generic import DetailView, TemplateView, View
@@ -44,7 +45,7 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, CappedPaginator, capped_count, count_up_to
-from dashboard.passages import context_around, highlight
+from dashboard.passages import context_around, highlight, passage_anchor
 from dashboard.sources_compared import deal_sources_compared
 
 # Parameters renamed with their models (migration 0009): an old address redirects to the new.
@@ -67,6 +68,18 @@ def renamed_query(query: QueryDict) -> QueryDict | None:
         else:
             renamed.setlist(RENAMED_PARAMETERS.get(name, name), values)
     return renamed
+
+
+def without_empty(query: QueryDict) -> QueryDict | None:
+    """`query` without its empty parameters (`?year_min=&q=India` is `?q=India`), or None when
+    it has none: a submitted filter form then gives a short address to share."""
+    if not any("" in values for _name, values in query.lists()):
+        return None
+    clean = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if kept := [v for v in values if v != ""]:
+            clean.setlist(name, kept)
+    return clean
 
 
 def renamed_redirect(path: str, query: QueryDict) -> HttpResponsePermanentRedirect:
@@ -111,6 +124,8 @@ class RecordListView(SingleTableMixin, FilterView):
     def get(self, request, *args, **kwargs):
         if self.old_parameters and renamed_query(request.GET) is not None:
             return renamed_redirect(request.path, request.GET)
+        if (clean := without_empty(request.GET)) is not None:
+            return redirect(filters.address(request.path, clean))
         export_format = request.GET.get(self.export_trigger_param)
         if export_format in self.export_formats:
             return self.export(export_format)
@@ -180,14 +195,22 @@ class RecordListView(SingleTableMixin, FilterView):
         # Built (and its rows counted) when the template first reads it: a page whose table
         # is cached builds none.
         build = super().get_table
-        return SimpleLazyObject(lambda: build(**kwargs))
+        chosen = self.request.GET.getlist("col")
+        return SimpleLazyObject(lambda: tables.show_columns(build(**kwargs), chosen))
 
     def get_context_data(self, **kwargs):
+        filterset, path = self.filterset, self.request.path
         return super().get_context_data(
             title=self.get_title(),
             intro=self.intro,
             # A filter is set: sorting or paging alone filters nothing.
             filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            # What the page shows of its filters, worked out only when its content is rendered.
+            chips=lazy(lambda: filters.active_filters(filterset, path)),
+            counted_form=lazy(lambda: filters.counted_form(filterset)),
+            undated=lazy(lambda: filters.undated_left_out(filterset, path)),
+            page_sizes=tables.PAGE_SIZES,
+            chosen_columns=self.request.GET.getlist("col"),
             **kwargs,
         )
 
@@ -223,11 +246,7 @@ class PlatformListView(RecordListView):
     table_class = tables.PlatformTable
     filterset_class = filters.PlatformFilterSet
     intro = "Weapon systems, with the names they also go by."
-    queryset = selectors.with_counts(
-        Platform.objects.prefetch_related("aliases", "makers"),
-        deal_count=(Deal, "platform"),
-        statement_count=(Statement.platforms.through, "platform"),
-    )
+    queryset = selectors.with_counts(Platform.objects.prefetch_related("aliases", "makers"))
 
 
 class PartyListView(RecordListView):
@@ -235,10 +254,7 @@ class PartyListView(RecordListView):
     table_class = tables.PartyTable
     filterset_class = filters.PartyFilterSet
     queryset = selectors.with_counts(
-        Party.objects.select_related("successor").prefetch_related("predecessors"),
-        buyer_count=(Deal, "buyer"),
-        seller_count=(Deal, "seller"),
-        people_count=(Person, "party"),
+        Party.objects.select_related("successor").prefetch_related("predecessors")
     )
 
 
@@ -259,9 +275,7 @@ class PersonListView(RecordListView):
     table_class = tables.PersonTable
     filterset_class = filters.PersonFilterSet
     intro = "Officials and institutions quoted in the sources."
-    queryset = selectors.with_counts(
-        Person.objects.select_related("party"), statement_count=(Statement, "speaker")
-    )
+    queryset = selectors.with_counts(Person.objects.select_related("party"))
 
 
 def _citations(model):
@@ -291,8 +305,7 @@ class StandingBodyListView(RecordListView):
     queryset = selectors.with_counts(
         StandingBody.objects.select_related("parent").prefetch_related(
             "parties", _citations(StandingBodyCitation)
-        ),
-        session_count=(Engagement, "body"),
+        )
     )
 
 
@@ -344,11 +357,13 @@ class TransferListView(RecordListView):
         cached for the data's version."""
         if not hasattr(self, "_rows"):
             group, fold = self.filterset.rows_per, self.filterset.folded
-            deliveries = self.object_list
+            deliveries, whole_deals = self.object_list, self.filterset.every_year
             key = f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}"
             rows = cached(
                 key,
-                lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+                lambda: selectors.transfer_totals(
+                    deliveries=deliveries, group=group, fold=fold, whole_deals=whole_deals
+                ),
             )
             self._rows = [
                 {**row, **charts.transfer_links(row, group, self.request.GET)} for row in rows
@@ -490,7 +505,29 @@ class RecordDetailView(DetailView):
     def get_context_data(self, **kwargs):
         record = self.object
         last_changed = lazy(lambda: selectors.record_last_changed(record=record))
-        return super().get_context_data(last_changed=last_changed, **kwargs)
+        return super().get_context_data(
+            last_changed=last_changed,
+            edit_url=admin_change_url(self.request.user, record),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("edit_url"):
+            # The page carries a link for this user only: no shared cache may keep it.
+            patch_cache_control(response, private=True)
+        return response
+
+
+def admin_change_url(user, record) -> str | None:
+    """The admin's page for changing `record`, for staff allowed to change it; else None. Shown
+    outside the page's cached content, which is the same for everyone."""
+    if not (user.is_active and user.is_staff):
+        return None
+    opts = record._meta
+    if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        return None
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
 
 
 class PartyDetailView(RecordDetailView):
@@ -518,19 +555,26 @@ class PartyDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         party = self.object
+        # With the switch on, its deals, its partners and its figures count its predecessors'.
         fold = folded(self.request)
-        deals = Deal.objects.select_related(*DEAL_ROW).order_by("-signed", "pk")
+        on = "on" if fold else ""
+
+        def deals(side):
+            return selectors.party_deals(party=party, side=side, fold=fold).select_related(
+                *DEAL_ROW
+            )
+
         statements = Statement.objects.filter(speaker__party=party)
         return super().get_context_data(
             **first_rows(
                 "as_buyer",
-                deals.filter(buyer=party),
-                charts.list_url("deal-list", buyer=party.code),
+                deals("buyer").order_by("-signed", "pk"),
+                charts.list_url("deal-list", buyer=party.code, fold=on),
             ),
             **first_rows(
                 "as_seller",
-                deals.filter(seller=party),
-                charts.list_url("deal-list", seller=party.code),
+                deals("seller").order_by("-signed", "pk"),
+                charts.list_url("deal-list", seller=party.code, fold=on),
             ),
             **first_rows(
                 "statements",
@@ -549,9 +593,9 @@ class PartyDetailView(RecordDetailView):
             ),
             partners=lazy(
                 lambda: cached(
-                    f"partners:{party.code}",
+                    f"partners:{party.code}:{fold}",
                     lambda: selectors.party_pairs(
-                        deals=Deal.objects.filter(Q(buyer=party) | Q(seller=party))
+                        deals=selectors.party_deals(party=party, fold=fold)
                     ),
                 )
             ),
@@ -624,9 +668,21 @@ def citations_with_context(deal: Deal) -> list[dict]:
             "context": context_around(texts[c.source_id], c.excerpt, 300)
             if c.source_id in texts
             else None,
+            "passage_url": citation_passage_url(c, long_source=c.source_id not in texts),
         }
         for c in citations
     ]
+
+
+def citation_passage_url(citation: DealCitation, *, long_source: bool) -> str:
+    """The address of the citation's passage on its source's page; for a long source, on the
+    page of its citations that lists it (a hundred to a page, in the order recorded)."""
+    url = citation.source.get_absolute_url()
+    if long_source:
+        before = DealCitation.objects.filter(source=citation.source_id, pk__lt=citation.pk)
+        page = before.count() // SourceDetailView.citations_shown + 1
+        url += f"?page={page}" if page > 1 else ""
+    return f"{url}#{passage_anchor('deal', citation.deal.slug)}"
 
 
 class DealDetailView(RecordDetailView):
@@ -712,6 +768,7 @@ class SourceDetailView(RecordDetailView):
                 "url": c.deal.get_absolute_url(),
                 "label": str(c.deal),
                 "kind": "deal",
+                "anchor": passage_anchor("deal", c.deal.slug),
             }
             for c in source.citations.select_related("deal")
         ] + [
@@ -720,6 +777,7 @@ class SourceDetailView(RecordDetailView):
                 "url": s.get_absolute_url(),
                 "label": str(s),
                 "kind": "statement",
+                "anchor": passage_anchor("statement", s.slug),
             }
             for s in source.statements.select_related("speaker")
         ]
@@ -864,6 +922,12 @@ PAIR_FIGURES = [
 ]
 
 
+def timeline_year(text: str) -> int | None:
+    """The timeline's year from the address; None when there is none, or no year."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 1000 <= int(text) <= 9999 else None
+
+
 class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
@@ -884,20 +948,23 @@ class PairView(TemplateView):
     def get_context_data(self, **kwargs):
         first = get_object_or_404(Party, code=kwargs.pop("first"))
         second = get_object_or_404(Party, code=kwargs.pop("second"))
-        scope = {"party": first.code, "counterpart": second.code}
+        # With the switch on, every table, figure and link counts the predecessors too.
+        fold = folded(self.request)
+        scope = {"party": first.code, "counterpart": second.code, "fold": "on" if fold else ""}
         figures = lazy_items(
             lambda: cached(
-                f"pair:{first.code}:{second.code}",
-                lambda: selectors.pair_figures(first=first, second=second),
+                f"pair:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_figures(first=first, second=second, fold=fold),
             ),
             PAIR_FIGURES,
         )
         # The timeline shows a deal's title and stage only: no joins to its parties.
-        deals = selectors.pair_deals(first=first, second=second).order_by("-signed", "pk")
-        statements = selectors.pair_statements(first=first, second=second).select_related(
-            *STATEMENT_ROW
+        deals = selectors.pair_deals(first=first, second=second, fold=fold).order_by(
+            "-signed", "pk"
         )
-        fold = folded(self.request)
+        statements = selectors.pair_statements(
+            first=first, second=second, fold=fold
+        ).select_related(*STATEMENT_ROW)
 
         def transfer_panel():
             transfers = cached(
@@ -921,9 +988,11 @@ class PairView(TemplateView):
                 lambda: selectors.pair_timeline(
                     deals=deals,
                     statements=statements,
-                    engagements=selectors.pair_engagements(first=first, second=second),
-                    agreements=selectors.pair_agreements(first=first, second=second),
+                    engagements=selectors.pair_engagements(first=first, second=second, fold=fold),
+                    agreements=selectors.pair_agreements(first=first, second=second, fold=fold),
                     kind=self.request.GET.get("timeline", ""),
+                    year=timeline_year(self.request.GET.get("timeline_year", "")),
+                    after=self.request.GET.get("after", "")[:300],
                 )
             ),
             chart_value_by_year=lazy(
@@ -961,7 +1030,12 @@ class SearchView(TemplateView):
     def groups(self, query: str) -> list[dict]:
         searched = [
             ("Platforms", "platform-list", filters.PlatformFilterSet, Platform.objects.all()),
-            ("Deals", "deal-list", filters.DealFilterSet, Deal.objects.all()),
+            (
+                "Deals",
+                "deal-list",
+                filters.DealFilterSet,
+                Deal.objects.select_related("buyer", "seller"),
+            ),
             (
                 "Statements",
                 "statement-list",

@@ -1,5 +1,7 @@
 """The admin as an editor uses it: every model listed, searched, added and changed."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -213,6 +215,11 @@ def test_adding_one_of_each_model(staff_client, india_russia):
             {"citations-0-excerpt": "a sentence the article never printed"},
             "does not appear word for word",
         ),
+        ({"stage": "talks"}, "has not been signed: leave the signing date empty"),
+        (
+            {"stage": "completed", "quantity_delivered": "2"},
+            "A completed deal has delivered all its units",
+        ),
     ],
 )
 def test_broken_deal_edits_show_form_errors(staff_client, india_russia, changes, message):
@@ -235,3 +242,42 @@ def test_a_misquote_is_a_form_error(staff_client, india_russia):
     assert "must appear word for word" in error_text(response)
     quote.refresh_from_db()
     assert quote.text != "Words never said."
+
+
+def test_an_excerpt_not_in_its_source_shows_the_source_beside_the_error(
+    staff_client, india_russia
+):
+    deal = Deal.objects.get(slug="s-400-2018")
+    source = deal.citations.get().source
+    typed = "the S-400 air defence system was used during the operation"
+    response = save_through_admin(
+        staff_client, admin_url(Deal, "change", deal.pk), **{"citations-0-excerpt": typed}
+    )
+    html = error_text(response)
+    error = html.split("does not appear word for word", 1)[1].split("</ul>\n", 1)[0]
+    assert "Nearest in the source:" in error
+    nearest = error.split("<q>", 1)[1].split("</q>", 1)[0]
+    assert "S-400 air defence system was deployed during the operation" in unescape(nearest)
+    assert f"The text of “{escape(source.title)}”" in html
+    assert escape(source.text[:80]) in html  # the text to pick the passage from, as text
+
+
+def test_a_misquote_shows_its_source_to_the_editor(staff_client, india_russia):
+    quote = Statement.objects.filter(kind="quote").first()
+    response = save_through_admin(
+        staff_client, admin_url(Statement, "change", quote.pk), text=quote.text + " and more"
+    )
+    html = error_text(response)
+    assert "must appear word for word" in html and "Nearest in the source:" in html
+
+
+def test_the_admin_speaks_the_sites_words(staff_client, india_russia):
+    deal = Deal.objects.get(slug="s-400-2018")
+    changelist = error_text(staff_client.get(admin_url(Deal, "changelist")))
+    for heading in ["Stage", "Units", "Units delivered", "Value", "Signed"]:
+        assert f">{heading}</a>" in changelist or f">{heading}</span>" in changelist, heading
+    change = error_text(staff_client.get(admin_url(Deal, "change", deal.pk)))
+    assert "Units and value" in change and "Years of delivery" in change
+    home = error_text(staff_client.get(reverse("admin:index")))
+    for name in ["Deals", "Citations", "Years of delivery", "Statements", "Parties"]:
+        assert f">{name}</a>" in home, name

@@ -368,6 +368,20 @@ REFUSED = [
         "buyer",
         "No party has the code “XX”.",
     ),
+    (
+        "deals",
+        {"slug": "d", "title": "D", "buyer": "IN", "seller": "RU", "platform": "brahmos"}
+        | {"stage": "talks", "signed": "2025-05"},
+        "signed",
+        "has not been signed: leave the signing date empty",
+    ),
+    (
+        "deals",
+        {"slug": "d", "title": "D", "buyer": "IN", "seller": "RU", "platform": "brahmos"}
+        | {"stage": "completed", "quantity": 5, "quantity_delivered": 2},
+        "quantity_delivered",
+        "A completed deal has delivered all its units",
+    ),
     ("parties", {"name": "Nowhere", "code": "QQ", "iso3": "QQQ"}, "code", "is not an ISO 3166-1"),
     # Each field takes the JSON type the schema gives it, no other.
     ("parties", {"name": 5, "code": "FR", "iso3": "FRA"}, "name", "Give text, not int."),

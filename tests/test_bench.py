@@ -40,7 +40,7 @@ def test_benchmark_smoke_run_reports_every_page(tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": f"{SERVER}/{name}",
-        "BENCH_REDIS_URL": "redis://127.0.0.1:6379/14",
+        "BENCH_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
     try:
         result = subprocess.run(

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dashboard.drafting import PLACEHOLDER_NAME, PLACEHOLDER_SLUG, REVIEW_HEADING
-from dashboard.models import Person, Source, Statement
+from dashboard.models import Deal, Party, Person, Platform, Source, Statement
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
@@ -20,6 +20,13 @@ CURATED = json.loads((ROOT / "fixtures" / "india_russia.json").read_text(encodin
 ARTICLE_FACTS = {
     "alipov-ians-interview-s400-brahmos.txt": ("IANS", "2025-05"),
     "alipov-putin-visit-su57-s500.txt": ("Agencies", "2025"),
+}
+WRITTEN = ROOT / "tests" / "data" / "articles"  # written for these tests, around real events
+# Each with its publication date.
+WRITTEN_FACTS = {
+    "india-russia-december-2021.txt": "2021-12-07",
+    "india-russia-s400-2023.txt": "2023-03",
+    "india-france-rafale-marine-2025.txt": "2025-04-29",
 }
 LOAD_FIXTURES = ROOT / "dashboard" / "management" / "commands" / "load_fixtures.py"
 
@@ -311,3 +318,224 @@ def test_the_draft_passes_load_fixtures_dry_run(name, curated, tmp_path):
         pytest.fail(f"load_fixtures --dry-run: {error}\n{err.getvalue()}")
     assert err.getvalue() == ""
     assert row_counts() == before
+
+
+# --- Records proposed from articles written for the tests --------------------------------------
+
+
+@pytest.fixture
+def france(india_russia):
+    """The curated data, and France with the two French platforms the third article names."""
+    party = Party.objects.create(name="France", code="FR", iso3="FRA")
+    for slug, name, category in [
+        ("rafale-marine", "Rafale Marine", "fighter_aircraft"),
+        ("scorpene", "Scorpene", "submarine"),
+    ]:
+        Platform.objects.create(slug=slug, name=name, category=category).makers.add(party)
+
+
+def draft_written(name, *options):
+    path = WRITTEN / name
+    published = WRITTEN_FACTS[name]
+    objects, notes = draft(path, "--publisher", "Test", "--published", published, *options)
+    return objects, notes, path.read_text(encoding="utf-8")
+
+
+def sentence_with(text, words):
+    """The line of the article holding `words`: each sentence the tests ask for is one."""
+    return next(line for line in text.splitlines() if words in line)
+
+
+def by(objects, model, field, value):
+    return [fields for fields in of_model(objects, model) if fields[field] == value]
+
+
+def test_a_session_its_co_chairs_a_visit_and_an_agreement_are_proposed(india_russia):
+    objects, _, text = draft_written("india-russia-december-2021.txt")
+    session = by(objects, "engagement", "kind", "session")[0]
+    assert session["body"] == ["irigc-m-mtc"]
+    assert session["session_number"] == 20
+    assert (session["start"], session["status"], session["place"]) == (
+        "2021-12-06",
+        "held",
+        "New Delhi",
+    )
+    assert session["parties"] == [["IN"], ["RU"]]
+    chairs = by(objects, "engagementparticipant", "engagement", [session["slug"]])
+    names = speaker_names(objects)
+    assert {(names[c["person"][0]], c["role"]) for c in chairs} == {
+        ("Rajnath Singh", "co-chair"),
+        ("Sergei Shoigu", "co-chair"),
+    }
+    roles = {p["name"]: p["role"] for p in of_model(objects, "person")}
+    assert roles["Sergei Shoigu"] == "Russian Defence Minister"
+    [citation] = by(objects, "engagementcitation", "engagement", [session["slug"]])
+    assert citation["excerpt"] == sentence_with(text, "The 20th meeting")
+
+    [visit] = by(objects, "engagement", "kind", "visit")
+    assert (visit["start"], visit["status"], visit["place"]) == ("2021-12-06", "held", "New Delhi")
+    [visitor] = by(objects, "engagementparticipant", "engagement", [visit["slug"]])
+    assert (visitor["person"], visitor["role"]) == (["vladimir-putin"], "visitor")
+
+    [agreement] = of_model(objects, "agreement")
+    assert agreement["name"] == (
+        "Agreement on the programme for military-technical cooperation from 2021 to 2031"
+    )
+    assert (agreement["kind"], agreement["status"]) == ("technology", "signed")
+    assert agreement["engagement"] == [session["slug"]]
+    assert agreement["signed"] == "2021-12-06"
+    [cited] = of_model(objects, "agreementcitation")
+    assert cited["excerpt"] == "The two ministers signed an agreement on the programme for " + (
+        "military-technical cooperation from 2021 to 2031."
+    )
+
+
+def test_a_role_two_people_could_fill_goes_to_review(india_russia):
+    objects, notes, _ = draft_written("india-russia-december-2021.txt")
+    [statement] = of_model(objects, "statement")
+    assert statement["speaker"] == [PLACEHOLDER_SLUG]
+    assert "could be “the minister” (" in statement["date_note"]
+    assert "Rajnath Singh" in statement["date_note"] and "Sergei Shoigu" in statement["date_note"]
+    assert "No speaker for the quotation “The commission has reviewed" in notes
+
+
+def test_a_role_one_person_fills_is_that_person(france):
+    alipov, _, _ = draft_written("india-russia-s400-2023.txt")
+    assert [s["speaker"] for s in of_model(alipov, "statement")] == [["denis-alipov"]]
+    objects, _, _ = draft_written("india-france-rafale-marine-2025.txt")
+    names = speaker_names(objects)
+    said = {s["text"]: names[s["speaker"][0]] for s in of_model(objects, "statement")}
+    assert said == {
+        "This contract opens a new chapter for our two navies": "Thierry Mathou",
+        "It gives our navy the aircraft its carriers need": "Rajnath Singh",
+    }
+
+
+def test_a_deal_already_held_is_cited_with_the_figures_this_article_gives(india_russia):
+    objects, _, text = draft_written("india-russia-s400-2023.txt")
+    assert of_model(objects, "deal") == []
+    assert of_model(objects, "dealcitation") == [
+        {
+            "deal": ["s-400-2018"],
+            "source": [of_model(objects, "source")[0]["slug"]],
+            "excerpt": sentence_with(text, "India ordered five"),
+            "quantity": 5,
+            "quantity_delivered": 3,
+            "ordered": 2018,
+            "value_amount": "5400000000.00",
+            "value_currency": "USD",
+        }
+    ]
+    december, _, _ = draft_written("india-russia-december-2021.txt")
+    assert of_model(december, "deal") == []
+    [ak_203] = of_model(december, "dealcitation")
+    assert ak_203["deal"] == ["ak-203-local-manufacturing"]
+    assert (ak_203["quantity"], ak_203["ordered"]) == (601427, 2021)
+
+
+def test_a_new_deal_is_proposed_with_its_stage_units_value_and_date(india_russia):
+    Deal.objects.filter(slug="s-400-2018").delete()
+    objects, _, text = draft_written("india-russia-s400-2023.txt")
+    [deal] = of_model(objects, "deal")
+    assert (deal["buyer"], deal["seller"], deal["platform"]) == (["IN"], ["RU"], ["s-400-triumf"])
+    assert (deal["stage"], deal["quantity"], deal["quantity_delivered"]) == ("in_delivery", 5, 3)
+    assert (deal["value_amount"], deal["value_currency"]) == ("5400000000.00", "USD")
+    assert deal["signed"] == "2018"
+    assert "approximate" in deal["notes"]
+    [citation] = of_model(objects, "dealcitation")
+    assert citation["deal"] == [deal["slug"]]
+    assert citation["excerpt"] == sentence_with(text, "India ordered five")
+
+
+def test_deals_in_talks_and_signed_and_an_exercise_from_a_third_article(france):
+    objects, _, text = draft_written("india-france-rafale-marine-2025.txt")
+    deals = {deal["platform"][0]: deal for deal in of_model(objects, "deal")}
+    rafale, scorpene = deals["rafale-marine"], deals["scorpene"]
+    assert (rafale["buyer"], rafale["seller"], rafale["stage"]) == (["IN"], ["FR"], "signed")
+    assert (rafale["quantity"], rafale["signed"]) == (26, "2025-04-28")
+    assert (rafale["value_amount"], rafale["value_currency"]) == ("630000000000.00", "INR")
+    assert (scorpene["stage"], scorpene["quantity"], scorpene["signed"]) == ("talks", 3, None)
+    excerpts = {c["deal"][0]: c["excerpt"] for c in of_model(objects, "dealcitation")}
+    assert excerpts[rafale["slug"]] == sentence_with(text, "26 Rafale Marine")
+    assert excerpts[scorpene["slug"]] == sentence_with(text, "Scorpene")
+    [exercise] = by(objects, "engagement", "kind", "exercise")
+    assert exercise["title"] == "Exercise Varuna (2025)"
+    assert (exercise["start"], exercise["place"]) == ("2025-03", "Goa")
+    assert exercise["parties"] == [["IN"], ["FR"]]
+
+
+@needs_articles
+def test_records_the_database_holds_are_cited_not_repeated(india_russia):
+    objects, _ = draft_article("alipov-putin-visit-su57-s500.txt")
+    assert of_model(objects, "engagement") == []
+    cited = {c["engagement"][0] for c in of_model(objects, "engagementcitation")}
+    assert cited == {
+        "irigc-m-mtc-working-group-military-cooperation-5",
+        "modi-visit-moscow-2024",
+        "putin-visit-india-2025-12",
+    }
+
+
+@pytest.mark.parametrize("name", WRITTEN_FACTS)
+def test_each_written_article_passes_load_fixtures_dry_run_then_loads(name, france, tmp_path):
+    output = tmp_path / "draft.json"
+    draft_written(name, "--output", str(output))
+    before = row_counts()
+    err = io.StringIO()
+    try:
+        call_command("load_fixtures", str(output), "--dry-run", stdout=io.StringIO(), stderr=err)
+    except CommandError as error:
+        pytest.fail(f"load_fixtures --dry-run: {error}\n{err.getvalue()}")
+    assert err.getvalue() == ""
+    assert row_counts() == before
+    call_command("load_fixtures", str(output), stdout=io.StringIO(), stderr=io.StringIO())
+    source = Source.objects.get(text=(WRITTEN / name).read_text(encoding="utf-8"))
+    cited = [
+        *source.citations.all(),
+        *source.engagement_citations.all(),
+        *source.agreement_citations.all(),
+    ]
+    assert cited
+    for citation in cited:
+        citation.full_clean()
+
+
+def test_a_new_body_and_its_planned_session_and_what_cannot_be_placed(india_russia, tmp_path):
+    Party.objects.create(name="Japan", code="JP", iso3="JPN")
+    article = tmp_path / "working-group.txt"
+    session_text = (
+        "India and Japan will hold the 3rd meeting of the Defence Equipment and Technology "
+        "Cooperation Working Group in Tokyo in September. It will be co-chaired by Defence "
+        "Secretary Arun Mehta and Vice Minister Kenji Sato."
+    )
+    unplaced = "Moscow has signed a contract for two more S-400 units."
+    article.write_text(f"{session_text}\n{unplaced}\n", encoding="utf-8")
+    output = tmp_path / "draft.json"
+    _, notes = draft(
+        article, "--publisher", "Example News", "--published", "2025-06", "--output", str(output)
+    )
+    objects = json.loads(output.read_text(encoding="utf-8"))
+    [body] = of_model(objects, "standingbody")
+    assert body["name"] == "Defence Equipment and Technology Cooperation Working Group"
+    assert (body["kind"], body["parties"]) == ("working_group", [["IN"], ["JP"]])
+    [session] = of_model(objects, "engagement")
+    assert (session["body"], session["session_number"]) == ([body["slug"]], 3)
+    assert (session["status"], session["start"], session["place"]) == (
+        "planned",
+        "2025-09",
+        "Tokyo",
+    )
+    assert "inferred from its publication" in session["date_note"]
+    names = speaker_names(objects)
+    chairs = by(objects, "engagementparticipant", "engagement", [session["slug"]])
+    assert {names[c["person"][0]]: c["role"] for c in chairs} == {
+        "Arun Mehta": "co-chair",
+        "Kenji Sato": "co-chair",
+    }
+    [citation] = of_model(objects, "engagementcitation")
+    assert citation["excerpt"] == session_text  # both sentences it rests on
+    assert of_model(objects, "deal") == []
+    assert "does not name the buyer" in notes
+    assert "units: two more S-400 units" in notes
+    call_command("load_fixtures", str(output), stdout=io.StringIO(), stderr=io.StringIO())
+    assert Source.objects.get(text=article.read_text(encoding="utf-8")).engagements.count() == 1

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from dashboard.admin_loading import UPLOAD_DIR
+from dashboard.admin_loading import upload_dir
 from dashboard.models import Deal, Party, Statement
 
 PAGE = "/admin/dashboard/load-fixtures/"
@@ -21,7 +21,7 @@ def upload(client, content: bytes, name: str = "india_russia.json"):
 
 
 def kept_uploads() -> list[Path]:
-    return list(UPLOAD_DIR.iterdir()) if UPLOAD_DIR.is_dir() else []
+    return list(upload_dir().iterdir())
 
 
 def test_the_page_is_reached_from_the_admin_index(staff_client):

@@ -260,6 +260,13 @@ BAD_RECORDS = [
      f"{DEAL} -: A value needs its currency, and a currency its value."),
     ("more delivered than ordered", change(6, quantity_delivered=30),
      f"{DEAL} -: The quantity delivered cannot exceed the quantity."),
+    ("signing date in talks", change(6, stage="talks"),
+     f"{DEAL} signed: A deal in talks, under consideration or negotiating has not been "
+     "signed: leave the signing date empty, or set the stage it has reached."),
+    ("completed without its deliveries", change(6, stage="completed", quantity_delivered=20),
+     f"{DEAL} quantity_delivered: A completed deal has delivered all its units: the units "
+     "delivered must equal the units ordered (or be left empty when unknown), or the stage is "
+     "not yet completed."),
     ("buyer is seller", change(6, seller=["DE"]),
      f"{DEAL} -: The buyer and the seller must be different parties."),
     ("text too long", change(6, title="x" * 301),
@@ -607,6 +614,7 @@ def test_json_output_is_one_document(india_russia, tmp_path):
         "created": 2,
         "updated": 0,
         "unchanged": 0,
+        "deleted": 0,
     }
     assert "changes" not in document
     change(6, value_currency="XYZ")(records)

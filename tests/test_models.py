@@ -80,6 +80,10 @@ def test_a_valid_deal_passes_and_shows_its_title(world):
         ({"value_amount": Decimal("10")}, "A value needs its currency"),
         ({"value_currency": "USD"}, "A value needs its currency"),
         ({"value_amount": Decimal("10"), "value_currency": "XYZ"}, "not an ISO 4217 code"),
+        ({"stage": "talks", "signed": "2025-05"}, "has not been signed"),
+        ({"stage": "negotiating", "signed": "2025"}, "has not been signed"),
+        ({"stage": "completed", "quantity": 5, "quantity_delivered": 3}, "delivered all its"),
+        ({"stage": "completed", "quantity_delivered": 0}, "delivered all its units"),
     ],
 )
 def test_deal_rules_are_clear_validation_errors(world, fields, message):
@@ -98,6 +102,9 @@ def test_deal_rules_are_clear_validation_errors(world, fields, message):
         {"quantity": 5, "quantity_delivered": 6},
         {"value_amount": Decimal("-1"), "value_currency": "USD"},
         {"value_amount": Decimal("10")},
+        {"stage": "under_consideration", "signed": "2025-05"},
+        {"stage": "completed", "quantity": 5, "quantity_delivered": 3},
+        {"stage": "completed", "quantity_delivered": 0},
     ],
 )
 def test_the_database_itself_refuses_broken_deals(world, fields):
@@ -108,6 +115,31 @@ def test_the_database_itself_refuses_broken_deals(world, fields):
     with pytest.raises(IntegrityError), transaction.atomic():
         new_deal(world, **fields).save()
     assert not Deal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"stage": "talks"},
+        {"stage": "signed", "signed": "2018"},
+        {"stage": "cancelled", "signed": "2018"},
+        {"stage": "completed", "quantity": 5, "quantity_delivered": 5, "signed": "2018"},
+        # SIPRI's register leaves the units delivered unknown when it lists more than ordered.
+        {"stage": "completed", "quantity": 5},
+        {"stage": "completed", "quantity_delivered": 12},
+    ],
+)
+def test_deals_that_follow_their_stage_are_saved(world, fields):
+    deal = new_deal(world, **fields)
+    deal.full_clean()
+    deal.save()
+    assert Deal.objects.get(slug="deal").stage == fields["stage"]
+
+
+def test_the_rules_name_the_stages_before_signature(world):
+    from dashboard.models import PRE_SIGNATURE
+
+    assert list(Deal.Stage.pre_signature_stages()) == PRE_SIGNATURE
 
 
 def test_a_direct_quote_must_be_in_its_source_word_for_word(world):

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, Source
 from dashboard.register.descriptions import description_category
+from dashboard.register.kinds import row_kind
 from dashboard.register.names import party_place
 from dashboard.register.reading import register_read
 from dashboard.register.values import comment_value
@@ -140,7 +141,12 @@ def test_a_changed_figure_updates_one_deal_with_history(db, tmp_path):
         "T-72M1,tank,20,,2011; 2012,Second hand,,2,40,44",
     )
     document = run(written(tmp_path, text))
-    assert document["counts"]["dashboard.deal"] == {"created": 0, "updated": 1, "unchanged": 12}
+    assert document["counts"]["dashboard.deal"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 12,
+        "deleted": 0,
+    }
     assert document["counts"]["dashboard.delivery"]["created"] == 1
     deal = Deal.objects.get(slug="sipri-cd-ua-2010-t-72m1")
     assert deal.tiv_delivered == Decimal("44.000")
@@ -165,7 +171,12 @@ def test_a_newer_export_updates_the_same_deals_and_never_an_editors_figure(db, t
         "UAE,France,2021,,80,,Rafale F4,FGA aircraft,6,,2024,New,EUR16 b deal,95,7600,570",
     )
     document = run(written(tmp_path, text))
-    assert document["counts"]["dashboard.deal"] == {"created": 0, "updated": 1, "unchanged": 12}
+    assert document["counts"]["dashboard.deal"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 12,
+        "deleted": 0,
+    }
     assert document["counts"]["dashboard.source"]["created"] == 1
     deal.refresh_from_db()
     assert deal.quantity == 90 and deal.notes.startswith("Checked")
@@ -363,3 +374,87 @@ def test_identical_rows_are_deals_of_their_own_in_file_order(db, tmp_path):
         "sipri-sz-tw-2016-bell-205--2",
     ]
     assert not run(written(tmp_path, text))["changed"]
+
+
+def test_a_newer_export_that_drops_a_year_of_delivery_deletes_it_with_history(db, tmp_path):
+    run(SAMPLE)
+    deal = Deal.objects.get(slug="sipri-ci-fr-2015-gowind")
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2019, 2020]
+    text = newer_export(sample_text()).replace(
+        "Gowind,corvette,4,,2019; 2020,New", "Gowind,corvette,4,,2020,New"
+    )
+    path = written(tmp_path, text)
+    document = run(path, "-v", "2")
+    assert document["changed"]
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 1
+    assert {"label": "dashboard.delivery sipri-ci-fr-2015-gowind 2019", "action": "deleted",
+            "fields": {}} in document["changes"]  # fmt: skip
+    assert list(deal.deliveries.values_list("year", flat=True)) == [2020]
+    gone = Delivery.history.get(deal_id=deal.pk, year=2019, history_type="-")
+    assert gone.history_change_reason.startswith("import_sipri")
+    # The same file again: nothing to delete, nothing changed.
+    document = run(path)
+    assert not document["changed"]
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 0
+
+
+def test_a_dry_run_counts_the_years_it_would_delete_and_keeps_them(db, tmp_path):
+    run(SAMPLE)
+    text = newer_export(sample_text()).replace(
+        "Gowind,corvette,4,,2019; 2020,New", "Gowind,corvette,4,,2020,New"
+    )
+    out = StringIO()
+    call_command("import_sipri", str(written(tmp_path, text)), "--dry-run", stdout=out)
+    assert "1 deleted; nothing was written." in out.getvalue()
+    deal = Deal.objects.get(slug="sipri-ci-fr-2015-gowind")
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2019, 2020]
+
+
+def test_on_an_article_deal_only_the_years_sipri_gave_are_replaced(india_russia, tmp_path):
+    run(SAMPLE)
+    deal = Deal.objects.get(slug="s-400-2018")
+    Delivery.objects.create(deal=deal, year=2025)  # an editor's year, from another source
+    text = newer_export(sample_text()).replace("6,?,2021; 2022; 2023,New", "6,?,2021; 2023,New")
+    document = run(written(tmp_path, text))
+    assert document["counts"]["dashboard.delivery"]["deleted"] == 1
+    assert sorted(deal.deliveries.values_list("year", flat=True)) == [2021, 2023, 2025]
+
+
+@pytest.mark.parametrize(
+    "comment, description, kind",
+    [
+        ("Produced under licence in India", "FGA aircraft", "licensed_production"),
+        ("Licensed production; INR80 b deal", "tank", "licensed_production"),
+        ("Assembled from kits", "APC", "licensed_production"),
+        ("Licence-built version", "frigate", "licensed_production"),
+        ("Co-production with the recipient", "SAM system", "co_development"),
+        ("Joint development programme", "anti-ship missile", "co_development"),
+        ("Leased; modernized before delivery", "combat helicopter", "lease"),
+        ("Lease for 10 years", "submarine", "lease"),
+        ("For upgrade of MiG-29 aircraft", "combat aircraft radar", "upgrade_support"),
+        ("For modernization of T-72 tanks", "fire control radar", "upgrade_support"),
+        ("Modernized before delivery", "frigate", "purchase"),  # the condition, not a kind
+        ("Ex-Dutch; aid", "APC", "purchase"),  # no kind of its own: the default
+        ("", "tank", "purchase"),
+    ],
+)
+def test_the_deal_kind_is_what_the_row_states(comment, description, kind):
+    assert row_kind(comment=comment, description=description) == kind
+
+
+def test_imported_deals_have_the_kind_their_row_states(india_russia, tmp_path):
+    text = (
+        sample_text()
+        .replace(
+            "T-72M1,tank,20,,2011,Second hand,,2,40,40",
+            "T-72M1,tank,20,,2011,Second hand,Assembled from kits,2,40,40",
+        )
+        .replace('"INR390 b ($5.4 b) deal"', '"INR390 b ($5.4 b) deal; leased"')
+    )
+    run(written(tmp_path, text))
+    kinds = dict(Deal.objects.values_list("slug", "kind"))
+    assert kinds["sipri-cd-ua-2010-t-72m1"] == "licensed_production"
+    assert kinds["sipri-united-nations-ua-2010-mi-24p-mi-35p"] == "lease"
+    assert kinds["sipri-tr-de-2009-type-214"] == "purchase"  # the register says nothing
+    # The articles' deal keeps the kind they gave it, whatever SIPRI's comment says.
+    assert kinds["s-400-2018"] == "purchase"

@@ -206,11 +206,12 @@ def test_pair_timeline_stays_readable_with_hundreds_of_deals(client, register):
     )
     html = page(client, "/ties/IN/RU/")
     timeline = html.split('id="pair-timeline"', 1)[1].split('id="pair-deals"', 1)[0]
-    # The latest hundred, a group per year (five deals a year), the latest years open.
+    # The latest hundred, a group per year (five deals a year), the latest years open, and
+    # a link to the older ones.
     assert timeline.count('<li class="deal"') == 100
     assert timeline.count('<details class="timeline-year"') == 20
     assert timeline.count('<details class="timeline-year" open>') == 3
-    assert "every deal between them is in the deals table" in timeline
+    assert "Older entries</a>" in timeline
 
 
 @pytest.mark.parametrize(
@@ -240,3 +241,46 @@ def test_party_pages_show_only_the_charts_they_have(client, register):
     assert "chart-recipients" in page(client, "/parties/SUHH/")
     Party.objects.create(code="PK", name="Pakistan", iso3="PAK")
     assert "The register lists no deliveries to or from Pakistan." in page(client, "/parties/PK/")
+
+
+def deal_count_shown(html):
+    return html.split('<span class="label">deal', 1)[0].rsplit('<span class="number">', 1)[1]
+
+
+def test_the_fold_switch_applies_to_the_pair_pages_deals_and_figures(client, register):
+    # India and Russia: d2, d4 and d8; with the Soviet Union before it, d1 too.
+    html = page(client, "/ties/IN/RU/")
+    deals = html.split('id="pair-deals"', 1)[1]
+    assert deal_count_shown(html).startswith("3<") and "Deal d1" not in deals
+    html = page(client, "/ties/IN/RU/?fold=on")
+    deals = html.split('id="pair-deals"', 1)[1]
+    assert deal_count_shown(html).startswith("4<") and "Deal d1" in deals
+    assert "Completed</a>: 3" in html  # d1, d2, d4 (d8 is signed)
+    assert "Deal d1" in html.split('id="pair-timeline"', 1)[1].split('id="pair-deals"', 1)[0]
+    # The link to every deal between them keeps the switch, and lists the same four.
+    url = "/deals/?party=IN&amp;counterpart=RU&amp;fold=on"
+    assert url in html
+    rows = table_rows(page(client, url.replace("&amp;", "&")))
+    assert sorted(row.split("Deal ")[1][:2] for row in rows) == ["d1", "d2", "d4", "d8"]
+    # And the timeline's own links.
+    assert "?timeline=deal&amp;fold=on#pair-timeline" in html
+
+
+def test_the_fold_switch_applies_to_the_party_pages_deals(client, register):
+    html = page(client, "/parties/RU/")
+    assert "Deal d1" not in html and "/deals/?seller=RU" in html
+    html = page(client, "/parties/RU/?fold=on")
+    assert "Deal d1" in html
+    assert '<span class="number">4</span> <span class="label">deals as seller' in html
+    assert "/deals/?seller=RU&amp;fold=on" in html
+    # Its partners take in the Soviet Union's: India – Soviet Union.
+    assert "/ties/IN/SUHH/" in html
+
+
+def test_deal_filters_count_a_former_state_with_its_successor(client, register):
+    assert len(table_rows(page(client, "/deals/?seller=RU"))) == 3
+    assert len(table_rows(page(client, "/deals/?seller=RU&fold=on"))) == 4
+    assert len(table_rows(page(client, "/deals/?buyer=IN&seller=RU&fold=true"))) == 4
+    # A former state has no predecessors: the switch changes nothing for it.
+    assert len(table_rows(page(client, "/deals/?seller=SUHH&fold=on"))) == 1
+    assert client.get("/deals/?seller=RU&fold=maybe").status_code == 200

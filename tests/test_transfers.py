@@ -153,3 +153,29 @@ def test_no_register_data(db):
 def test_one_query_whatever_the_rows(register, django_assert_num_queries):
     with django_assert_num_queries(1):
         selectors.transfer_totals(deliveries=Delivery.objects.all(), group="supplier")
+
+
+@pytest.mark.parametrize("group", ["supplier", "recipient", "category"])
+@pytest.mark.parametrize("fold", [False, True])
+def test_summing_whole_deals_gives_the_same_rows_as_summing_deliveries(register, group, fold):
+    # With no year filtered, every delivery of a deal is in, so its shares add up to its TIV.
+    for deliveries in (
+        Delivery.objects.all(),
+        Delivery.objects.filter(deal__seller__code="FR"),
+        Delivery.objects.filter(deal__platform__category="fighter_aircraft"),
+    ):
+        by_delivery = selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold)
+        by_deal = selectors.transfer_totals(
+            deliveries=deliveries, group=group, fold=fold, whole_deals=True
+        )
+        assert rows(by_deal) == rows(by_delivery) and by_deal
+
+
+def test_summed_by_deal_india_imports_what_its_deals_delivered(register):
+    # India's deals: 300 + 400 + 100 + 60 + 90; d8 delivered nothing and counts nothing.
+    result = selectors.transfer_totals(
+        deliveries=Delivery.objects.filter(deal__buyer__code="IN"),
+        group="recipient",
+        whole_deals=True,
+    )
+    assert rows(result) == [("IN", "India", 950.0, 100.0)]

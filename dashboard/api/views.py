@@ -425,7 +425,9 @@ class TransferListView(AnalysisView):
         deliveries, group, fold = filterset.qs, filterset.rows_per, filterset.folded
         rows = cached(
             f"transfers:{selectors.query_key(deliveries)}:{group}:{fold}",
-            lambda: selectors.transfer_totals(deliveries=deliveries, group=group, fold=fold),
+            lambda: selectors.transfer_totals(
+                deliveries=deliveries, group=group, fold=fold, whole_deals=filterset.every_year
+            ),
         )
         page = reverse("dashboard:transfer-list")
         query = request.GET.urlencode()

@@ -24,11 +24,19 @@ from django.db import DatabaseError, transaction
 
 from dashboard import cache
 from dashboard.loading.checking import batch_check
-from dashboard.loading.reading import FixtureFile, RecordStream, fixture_files
+from dashboard.loading.reading import FixtureFile, Limits, RecordStream, fixture_files
 from dashboard.loading.result import Change, FixtureError, LoadResult, ModelCounts
 from dashboard.loading.writing import LoadInterrupted, batch_write
 
-__all__ = ["Change", "FixtureError", "LoadResult", "ModelCounts", "fixture_load", "records_load"]
+__all__ = [
+    "Change",
+    "FixtureError",
+    "Limits",
+    "LoadResult",
+    "ModelCounts",
+    "fixture_load",
+    "records_load",
+]
 
 Progress = Callable[[str, int], None]
 
@@ -40,10 +48,12 @@ def fixture_load(
     with_changes: bool = False,
     names: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> LoadResult:
     """Check the fixture files at `paths` (files or folders) and, unless there is a problem or
     this is a dry run, load them. `names` maps a path to the name messages give it;
-    `progress(stage, records)` is called every thousand records."""
+    `progress(stage, records)` is called every thousand records; `limits` are the settings'
+    (Limits.from_settings()) unless given."""
     files, problems = fixture_files(paths=paths, names=names)
     if problems:
         result = LoadResult(dry_run=dry_run)
@@ -56,6 +66,7 @@ def fixture_load(
         with_changes=with_changes,
         progress=progress,
         reason=reason,
+        limits=limits or Limits.from_settings(),
     )
 
 
@@ -79,6 +90,7 @@ def records_load(
         with_changes=with_changes,
         progress=progress,
         reason=name if reason is None else reason,
+        limits=Limits.from_settings(),
     )
 
 
@@ -89,11 +101,13 @@ def _load(
     with_changes: bool,
     progress: Progress | None,
     reason: str,
+    limits: Limits,
 ) -> LoadResult:
     result = LoadResult(dry_run=dry_run)
-    checked = batch_check(files=sources, progress=progress)
+    checked = batch_check(files=sources, progress=progress, limits=limits)
     result.records = checked.records
     result.errors = checked.errors
+    result.errors_more = checked.errors_more
     if result.errors:
         return result
     try:

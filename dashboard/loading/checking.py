@@ -21,12 +21,13 @@ from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Model, Q, UniqueConstraint
 from django.utils.text import capfirst
 
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, keys_existing, rows_by_key
 from dashboard.loading.reading import (
     FixtureFile,
+    Limits,
     ReadError,
     RecordStream,
     RecordUnreadable,
@@ -59,6 +60,7 @@ _PER_FILE = 1 << 40
 class CheckOutcome:
     errors: list[FixtureError]
     records: int
+    errors_more: int = 0  # problems found beyond the limits.errors kept
     # The models each file holds, by write rank, so pass 2 can read files in a helpful order.
     file_ranks: dict[int, set[int]] = field(default_factory=dict)
     # The records as read, for pass 2 to write; None when there are errors. The caller closes it.
@@ -69,9 +71,10 @@ def batch_check(
     *,
     files: list[Source],
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> CheckOutcome:
     """Check every record of the files, keeping them for pass 2 while none has a problem."""
-    return _BatchCheck(files=files, progress=progress).run()
+    return _BatchCheck(files=files, progress=progress, limits=limits or Limits()).run()
 
 
 def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
@@ -82,15 +85,23 @@ def _needed_values() -> dict[ModelSpec, tuple[str, ...]]:
     }
 
 
+class _TooManyRecords(Exception):
+    """The batch holds more records than limits.records: reading stops."""
+
+
 class _BatchCheck:
-    def __init__(self, *, files: list[Source], progress: Progress | None):
+    def __init__(self, *, files: list[Source], progress: Progress | None, limits: Limits):
         self.files = files
         self.progress = progress
+        self.limits = limits
         self.records = 0
         self.errors: list[tuple[int, int, FixtureError]] = []
+        self.errors_more = 0
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
         self.seen = _KeysSeen()
         self.unique: dict[tuple[ModelSpec, str], dict[Any, Key]] = defaultdict(dict)
+        # By model and the index of the constraint in its spec's unique_sets.
+        self.unique_sets: dict[tuple[ModelSpec, int], dict[tuple, Key]] = defaultdict(dict)
         self.needed = _needed_values()
         self.related = _RelatedValues()
         self.waiting: list[tuple[int, Record]] = []
@@ -102,8 +113,11 @@ class _BatchCheck:
                 self._file_check(index, file)
             self._dangling_check()
             self._unique_check()
+            self._unique_sets_check()
             self._waiting_clean()
             self._database_dependents_check()
+        except _TooManyRecords:
+            pass  # said already; what was read is not checked across records
         except BaseException:
             self.spill.close()
             raise
@@ -115,6 +129,7 @@ class _BatchCheck:
         self.errors.sort(key=lambda entry: (entry[0], entry[1]))
         return CheckOutcome(
             errors=[error for _, _, error in self.errors],
+            errors_more=self.errors_more,
             records=self.records,
             file_ranks=dict(self.file_ranks),
             spill=None if self.errors else self.spill,
@@ -123,6 +138,9 @@ class _BatchCheck:
     # --- reporting ---
 
     def _error(self, location: int, message: str, *, label: str = "?", name: str = "-") -> None:
+        if len(self.errors) >= self.limits.errors:
+            self.errors_more += 1  # counted, not kept: memory and the page stay small
+            return
         index, number = divmod(location, _PER_FILE)
         by_line = self.files[index].by_line
         error = FixtureError(
@@ -147,10 +165,17 @@ class _BatchCheck:
     def _file_check(self, index: int, file: Source) -> None:
         base = index * _PER_FILE
         try:
-            for number, raw in enumerate(file.records(), start=1):
+            for number, raw in enumerate(file.records(self.limits), start=1):
                 if file.by_line:
                     number, raw = raw  # noqa: PLW2901 - the line the caller gave
                 self.records += 1
+                if self.records > self.limits.records:
+                    self._error(
+                        base + number,
+                        f"The batch holds more than {self.limits.records:,} records "
+                        "(FIXTURE_MAX_RECORDS); reading stopped here. Split it.",
+                    )
+                    raise _TooManyRecords
                 if self.progress and self.records % PROGRESS_EVERY == 0:
                     self.progress("Checking", self.records)
                 if isinstance(raw, RecordUnreadable):
@@ -201,6 +226,15 @@ class _BatchCheck:
             if other != key:
                 where = self._where(self.seen.location(spec, other), seen_from=location)
                 record.error(name, f"{_unique_message(spec, name)} ({where}).")
+        for index, constraint in enumerate(spec.unique_sets):
+            value = _set_value(record, constraint)
+            if value is None:
+                continue
+            other = self.unique_sets[(spec, index)].setdefault(value, key)
+            if other != key:
+                where = self._where(self.seen.location(spec, other), seen_from=location)
+                message = constraint.get_violation_error_message()
+                record.error(constraint.fields[-1], f"{message} ({where}).")
         return True
 
     def _references_note(self, location: int, record: Record) -> None:
@@ -256,6 +290,30 @@ class _BatchCheck:
                         f"({spec.label} {key_text(held_by)} in the database).",
                         label=f"{spec.label} {key_text(key)}",
                         name=name,
+                    )
+
+    def _unique_sets_check(self) -> None:
+        for (spec, index), holders in self.unique_sets.items():
+            constraint = spec.unique_sets[index]
+            lookups = _set_lookups(spec, constraint)
+            for values in chunks(holders, KEYS_PER_QUERY):
+                wanted = Q()
+                for value in values:
+                    wanted |= Q(**dict(zip(lookups, value, strict=True)))
+                rows = spec.model._default_manager.filter(wanted)
+                for row in rows.values_list(*lookups, *spec.key_lookups):
+                    value, held_by = row[: len(lookups)], tuple(map(str, row[len(lookups) :]))
+                    key = holders.get(value)
+                    if key is None or held_by == key:
+                        continue
+                    if self.seen.location(spec, held_by) is not None:
+                        continue  # that row gets other values from the batch
+                    self._error(
+                        self.seen.location(spec, key),
+                        f"{constraint.get_violation_error_message()} "
+                        f"({spec.label} {key_text(held_by)} in the database).",
+                        label=f"{spec.label} {key_text(key)}",
+                        name=constraint.fields[-1],
                     )
 
     def _waiting_clean(self) -> None:
@@ -510,6 +568,34 @@ class _KeysSeen:
 
     def close(self) -> None:
         self._database.close()
+
+
+def _set_value(record: Record, constraint: UniqueConstraint) -> tuple | None:
+    """The values a UniqueConstraint covers, flat (a reference as its natural key's parts),
+    or None when one is empty: NULLs never clash, in the database as in validate_constraints()."""
+    parts: list[Any] = []
+    for name in constraint.fields:
+        if name in record.spec.foreign_keys:
+            reference = record.references.get(name)
+            if not reference:
+                return None
+            parts += reference
+        else:
+            value = record.values.get(name)
+            if value in (None, "") or record.failed(name):
+                return None
+            parts.append(value)
+    return tuple(parts)
+
+
+def _set_lookups(spec: ModelSpec, constraint: UniqueConstraint) -> tuple[str, ...]:
+    lookups: list[str] = []
+    for name in constraint.fields:
+        if name in spec.foreign_keys:
+            lookups += [f"{name}__{part}" for part in spec.targets[name].key_lookups]
+        else:
+            lookups.append(name)
+    return tuple(lookups)
 
 
 def _unique_message(spec: ModelSpec, name: str) -> str:

@@ -3,27 +3,84 @@
 JSON arrays are streamed with ijson and JSON Lines line by line, so memory does not grow with
 the file; YAML is parsed whole (PyYAML has no streaming reader for a list), so keep large data
 in JSON or JSON Lines. Files may be compressed with gzip, bzip2 or xz, as for loaddata.
+
+Every file is read within `Limits` (settings FIXTURE_MAX_*): its size once decompressed, and,
+before any parser sees them, the nesting of arrays and objects, the digits of a number and the
+length of one string. ijson's C backend crashes the process on an integer of more than 4,300
+digits, and its memory grows with the square of the nesting and its time with the square of a
+string's length, so a small file could otherwise take the server down. YAML is checked on
+its parser's events before it is built, and may not use aliases (a "billion laughs").
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 import ijson
 import yaml
+from django.conf import settings
 
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
 COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 SUFFIX_HELP = ".json, .jsonl, .yaml or .yml, optionally compressed (.gz, .bz2, .xz)"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Python's own limit on the digits of an integer read from text (sys.int_max_str_digits).
+DIGITS_CEILING = 4300
+# The guard reads at most this much at a time, so one string within a read is never longer.
+READ_SIZE = 64 * 1024
+
+
+class _YamlLoader(_YAML_BASE):
+    """The safe loader, with dates left as text: the field's own to_python() reads them, and
+    says which field holds an impossible one (2024-02-31) rather than failing the file."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if not tag.endswith(":timestamp")]
+    for first, resolvers in _YAML_BASE.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one load may hold. `bytes`: each file once decompressed; `records`: the batch;
+    `depth`: arrays and objects inside one another, from the file's top (a fixture needs 5);
+    `digits`: of one number; `string_bytes`: one string as written; `errors`: the problems
+    kept and shown (the rest are counted)."""
+
+    bytes: int = 8 * 2**30
+    records: int = 5_000_000
+    depth: int = 10
+    digits: int = 100
+    string_bytes: int = 16 * 2**20
+    errors: int = 1000
+
+    @classmethod
+    def from_settings(cls, *, upload: bool = False) -> Limits:
+        """The limits the settings give, for the command or (`upload`) the admin's page."""
+        default = cls()
+        prefix = "FIXTURE_UPLOAD_MAX_" if upload else "FIXTURE_MAX_"
+        return cls(
+            bytes=getattr(settings, prefix + "DECOMPRESSED_BYTES", default.bytes),
+            records=getattr(settings, prefix + "RECORDS", default.records),
+            depth=getattr(settings, "FIXTURE_MAX_DEPTH", default.depth),
+            digits=min(getattr(settings, "FIXTURE_MAX_DIGITS", default.digits), DIGITS_CEILING),
+            string_bytes=max(
+                getattr(settings, "FIXTURE_MAX_STRING_BYTES", default.string_bytes), READ_SIZE
+            ),
+            errors=getattr(settings, "FIXTURE_MAX_ERRORS", default.errors),
+        )
 
 
 @dataclass(frozen=True)
@@ -34,8 +91,8 @@ class FixtureFile:
     compression: str | None
     by_line = False  # records are numbered in order, not by line
 
-    def records(self) -> Iterator[Any]:
-        return file_records(self)
+    def records(self, limits: Limits | None = None) -> Iterator[Any]:
+        return file_records(self, limits or Limits())
 
     def open(self) -> IO[bytes]:
         if self.compression:
@@ -58,7 +115,8 @@ class RecordStream:
         self.by_line = isinstance(first, tuple)
         self._items = iterator if first is None else _chained(first, iterator)
 
-    def records(self) -> Iterator[Any]:
+    def records(self, limits: Limits | None = None) -> Iterator[Any]:
+        # Records given directly were built by code, not read from text: no limit to apply.
         if not self.by_line:
             yield from self._items
             return
@@ -137,28 +195,29 @@ def fixture_files(
     return files, problems
 
 
-def file_records(file: FixtureFile) -> Iterator[Any]:
+def file_records(file: FixtureFile, limits: Limits) -> Iterator[Any]:
     """The file's raw records in order. Raises ReadError when the file cannot be read on, and
     yields a RecordUnreadable in place of a JSON Lines line that is not valid JSON."""
     try:
         with file.open() as stream:
             if file.format == "jsonl":
-                yield from _lines_read(stream)
+                yield from _lines_read(_Guard(stream, limits=limits, by_line=True))
             elif file.format == "json":
-                yield from _array_read(stream)
+                yield from _array_read(stream, limits)
             else:
-                yield from _yaml_read(stream)
+                yield from _yaml_read(_Guard(stream, limits=limits, structure=False), limits)
     except (OSError, EOFError, lzma.LZMAError) as error:
         raise ReadError(f"Cannot read the file: {error}.") from None
 
 
-def _lines_read(stream: IO[bytes]) -> Iterator[Any]:
+def _lines_read(guard: _Guard) -> Iterator[Any]:
+    stream = io.BufferedReader(guard, READ_SIZE)
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             yield _line_parse(line)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             yield RecordUnreadable(f"Line {number} is not valid JSON: {error}.")
 
 
@@ -178,16 +237,18 @@ def _line_parse(line: bytes) -> Any:
     return _DECODER.decode(text)
 
 
-def _array_read(stream: IO[bytes]) -> Iterator[Any]:
+def _array_read(stream: IO[bytes], limits: Limits) -> Iterator[Any]:
     first = _first_character(stream)
     if first is None:
         return
     if first != b"[":
         raise ReadError("A JSON fixture file holds a list of records: it must start with “[”.")
     count = 0
+    guard = _Guard(stream, limits=limits)
     try:
         # Decimals, not floats, so amounts keep their digits as DecimalField expects.
-        for count, item in enumerate(ijson.items(stream, "item", use_float=False), start=1):  # noqa: B007
+        items = ijson.items(guard, "item", use_float=False, buf_size=READ_SIZE)
+        for count, item in enumerate(items, start=1):  # noqa: B007
             yield item
     except (ijson.JSONError, UnicodeDecodeError) as error:
         # yajl's message goes on to draw the place on further lines: keep its first line.
@@ -206,17 +267,227 @@ def _first_character(stream: IO[bytes]) -> bytes | None:
     return None
 
 
-def _yaml_read(stream: IO[bytes]) -> Iterator[Any]:
+def _yaml_read(stream: _Guard, limits: Limits) -> Iterator[Any]:
+    text = stream.read()  # parsed whole anyway; its size is capped by the guard
     try:
-        data = yaml.load(stream, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        _yaml_events_check(text, limits)
+        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         # Its own text spans lines and names the path read (a temporary file for an upload).
         problem = getattr(error, "problem", None) or "cannot be parsed"
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ReadError(f"Not valid YAML: {problem}{where}.") from None
+    except (ValueError, RecursionError) as error:
+        raise ReadError(f"Not valid YAML: {str(error).rstrip('.')}.") from None
     if data is None:
         return
     if not isinstance(data, list):
         raise ReadError("A YAML fixture file holds a list of records.")
     yield from data
+
+
+_YAML_NUMBER = re.compile(r"[-+]?[0-9_]+")
+
+
+def _yaml_events_check(text: bytes, limits: Limits) -> None:
+    """Refuse, before anything is built, an alias, nesting deeper than `limits.depth`, a
+    longer string or a longer number: one ReadError naming the record."""
+    depth = record = 0
+    for event in yaml.parse(text, Loader=_YAML_BASE):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            record += depth == 2
+            if depth > limits.depth:
+                raise ReadError(_too_deep(limits), record=record)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            record += depth == 1
+            raise ReadError(
+                f"YAML aliases (*{event.anchor}) are not accepted: write the value out.",
+                record=record or None,
+            )
+        elif isinstance(event, yaml.ScalarEvent):
+            record += depth == 1
+            if len(event.value) > limits.string_bytes:
+                raise ReadError(_too_long(limits), record=record)
+            value, plain = event.value, event.implicit[0]
+            if len(value) > limits.digits and plain and _YAML_NUMBER.fullmatch(value):
+                raise ReadError(_too_many_digits(limits), record=record)
+
+
+def _too_deep(limits: Limits) -> str:
+    return (
+        f"Arrays and objects are nested more than {limits.depth} deep; a fixture needs 5 "
+        "(FIXTURE_MAX_DEPTH)."
+    )
+
+
+def _too_long(limits: Limits) -> str:
+    return f"A string is longer than {limits.string_bytes:,} bytes (FIXTURE_MAX_STRING_BYTES)."
+
+
+def _too_many_digits(limits: Limits) -> str:
+    return f"A number has more than {limits.digits:,} digits (FIXTURE_MAX_DIGITS)."
+
+
+# A JSON string, complete; and the rest of one from inside it (up to its end or an escape cut
+# off by the end of the data read).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+# A surrogate escape, with the second half of its pair if it has one; not after a backslash.
+_SURROGATE_ESCAPE = re.compile(
+    rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_FIELD_NAME = re.compile(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:')
+_OPENING = frozenset(b"[{")
+_NEWLINE = ord("\n")
+_DIGITS = b"0123456789"
+
+
+@cache
+def _digits_run(limit: int) -> re.Pattern[bytes]:
+    return re.compile(rb"[0-9]{%d}" % (limit + 1))
+
+
+def _not_kept(kept: bytes) -> bytes:
+    return bytes(byte for byte in range(256) if byte not in kept)
+
+
+_NOT_BRACKETS = _not_kept(b"[]{}")
+_NOT_BRACKETS_NOR_NEWLINES = _not_kept(b"[]{}\n")
+
+
+class _Guard(io.RawIOBase):
+    """A file read through limits: its size, and (`structure`, for JSON and JSON Lines) the
+    nesting, the digits of a number and the length of a string, scanned as they are read, a
+    chunk at a time with regular expressions, before a parser sees them. Raises ReadError,
+    naming the record (JSON) or the line (JSON Lines), at the first one over its limit."""
+
+    def __init__(self, stream: IO[bytes], *, limits: Limits, by_line=False, structure=True):
+        self.stream = stream
+        self.limits = limits
+        self.by_line = by_line
+        self.structure = structure
+        self.size = 0
+        self.depth = 0
+        self.record = 0  # JSON: records begun; JSON Lines: newlines passed
+        self.in_string = False
+        self.string_size = 0
+        self.held = b""  # an escape cut in two by the end of a read
+        self.digits_held = b""  # digits at the end of the last read, outside strings
+        self.escapes_held = b""  # the end of the last read, which may hold half an escape
+        self.previous = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(min(len(buffer), READ_SIZE))
+        self.size += len(data)
+        if self.size > self.limits.bytes:
+            self._refuse(
+                f"The file is larger than {self.limits.bytes:,} bytes once decompressed "
+                "(FIXTURE_MAX_DECOMPRESSED_BYTES)."
+            )
+        if self.structure and not self.by_line:  # json.loads() keeps them, for schema.py
+            self._surrogates_check(data)
+        if self.structure and data:
+            self._scan(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _refuse(self, message: str):
+        if self.by_line:
+            raise ReadError(f"Line {self.record + 1}: {message}")
+        raise ReadError(message, record=self.record or None)
+
+    def _surrogates_check(self, data: bytes) -> None:
+        """Refuse a \\ud800 escape without its pair (yajl would store a "?" for it), or a
+        second half alone, naming the field whose value holds it where this read shows it."""
+        text = self.escapes_held + data
+        resume = max(0, len(text) - 5)  # the last bytes may be half an escape
+        for found in _SURROGATE_ESCAPE.finditer(text, 1 if self.escapes_held else 0):
+            if found.group(1):
+                continue  # a pair
+            high = text[found.start() + 3] in b"89abAB"
+            if high and found.end() > len(text) - 6 and data:
+                resume = found.start()  # its pair may be in the next read
+                break
+            before = max(0, found.start() - len(self.escapes_held))
+            self._scan(data[:before])
+            names = _FIELD_NAME.findall(self.previous + text[: found.start()])
+            field = f"“{names[-1].decode('utf-8', 'replace')}”" if names else "A value"
+            escape = found.group().decode("ascii")
+            self._refuse(
+                f"{field} holds a lone surrogate ({escape}), which is not a character: "
+                "write the character itself, or both halves of its pair."
+            )
+        self.escapes_held = text[max(0, resume - 1) :]
+        self.previous = data  # for the name of a field that came before
+
+    def _scan(self, data: bytes) -> None:
+        data, self.held = self.held + data, b""
+        start = 0
+        if self.in_string:
+            start = self._string_rest(data, 0)
+            if self.in_string:
+                return
+        outside = _STRING.sub(b"s", data[start:])  # every string whole in this read, as "s"
+        opened = outside.find(b'"')
+        if opened >= 0:  # a string goes on into the next read
+            self._string_rest(outside, opened + 1)
+            outside = outside[:opened]
+        self._numbers_check(outside)
+        self._nesting_follow(outside)
+
+    def _string_rest(self, data: bytes, start: int) -> int:
+        """Follow a string from `start` inside it; where it ends in `data`, past its quote."""
+        end = _STRING_REST.match(data, start).end()
+        self.string_size += end - start
+        if self.string_size > self.limits.string_bytes:
+            self._refuse(_too_long(self.limits))
+        if end == len(data):
+            self.in_string = True
+        elif data[end] == ord("\\"):  # an escape whose second half is in the next read
+            self.in_string, self.held = True, data[end:]
+        else:
+            self.in_string, self.string_size = False, 0
+            return end + 1
+        return len(data)
+
+    def _numbers_check(self, outside: bytes) -> None:
+        held = self.digits_held
+        found = _digits_run(self.limits.digits).search(held + outside)
+        if found:
+            self._nesting_follow(outside[: max(0, found.start() - len(held))])
+            self._refuse(_too_many_digits(self.limits))
+        tail = len(outside) - len(outside.rstrip(_DIGITS))
+        if self.in_string:
+            self.digits_held = b""
+        elif tail == len(outside):
+            self.digits_held = held + outside
+        else:
+            self.digits_held = outside[len(outside) - tail :]
+
+    def _nesting_follow(self, outside: bytes) -> None:
+        dropped = _NOT_BRACKETS_NOR_NEWLINES if self.by_line else _NOT_BRACKETS
+        kept = outside.translate(None, dropped)
+        depth, record, limit = self.depth, self.record, self.limits.depth
+        record_depth = 1 if self.by_line else 2
+        for byte in kept:
+            if byte in _OPENING:
+                depth += 1
+                if depth == record_depth and not self.by_line:
+                    record += 1
+                if depth > limit:
+                    self.depth, self.record = depth, record
+                    self._refuse(_too_deep(self.limits))
+            elif byte == _NEWLINE:
+                record += 1
+                depth = 0  # a line that does not close what it opens is not valid anyway
+            else:
+                depth -= 1
+        self.depth, self.record = depth, record

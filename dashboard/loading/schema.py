@@ -115,6 +115,9 @@ class ModelSpec:
     foreign_keys: dict[str, models.ForeignKey]
     many_to_many: dict[str, models.ManyToManyField]
     unique_fields: tuple[str, ...]
+    # UniqueConstraints over several fields other than the natural key (one session of each
+    # number per standing body): checked across the batch and the database, as unique fields.
+    unique_sets: tuple[models.UniqueConstraint, ...] = ()
 
     @cached_property
     def key_lookups(self) -> tuple[str, ...]:
@@ -160,6 +163,14 @@ def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
             fields[model_field.name] = model_field
     key_fields = _key_fields(model)
     unique = tuple(name for name, f in fields.items() if f.unique and name not in key_fields)
+    unique_sets = tuple(
+        constraint
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint)
+        and constraint.fields
+        and constraint.condition is None
+        and set(constraint.fields) != set(key_fields)
+    )
     return ModelSpec(
         model=model,
         label=model._meta.label_lower,
@@ -169,6 +180,7 @@ def _spec_build(model: type[models.Model], rank: int) -> ModelSpec:
         foreign_keys=foreign_keys,
         many_to_many=many_to_many,
         unique_fields=unique,
+        unique_sets=unique_sets,
     )
 
 
@@ -229,6 +241,12 @@ def _reference_read(raw: Any, *, target: ModelSpec) -> Key:
     """A natural key as fixtures write it: ["IN"], or ["s-400-2018", "ians-..."]."""
     arity = len(target.key_lookups)
     if type(raw) is list and len(raw) == arity and all(type(part) is str for part in raw):
+        for part in raw:
+            if not part.isascii():
+                try:
+                    text_check(part)
+                except ValidationError as error:
+                    raise ValueError(_messages(error)) from None
         return tuple(raw)  # the usual case, first
     if (
         isinstance(raw, list | tuple)
@@ -240,6 +258,19 @@ def _reference_read(raw: Any, *, target: ModelSpec) -> Key:
     raise ValueError(
         f"Expected the natural key of a {target.label} such as {example}, got {_shown(raw)}."
     )
+
+
+def text_check(value: str) -> None:
+    """Refuse a lone surrogate (JSON's "\\ud800" with no pair): no character, no database can
+    store it (SQLite kept a "?", PostgreSQL fails the load)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(value[error.start])
+        raise ValidationError(
+            f"Holds a lone surrogate (\\u{code:04x}), which is not a character: write the "
+            "character itself, or both halves of its pair."
+        ) from None
 
 
 def _shown(raw: Any) -> str:
@@ -323,11 +354,19 @@ def _values_read(record: Record, fields_raw: dict) -> models.Model:
         raw = fields_raw.get(name, _MISSING)
         if raw is _MISSING:
             continue
+        if type(raw) in (list, dict):
+            # str() of a list or an object is no value for a field (and of a YAML structure
+            # that repeats itself, could be gigabytes).
+            kind = "a list" if type(raw) is list else "an object"
+            record.error(name, f"Expected a single value, got {kind}.")
+            continue
         try:
             value = model_field.to_python(raw)
             if type(value) is str and "\x00" in value:
                 # PostgreSQL refuses them in text, and would refuse the whole load at its end.
                 ProhibitNullCharactersValidator()(value)
+            if type(value) is str and not value.isascii():
+                text_check(value)
         except ValidationError as error:
             record.error(name, _messages(error))
             continue
@@ -434,7 +473,8 @@ def _clean(record: Record, instance: models.Model) -> None:
 
 
 def _constraints_check(record: Record) -> None:
-    # Unique constraints are natural keys or unique fields, checked across the batch instead.
+    # Unique constraints are natural keys, unique fields or unique sets, checked across the
+    # batch instead (checking.py).
     for constraint, fields in record.spec.checks:
         if any(record.failed(name) for name in fields):
             continue  # as full_clean() does: no constraint over a field that is already wrong
@@ -504,6 +544,7 @@ def _lookup_holds(child: tuple[str, Any], value_of) -> bool | None:
         "lte": lambda: value <= expected,
         "gt": lambda: value > expected,
         "gte": lambda: value >= expected,
+        "in": lambda: value in expected,
     }
     if operator not in comparisons:
         raise NotImplementedError(f"the lookup “{lookup}” is not evaluated in Python")

@@ -12,7 +12,9 @@ Each row has a stable key, a slug made of the parties' codes, the order year and
 designation (`sipri-in-ru-2018-s-400-triumf`; `--2`, `--3` for identical keys in file order), so
 a newer export updates the same deals. A deal the articles already hold (same buyer, seller,
 platform or alias, order year) is the same deal: SIPRI becomes a further source with its own
-figures, and the deal gets the register's TIVs and years of delivery.
+figures, and the deal gets the register's TIVs and years of delivery. A deal's years of
+delivery are replaced with those its row lists: the loader never deletes, so the years a newer
+row no longer lists are deleted here, in the load's transaction, with history.
 
 A figure on a deal is SIPRI's to update only while it is what SIPRI last stated (the deal's
 latest SIPRI row, re-read from its citation's excerpt): a figure an editor set, or one the
@@ -21,6 +23,7 @@ articles gave, is never overwritten. What SIPRI states is always kept on its cit
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,12 +37,13 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from dashboard import cache
-from dashboard.loading import FixtureError, LoadResult, ModelCounts, records_load
+from dashboard.loading import Change, FixtureError, LoadResult, ModelCounts, records_load
 from dashboard.loading.lookups import KEYS_PER_QUERY, chunks
 from dashboard.loading.schema import WRITE_ORDER
 from dashboard.models import Deal, DealCitation, Delivery, Party, Platform, PlatformAlias
 from dashboard.partial_dates import PartialDate
 from dashboard.register.descriptions import BY_WORDS, FALLBACK, description_category
+from dashboard.register.kinds import row_kind
 from dashboard.register.names import SPELLINGS, PartyPlace, party_place
 from dashboard.register.reading import (
     WIDTH,
@@ -66,6 +70,7 @@ PRUNE_NEEDS_ALL = (
 # The deal fields a row gives, which SIPRI may update while they are what it last stated.
 ROW_FIELDS = (
     "title",
+    "kind",
     "stage",
     "quantity",
     "quantity_uncertain",
@@ -213,23 +218,25 @@ def register_import(
     if prune and not register.complete:
         # A deal an export of some countries does not list may be outside its selection.
         problems.insert(0, FixtureError(path=name, message=PRUNE_NEEDS_ALL, field="--prune"))
-    load = records_load(
-        records=records,
-        name=name,
-        dry_run=dry_run or bool(problems),
-        with_changes=with_changes,
-        progress=progress,
-        reason=f"import_sipri {name}"[:100],
-    )
+    reason = f"import_sipri {name}"[:100]
+    writing = not dry_run and not problems
+    # The records and the years of delivery the export no longer lists: written together.
+    with transaction.atomic() if writing else contextlib.nullcontext():
+        load = records_load(
+            records=records,
+            name=name,
+            dry_run=not writing,
+            with_changes=with_changes,
+            progress=progress,
+            reason=reason,
+        )
+        if writing and load.ok and builder.dropped:
+            _years_delete(builder.dropped, reason=reason)
     if problems:
         load.errors = sorted(problems + load.errors, key=lambda error: error.line or 0)
         load.counts, load.changes = {}, None
-    elif load.ok and builder.kept:
-        for label, count in builder.kept.items():
-            load.counts.setdefault(label, ModelCounts()).unchanged += count
-            load.records += count
-        order = [model._meta.label_lower for model in WRITE_ORDER]
-        load.counts = dict(sorted(load.counts.items(), key=lambda item: order.index(item[0])))
+    elif load.ok:
+        _counts_add(load, kept=builder.kept, dropped=builder.dropped)
     outcome = RegisterImport(
         load=load,
         rows=len(register.rows),
@@ -242,6 +249,22 @@ def register_import(
     if prune and outcome.unlisted and load.ok and not dry_run:
         outcome.pruned, outcome.kept = _prune(outcome.unlisted)
     return outcome
+
+
+def _counts_add(load: LoadResult, *, kept: dict[str, int], dropped: list[tuple[str, int]]):
+    """Count the records left out as unchanged, and the years of delivery deleted."""
+    for label, count in kept.items():
+        load.counts.setdefault(label, ModelCounts()).unchanged += count
+        load.records += count
+    if dropped:
+        load.counts.setdefault("dashboard.delivery", ModelCounts()).deleted += len(dropped)
+        if load.changes is not None:
+            load.changes += [
+                Change(label=f"dashboard.delivery {slug} {year}", action="deleted")
+                for slug, year in dropped
+            ]
+    order = [model._meta.label_lower for model in WRITE_ORDER]
+    load.counts = dict(sorted(load.counts.items(), key=lambda item: order.index(item[0])))
 
 
 def _file_error(name: str, error: NotRegister) -> FixtureError:
@@ -279,6 +302,7 @@ def row_derived(row: RegisterRow, recipient: PartyPlace, supplier: PartyPlace) -
     return _Derived(
         values={
             "title": f"{row.designation} for {recipient.name} from {supplier.name} {year}"[:300],
+            "kind": row_kind(comment=row.comment, description=row.description),
             "stage": str(stage),
             "quantity": row.quantity,
             "quantity_uncertain": row.quantity_uncertain,
@@ -328,6 +352,8 @@ class _Records:
         # Records left out because the database holds them exactly so: unchanged, by model.
         self.kept: dict[str, int] = defaultdict(int)
         self.over_delivered: list[int] = []  # lines listing more delivered than ordered
+        # Years of delivery the database holds that the export no longer lists: (deal, year).
+        self.dropped: list[tuple[str, int]] = []
         generated = register.generated
         self.source_slug = SOURCE_PREFIX + (
             generated.strftime("%Y-%m-%d-%H%M%S") if generated else "undated"
@@ -523,7 +549,6 @@ class _Records:
             if deal is None:
                 fields = {
                     "slug": key,
-                    "kind": str(Deal.Kind.PURCHASE),
                     "expected_completion": None,
                     "notes": "",
                     **derived.values,
@@ -559,6 +584,7 @@ class _Records:
                     continue
                 fields = {"deal": [slug], "year": year}
                 records.append((line, {"model": "dashboard.delivery", "fields": fields}))
+        self.dropped = _years_dropped(have, deliveries, previous)
         return records
 
     def _citations_held(self) -> dict[str, dict]:
@@ -613,6 +639,10 @@ class _Records:
                     ours = ours and deal["value_currency"] == previous.values["value_currency"]
             else:
                 ours = name in REGISTER_FIELDS and have in (None, "")
+            if name == "kind" and deal["slug"].startswith(DEAL_PREFIX):
+                # A deal an export made before kinds were read from the register holds the
+                # default: the register's kind replaces it.
+                ours = ours or have == Deal.Kind.PURCHASE
             if ours:
                 fields[name] = new[name]
                 if name == "value_amount":
@@ -681,6 +711,37 @@ class _Records:
 
     def unlisted(self) -> list[str]:
         return sorted(self.cited - self.matched)
+
+
+def _years_dropped(
+    have: set[tuple[str, int]],
+    deliveries: list[tuple[int, str, list[int]]],
+    previous: dict[str, _Derived],
+) -> list[tuple[str, int]]:
+    """The years of delivery to delete: those of a deal the register made that its row no
+    longer lists, and on a deal from articles those an earlier export listed and this one no
+    longer does (a year only an editor gave stays)."""
+    listed: dict[str, set[int]] = defaultdict(set)
+    for _, slug, years in deliveries:
+        listed[slug].update(years)
+    dropped = []
+    for slug, year in sorted(have):
+        if year in listed[slug]:
+            continue
+        stated = previous[slug].deliveries if slug in previous else []
+        if slug.startswith(DEAL_PREFIX) or year in stated:
+            dropped.append((slug, year))
+    return dropped
+
+
+def _years_delete(dropped: list[tuple[str, int]], *, reason: str) -> None:
+    """Delete those years of delivery one by one, each with its history row."""
+    wanted = set(dropped)
+    for chunk in chunks(sorted({slug for slug, _ in dropped}), KEYS_PER_QUERY):
+        for delivery in Delivery.objects.filter(deal__slug__in=chunk).select_related("deal"):
+            if (delivery.deal.slug, delivery.year) in wanted:
+                delivery._change_reason = reason
+                delivery.delete()
 
 
 def _same(fields: dict[str, Any], stored: dict[str, Any] | None) -> bool:

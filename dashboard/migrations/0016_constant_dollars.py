@@ -35,7 +35,7 @@ def index_remove(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0012_engagements'),
+        ('dashboard', '0015_engagement_session_once'),
     ]
 
     operations = [
