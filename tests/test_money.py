@@ -242,3 +242,13 @@ def test_the_api_gives_the_constant_value_and_sorts_by_it(reader_client, three):
         "USD": 8_000_000_000 + 5_430_000_000,
     }
     assert overview["figures"]["signed_value_usd"]["unconverted"] == 1
+
+
+def test_sources_stating_values_in_two_currencies_are_not_told_apart(client, india_russia):
+    citation = Deal.objects.get(slug=S400).citations.exclude(value_amount=None).get()
+    citation.value_amount, citation.value_currency = Decimal("390000000000"), "INR"
+    citation.full_clean()
+    citation.save()
+    html = page(client, f"/deals/{S400}/")
+    assert "INR 390,000,000,000" in html and "USD 5,430,000,000" in html
+    assert not re.search(r"The sources disagree on:[^<]*Value", html)
