@@ -31,7 +31,7 @@ class Command(BaseCommand):
             except CPIObjectDoesNotExist:
                 continue
         with money.CPI_FILE.open("w", newline="") as file:
-            writer = csv.writer(file)
+            writer = csv.writer(file, lineterminator="\n")
             writer.writerow(["year", "cpi_u"])
             writer.writerows(rows)
         self.stdout.write(
