@@ -380,9 +380,9 @@ class DealTable(RecordTable):
     def render_value_amount(self, value, record):
         """The value as stated, and under it on the one scale the column sorts by."""
         return format_html(
-            '{} {:,.0f}<br><small class="constant-dollars">{}</small>',
+            '{} {}<br><small class="constant-dollars">{}</small>',
             record.value_currency,
-            value,
+            f"{value:,.0f}",
             ConstantDollarColumn.text(record),
         )
 

@@ -25,7 +25,7 @@ from django_tables2 import SingleTableMixin
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from dashboard import charts, exports, filters, selectors, tables
+from dashboard import charts, exports, filters, money, selectors, tables
 from dashboard.cache import cached, lazy
 from dashboard.models import (
     Agreement,
@@ -220,7 +220,15 @@ class DealListView(RecordListView):
     table_class = tables.DealTable
     filterset_class = filters.DealFilterSet
     title = "Deals"
-    intro = "Deals at every stage, from talks to completed deliveries."
+
+    @property
+    def intro(self):
+        return (
+            "Deals at every stage, from talks to completed deliveries. Values are as their "
+            "sources state them; under each, and for sorting by value and “Value from”, in "
+            f"constant US dollars. {money.method_text()}"
+        )
+
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
         Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),

@@ -196,7 +196,9 @@ def three(rafale):
 
 def test_sorting_by_value_uses_constant_dollars(client, three):
     valued = ["dollars-8bn", "rafale-m", S400]
-    slugs = row_slugs(page(client, "/deals/?sort=-value_amount"))
+    html = page(client, "/deals/?sort=-value_amount")
+    assert "European Central Bank" in html  # the method, named on the page
+    slugs = row_slugs(html)
     assert [s for s in slugs if s in valued + ["old-rupees"]] == valued + ["old-rupees"]
     slugs = row_slugs(page(client, "/deals/?sort=value_usd_constant"))
     assert [s for s in slugs if s in valued] == valued[::-1]
@@ -252,3 +254,13 @@ def test_sources_stating_values_in_two_currencies_are_not_told_apart(client, ind
     html = page(client, f"/deals/{S400}/")
     assert "INR 390,000,000,000" in html and "USD 5,430,000,000" in html
     assert not re.search(r"The sources disagree on:[^<]*Value", html)
+
+
+def test_exports_carry_the_constant_value_its_year_and_why_not(client, three):
+    rows = json.loads(client.get("/deals/?sort=-value_amount&_export=json").getvalue())
+    by_slug = {row["Slug"]: row for row in rows}
+    s400 = by_slug[S400]
+    assert (s400["Value, constant US$"], s400["Base year"]) == (S400_USD_2025, 2025)
+    assert by_slug["old-rupees"]["Value, constant US$"] is None
+    assert by_slug["old-rupees"]["Why not converted"].startswith(NO_RATE)
+    assert [row["Slug"] for row in rows][:3] == ["dollars-8bn", "rafale-m", S400]
