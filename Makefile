@@ -37,6 +37,7 @@ $(STAMP): pyproject.toml
 db: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata $(FIXTURES)
+	$(BIN)/python manage.py convert_values
 	$(BIN)/python manage.py populate_history --auto -v 0
 
 browser-test: setup

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from dashboard import money
 from dashboard.models import Deal, Platform
 
 # --- Colours -----------------------------------------------------------------------------------
@@ -54,29 +55,56 @@ def deals_by_stage(rows: list[dict], **scope) -> dict:
 
 
 def value_by_year(rows: list[dict], **scope) -> dict:
-    """One dataset per currency: amounts in different currencies are never added up."""
+    """Signed deals' value by year on one scale, constant US dollars: one dataset per currency
+    the deals were stated in, each converted, stacked. A stated amount is never drawn, so INR
+    and USD never share an axis; the deals whose value does not convert are left out (the
+    chart's table and note list them)."""
     years = sorted({row["year"] for row in rows})
-    currencies = sorted({row["currency"] for row in rows})
-    totals = {(row["year"], row["currency"]): row["total"] for row in rows}
+    currencies = sorted({row["currency"] for row in rows if row["converted"]})
+    totals = {(row["year"], row["currency"]): row["total_usd"] for row in rows}
     datasets = [
         {
-            "label": currency,
-            "data": [totals.get((year, currency), 0) for year in years],
-            "links": [
-                list_url(
-                    "deal-list",
-                    stage=Deal.Stage.signed_stages(),
-                    currency=currency,
-                    year_min=year,
-                    year_max=year,
-                    **scope,
-                )
-                for year in years
-            ],
+            "label": f"Stated in {currency}",
+            "currency": currency,
+            "data": [totals.get((year, currency)) or 0 for year in years],
+            "links": [value_link(year, currency, **scope) for year in years],
         }
         for currency in currencies
     ]
     return {"labels": [str(year) for year in years], "datasets": datasets}
+
+
+def value_link(year: int, currency: str, **scope) -> str:
+    """The deals list behind one year's value in one currency."""
+    return list_url(
+        "deal-list",
+        stage=Deal.Stage.signed_stages(),
+        currency=currency,
+        year_min=year,
+        year_max=year,
+        **scope,
+    )
+
+
+def value_cells(row: dict) -> list[str]:
+    """A row of the value table: year, currency, the stated total, the constant dollars."""
+    if row["converted"] == row["deals"]:
+        usd = _n(row["total_usd"])
+    elif row["converted"]:
+        usd = f"{_n(row['total_usd'])} ({row['deals'] - row['converted']} not converted)"
+    else:
+        usd = "not converted"
+    return [str(row["year"]), row["currency"], _n(row["total"]), usd, _n(row["deals"])]
+
+
+def value_note(total: dict, **scope) -> dict:
+    """What the value chart shows and how, with the deals it leaves out."""
+    note = {"method": money.method_text(), "unconverted": total["unconverted"]}
+    if total["unconverted"]:
+        note["unconverted_url"] = list_url(
+            "deal-list", stage=Deal.Stage.signed_stages(), converted="no", **scope
+        )
+    return note
 
 
 def platforms_by_category(rows: list[dict]) -> dict:
@@ -140,6 +168,8 @@ def panel(
     rows: list[dict],
     empty: str,
     stacked: bool = False,
+    currency: str = "",
+    note: dict | None = None,
 ) -> dict:
     """A chart with its numbers as a plain table; each row links where its bar or slice does."""
     return {
@@ -148,6 +178,8 @@ def panel(
         "title": title,
         "kind": kind,
         "stacked": stacked,
+        "currency": currency,
+        "note": note,
         "chart": chart,
         "headers": headers,
         "rows": rows,
@@ -164,30 +196,29 @@ def _label_and_count(row: dict) -> list[str]:
     return [row["label"], _n(row["count"])]
 
 
-def overview_panels(rows: dict) -> list[dict]:
+def overview_panels(rows: dict, value_usd: dict) -> list[dict]:
     value = value_by_year(rows["value_by_year"])
-    value_links = {
-        (year, dataset["label"]): link
-        for dataset in value["datasets"]
-        for year, link in zip(value["labels"], dataset["links"], strict=True)
-    }
     stage = deals_by_stage(rows["by_stage"])
     category = platforms_by_category(rows["by_category"])
     over_time = statements_by_year(rows["statements_by_year"])
     discussed = most_discussed(rows["most_discussed"])
+    year = value_usd["base_year"]
     return [
         panel(
             id="value-by-year",
-            title="Value of signed deals by year, per currency",
+            title=f"Value of signed deals by year, in constant {year} US dollars",
             kind="bar",
             chart=value,
-            headers=["Year", "Currency", "Value", "Deals"],
+            headers=["Year", "Stated in", "Stated value", f"{year} US$", "Deals"],
             rows=_linked(
                 rows["value_by_year"],
-                [value_links[(str(r["year"]), r["currency"])] for r in rows["value_by_year"]],
-                lambda r: [str(r["year"]), r["currency"], _n(r["total"]), _n(r["deals"])],
+                [value_link(r["year"], r["currency"]) for r in rows["value_by_year"]],
+                value_cells,
             ),
             empty="No signed deal states both its value and the year it was signed.",
+            stacked=True,
+            currency="USD",
+            note=value_note(value_usd),
         ),
         panel(
             id="deals-by-stage",

@@ -275,19 +275,28 @@ class DealFilterSet(DatedMixin):
     currency = filters.CharFilter(
         label="Currency", field_name="value_currency", lookup_expr="iexact", max_length=3
     )
+    # Amounts in two currencies are never compared: "Value from" and "Value to" are in
+    # constant US dollars, unless a currency is chosen, when they are in that currency.
     value_min = filters.NumberFilter(
         label="Value from",
-        field_name="value_amount",
-        lookup_expr="gte",
+        method="filter_value",
         min_value=0,
         max_value=MAX_VALUE,
+        help_text="In constant US dollars, or in the currency chosen.",
     )
     value_max = filters.NumberFilter(
         label="Value to",
-        field_name="value_amount",
-        lookup_expr="lte",
+        method="filter_value",
         min_value=0,
         max_value=MAX_VALUE,
+        help_text="In constant US dollars, or in the currency chosen.",
+    )
+    converted = filters.ChoiceFilter(
+        label="Constant dollars",
+        method="filter_converted",
+        choices=[("yes", "Value converted"), ("no", "Value not converted")],
+        empty_label="Any",
+        help_text="Whether a stated value converts into constant US dollars.",
     )
 
     class Meta:
@@ -302,6 +311,15 @@ class DealFilterSet(DatedMixin):
     def filter_has_tiv(self, queryset, name, value: str):
         valued = Q(tiv_total__isnull=False) | Q(tiv_delivered__isnull=False)
         return queryset.filter(valued if value == "yes" else ~valued)
+
+    def filter_value(self, queryset, name, value):
+        field = "value_amount" if self.form.cleaned_data.get("currency") else "value_usd_constant"
+        lookup = "gte" if name == "value_min" else "lte"
+        return queryset.filter(**{f"{field}__{lookup}": value})
+
+    def filter_converted(self, queryset, name, value: str):
+        stated = queryset.exclude(value_amount=None)
+        return stated.filter(value_usd_constant__isnull=value == "no")
 
     @property
     def folded(self) -> bool:

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from dashboard import money
 from dashboard.partial_dates import PartialDateField
 from dashboard.passages import appears_in, shortened
 
@@ -446,6 +447,27 @@ class Deal(SlugModel):
     value_currency = models.CharField(
         "currency", max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD."
     )
+    # The value on one scale, set by clean() from the value and the year of signing
+    # (dashboard/money.py), so that sorting and filtering by value run in the database.
+    value_usd_constant = models.DecimalField(
+        "value in constant US dollars",
+        max_digits=20,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The value in US dollars of the base year; empty when it cannot be converted.",
+    )
+    value_usd_base_year = models.PositiveSmallIntegerField(
+        "base year", null=True, blank=True, editable=False, help_text="Of the constant dollars."
+    )
+    value_unconverted = models.CharField(
+        "why not converted",
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="Why a stated value has no constant-dollar figure.",
+    )
     quantity_uncertain = models.BooleanField(
         "units uncertain", default=False, help_text="The source marks the units as uncertain."
     )
@@ -508,6 +530,7 @@ class Deal(SlugModel):
             models.Index(fields=["expected_completion"], name="deal_completion_idx"),
             models.Index(fields=["value_amount"], name="deal_value_idx"),
             models.Index(fields=["value_currency", "value_amount"], name="deal_currency_idx"),
+            models.Index(fields=["value_usd_constant"], name="deal_value_usd_idx"),
             models.Index(fields=["quantity"], name="deal_quantity_idx"),
             models.Index(fields=["tiv_delivered"], name="deal_tiv_idx"),
         ]
@@ -569,6 +592,15 @@ class Deal(SlugModel):
             errors["quantity_delivered"] = COMPLETED_NOT_DELIVERED
         if errors:
             raise ValidationError(errors)
+        self.value_convert()
+
+    def value_convert(self):
+        """Set the value in constant US dollars from the value and the year of signing: the
+        one place it is written, as clean() runs in the loader, the admin and the API."""
+        conversion = money.deal_conversion(self)
+        self.value_usd_constant = conversion.amount
+        self.value_usd_base_year = conversion.base_year if self.value_amount is not None else None
+        self.value_unconverted = conversion.reason
 
     def has_its_deliveries(self) -> bool:
         """What a completed deal must be (DELIVERED): units delivered, all it ordered, or

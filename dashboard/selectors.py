@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from dashboard import money
 from dashboard.cache import cached, data_version
 from dashboard.models import (
     Agreement,
@@ -135,30 +136,69 @@ def deal_counts_by_stage(*, deals: QuerySet) -> list[dict]:
 
 
 def deal_value_totals(*, deals: QuerySet) -> list[dict]:
-    """The total value of signed deals per currency, largest first."""
+    """The total value of signed deals per currency, each in its own currency (amounts in two
+    currencies are never added), with the part of it in constant US dollars
+    (`total_usd`, over the `converted` deals); the largest in constant dollars first."""
     rows = (
         deals.signed()
         .exclude(value_amount=None)
         .order_by()
         .values("value_currency")
-        .annotate(total=Sum("value_amount"), deals=Count("id"))
-        .order_by("-total")
+        .annotate(
+            total=Sum("value_amount"),
+            deals=Count("id"),
+            total_usd=Sum("value_usd_constant"),
+            converted=Count("value_usd_constant"),
+        )
+        .order_by(F("total_usd").desc(nulls_last=True), "value_currency")
     )
     return [
-        {"currency": r["value_currency"], "total": _number(r["total"]), "deals": r["deals"]}
+        {
+            "currency": r["value_currency"],
+            "total": _number(r["total"]),
+            "deals": r["deals"],
+            "total_usd": _number(r["total_usd"]) if r["converted"] else None,
+            "converted": r["converted"],
+        }
         for r in rows
     ]
 
 
+def deal_value_usd_total(*, deals: QuerySet) -> dict:
+    """Signed deals' value on one scale: constant US dollars of the base year, over the deals
+    whose value converts; `unconverted` counts those that state a value that does not."""
+    figures = (
+        deals.signed()
+        .exclude(value_amount=None)
+        .aggregate(
+            total=Sum("value_usd_constant"),
+            deals=Count("value_usd_constant"),
+            valued=Count("id"),
+        )
+    )
+    return {
+        "total": _number(figures["total"]) if figures["deals"] else None,
+        "deals": figures["deals"],
+        "unconverted": figures["valued"] - figures["deals"],
+        "base_year": money.base_year(),
+    }
+
+
 def deal_value_by_year(*, deals: QuerySet) -> list[dict]:
-    """The value of signed deals by the year they were signed, per currency, oldest first."""
+    """The value of signed deals by the year they were signed, per currency, oldest first:
+    `total` in the currency, `total_usd` in constant US dollars over the `converted` deals."""
     rows = (
         deals.signed()
         .exclude(value_amount=None)
         .exclude(signed=None)
         .order_by()
         .values("signed__year", "value_currency")
-        .annotate(total=Sum("value_amount"), deals=Count("id"))
+        .annotate(
+            total=Sum("value_amount"),
+            deals=Count("id"),
+            total_usd=Sum("value_usd_constant"),
+            converted=Count("value_usd_constant"),
+        )
         .order_by("signed__year", "value_currency")
     )
     return [
@@ -167,6 +207,8 @@ def deal_value_by_year(*, deals: QuerySet) -> list[dict]:
             "currency": r["value_currency"],
             "total": _number(r["total"]),
             "deals": r["deals"],
+            "total_usd": _number(r["total_usd"]) if r["converted"] else None,
+            "converted": r["converted"],
         }
         for r in rows
     ]
@@ -274,6 +316,7 @@ def overview_data() -> dict:
             "sources": Source.objects.count(),
             "people": Person.objects.count(),
             "signed_value": deal_value_totals(deals=deals),
+            "signed_value_usd": deal_value_usd_total(deals=deals),
         },
         "rows": {
             "by_stage": by_stage,
@@ -351,6 +394,7 @@ def pair_figures(*, first: Party, second: Party, fold: bool = False) -> dict:
         "statement_count": pair_statements(first=first, second=second, fold=fold).count(),
         "by_stage": by_stage,
         "value_totals": deal_value_totals(deals=deals),
+        "value_usd": deal_value_usd_total(deals=deals),
         "value_rows": deal_value_by_year(deals=deals),
         "mix_rows": deal_counts_by_category(deals=deals),
     }

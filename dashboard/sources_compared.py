@@ -74,6 +74,18 @@ def _value(amount, currency) -> Cell:
     return Cell(f"{currency} {intcomma(f'{amount.normalize():f}')}", (amount, currency))
 
 
+def _value_row(deal: Deal, citations: list[DealCitation]) -> Row:
+    """The values as each source states them, compared only when all are in one currency:
+    INR 390 billion and USD 5.4 billion are not told apart as stated (the deal's page has its
+    value in constant dollars)."""
+    stated = [(deal.value_amount, deal.value_currency)] + [
+        (c.value_amount, c.value_currency) for c in citations
+    ]
+    currencies = {currency for amount, currency in stated if amount is not None}
+    cells = [_value(amount, currency) for amount, currency in stated]
+    return Row("Value", cells, compared=len(currencies) <= 1)
+
+
 def _tiv(value) -> Cell:
     return Cell(None if value is None else tiv(value), value)
 
@@ -122,11 +134,7 @@ def deal_sources_compared(*, deal: Deal, citations: list[DealCitation]) -> dict 
             ]
             + [_year(c.ordered, c.ordered_uncertain) for c in citations],
         ),
-        Row(
-            "Value",
-            [_value(deal.value_amount, deal.value_currency)]
-            + [_value(c.value_amount, c.value_currency) for c in citations],
-        ),
+        _value_row(deal, citations),
     ]
     for label, cell in record_only.items():
         rows.append(

@@ -210,6 +210,30 @@ class TIVColumn(tables.Column):
         return value
 
 
+class ConstantDollarColumn(tables.Column):
+    """A deal's value in constant US dollars (dashboard/money.py); a stated value that cannot
+    be converted says so, with the reason on hover."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("verbose_name", "Value, constant US$")
+        kwargs.setdefault("attrs", {"td": {"class": "number"}, "th": {"class": "number"}})
+        super().__init__(empty_values=(), **kwargs)
+
+    def render(self, value, record):
+        if record.value_amount is None:
+            return "—"
+        return self.text(record)
+
+    @staticmethod
+    def text(record):
+        if record.value_usd_constant is not None:
+            return f"US$ {record.value_usd_constant:,.0f} of {record.value_usd_base_year}"
+        return format_html('<span title="{}">not converted</span>', record.value_unconverted)
+
+    def value(self, value):
+        return value
+
+
 class PagedTable(tables.Table):
     """A table whose page size, read from the address, stays between 1 and `max_per_page`.
     Its columns are also its exports' columns (dashboard/exports.py)."""
@@ -261,6 +285,7 @@ class DealTable(RecordTable):
         "quantity_delivered",
         "condition",
         "value_currency",
+        "value_usd_constant",
         "tiv_per_unit",
         "tiv_total",
         "expected_completion",
@@ -278,8 +303,14 @@ class DealTable(RecordTable):
     )
     quantity_delivered_uncertain = FlagColumn("Units delivered")
     condition = tables.Column(visible=False)
-    value_amount = tables.Column(verbose_name="Value", attrs={"td": {"class": "number"}})
+    # Stated values are in many currencies: they sort on one scale, constant dollars.
+    value_amount = tables.Column(
+        verbose_name="Value", order_by="value_usd_constant", attrs={"td": {"class": "number"}}
+    )
     value_currency = tables.Column(verbose_name="Currency", visible=False)
+    value_usd_constant = ConstantDollarColumn(visible=False)
+    value_usd_base_year = tables.Column(verbose_name="Base year", visible=False)
+    value_unconverted = tables.Column(verbose_name="Why not converted", visible=False)
     tiv_per_unit = TIVColumn(verbose_name="TIV per unit", visible=False)
     tiv_total = TIVColumn(verbose_name="TIV of the order", visible=False)
     tiv_delivered = TIVColumn(verbose_name="TIV delivered")
@@ -312,6 +343,9 @@ class DealTable(RecordTable):
             "condition",
             "value_amount",
             "value_currency",
+            "value_usd_constant",
+            "value_usd_base_year",
+            "value_unconverted",
             "tiv_per_unit",
             "tiv_total",
             "tiv_delivered",
@@ -335,7 +369,8 @@ class DealTable(RecordTable):
 
     order_quantity = nulls_last("quantity")
     order_quantity_delivered = nulls_last("quantity_delivered")
-    order_value_amount = nulls_last("value_amount")
+    order_value_amount = nulls_last("value_usd_constant")
+    order_value_usd_constant = nulls_last("value_usd_constant")
     order_tiv_per_unit = nulls_last("tiv_per_unit")
     order_tiv_total = nulls_last("tiv_total")
     order_tiv_delivered = nulls_last("tiv_delivered")
@@ -343,7 +378,13 @@ class DealTable(RecordTable):
     order_expected_completion = nulls_last("expected_completion")
 
     def render_value_amount(self, value, record):
-        return f"{record.value_currency} {value:,.0f}"
+        """The value as stated, and under it on the one scale the column sorts by."""
+        return format_html(
+            '{} {}<br><small class="constant-dollars">{}</small>',
+            record.value_currency,
+            f"{value:,.0f}",
+            ConstantDollarColumn.text(record),
+        )
 
 
 class StatementTable(RecordTable):

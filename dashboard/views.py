@@ -25,7 +25,7 @@ from django_tables2 import SingleTableMixin
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from dashboard import charts, exports, filters, selectors, tables
+from dashboard import charts, exports, filters, money, selectors, tables
 from dashboard.cache import cached, lazy
 from dashboard.models import (
     Agreement,
@@ -220,7 +220,15 @@ class DealListView(RecordListView):
     table_class = tables.DealTable
     filterset_class = filters.DealFilterSet
     title = "Deals"
-    intro = "Deals at every stage, from talks to completed deliveries."
+
+    @property
+    def intro(self):
+        return (
+            "Deals at every stage, from talks to completed deliveries. Values are as their "
+            "sources state them; under each, and for sorting by value and “Value from”, in "
+            f"constant US dollars. {money.method_text()}"
+        )
+
     # The table names each citation's source: its whole text stays in the database.
     queryset = Deal.objects.select_related("buyer", "seller", "platform").prefetch_related(
         Prefetch("citations", DealCitation.objects.select_related("source").defer("source__text")),
@@ -409,7 +417,10 @@ class TransferListView(RecordListView):
 
 def overview_with_panels() -> dict:
     data = selectors.overview_data()
-    return {**data, "panels": charts.overview_panels(data["rows"])}
+    return {
+        **data,
+        "panels": charts.overview_panels(data["rows"], data["figures"]["signed_value_usd"]),
+    }
 
 
 class PeriodForm(forms.Form):
@@ -913,6 +924,7 @@ PAIR_FIGURES = [
     "statement_count",
     "by_stage",
     "value_totals",
+    "value_usd",
     "value_rows",
     "mix_rows",
 ]
@@ -994,6 +1006,7 @@ class PairView(TemplateView):
             chart_value_by_year=lazy(
                 lambda: charts.value_by_year(figures["value_rows"](), **scope)
             ),
+            value_note=lazy(lambda: charts.value_note(figures["value_usd"](), **scope)),
             chart_mix=lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
             cap=COUNT_CAP,
             **kwargs,

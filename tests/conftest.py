@@ -1,5 +1,7 @@
 """Shared test set-up: the project's fixtures and users of each kind."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -12,6 +14,7 @@ def india_russia(db):
     model has a record: with one year of delivery as SIPRI's register lists it, and one agreement
     signed (the articles name neither; the excerpt is the article's)."""
     call_command("loaddata", "india_russia", verbosity=0)
+    call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
     Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
     agreement = Agreement.objects.create(
         slug="technology-agreement-test",

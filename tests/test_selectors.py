@@ -23,7 +23,7 @@ def data(db):
     tank = Platform.objects.create(slug="tank", name="Tank", category="tank")
 
     def deal(slug, buyer, seller, platform, stage, amount=None, currency="", signed=None):
-        return Deal.objects.create(
+        record = Deal(
             slug=slug,
             title=slug,
             buyer=c[buyer],
@@ -34,6 +34,9 @@ def data(db):
             value_currency=currency,
             signed=signed,
         )
+        record.full_clean()  # as the admin, the loader and the API write a deal
+        record.save()
+        return record
 
     deals = [
         deal("a", "IN", "RU", sam, "in_delivery", Decimal("5430000000"), "USD", "2018"),
@@ -80,18 +83,33 @@ def test_counts_by_stage_list_every_stage_in_deal_order(data):
 def test_signed_value_is_totalled_per_currency_and_never_mixed(data):
     totals = selectors.deal_value_totals(deals=Deal.objects.all())
     # The cancelled deal's value and the unsigned talks are left out.
+    # Each currency apart, with its part in constant 2025 dollars (test_money.py has the
+    # method): USD 5,430,000,000 of 2018 is 6,961,775,219 and USD 70 of 2018 is 90;
+    # EUR 100 of 2016 is 148 and EUR 50 of 2019 is 70.
     assert totals == [
-        {"currency": "USD", "total": 5430000070, "deals": 2},
-        {"currency": "EUR", "total": 150, "deals": 2},
+        {
+            "currency": "USD",
+            "total": 5430000070,
+            "deals": 2,
+            "total_usd": 6961775219 + 90,
+            "converted": 2,
+        },
+        {"currency": "EUR", "total": 150, "deals": 2, "total_usd": 148 + 70, "converted": 2},
     ]
+    assert selectors.deal_value_usd_total(deals=Deal.objects.all()) == {
+        "total": 6961775219 + 90 + 148 + 70,
+        "deals": 4,
+        "unconverted": 0,
+        "base_year": 2025,
+    }
 
 
 def test_value_by_year_groups_dates_of_any_precision_by_year(data):
     rows = selectors.deal_value_by_year(deals=Deal.objects.all())
-    assert rows == [
-        {"year": 2016, "currency": "EUR", "total": 100, "deals": 1},
-        {"year": 2018, "currency": "USD", "total": 5430000070, "deals": 2},
-        {"year": 2019, "currency": "EUR", "total": 50, "deals": 1},
+    assert [(r["year"], r["currency"], r["total"], r["deals"], r["total_usd"]) for r in rows] == [
+        (2016, "EUR", 100, 1, 148),
+        (2018, "USD", 5430000070, 2, 6961775219 + 90),
+        (2019, "EUR", 50, 1, 70),
     ]
 
 

@@ -195,7 +195,9 @@ def test_overview_charts_carry_the_selector_figures(client, india_russia):
         == Deal.objects.filter(stage="talks").count()
     )
     value = chart_data(html, "chart-value-by-year")
-    assert value["labels"] == ["2018"] and value["datasets"][0]["data"] == [5430000000]
+    # In constant dollars, stored on the deal (tests/test_money.py checks the conversion).
+    s400 = Deal.objects.get(slug="s-400-2018").value_usd_constant
+    assert value["labels"] == ["2018"] and value["datasets"][0]["data"] == [s400]
     discussed = chart_data(html, "chart-most-discussed")
     assert discussed["labels"][0] == "S-400 Triumf"
     assert (
@@ -207,7 +209,7 @@ def test_overview_charts_carry_the_selector_figures(client, india_russia):
     )
     assert "/ties/IN/RU/" in html
     # The numbers behind the value chart read as a person writes them.
-    assert "<td>2018</td><td>USD</td><td>5,430,000,000</td><td>1</td>" in html
+    assert f"<td>2018</td><td>USD</td><td>5,430,000,000</td><td>{s400:,}</td><td>1</td>" in html
 
 
 def test_chart_links_open_the_filtered_table(client, india_russia):

@@ -436,6 +436,23 @@ class CurrencyTotal(serializers.Serializer):
     currency = serializers.CharField(help_text="ISO 4217 code.")
     total = serializers.FloatField(help_text="The value of the signed deals, in the currency.")
     deals = serializers.IntegerField(help_text="How many deals the total adds up.")
+    total_usd = serializers.FloatField(
+        allow_null=True,
+        help_text="The same deals' value in constant US dollars of the base year, over the "
+        "`converted` ones; null when none converts.",
+    )
+    converted = serializers.IntegerField(help_text="How many of them convert.")
+
+
+class ConstantDollarTotal(serializers.Serializer):
+    total = serializers.FloatField(
+        allow_null=True, help_text="Signed deals' value in constant US dollars of `base_year`."
+    )
+    deals = serializers.IntegerField(help_text="How many deals it adds up.")
+    unconverted = serializers.IntegerField(
+        help_text="Deals that state a value which cannot be converted (left out)."
+    )
+    base_year = serializers.IntegerField()
 
 
 class YearCurrencyTotal(CurrencyTotal):
@@ -467,6 +484,7 @@ class OverviewFigures(serializers.Serializer):
     sources = serializers.IntegerField()
     people = serializers.IntegerField()
     signed_value = CurrencyTotal(many=True, help_text="Signed deals' value per currency.")
+    signed_value_usd = ConstantDollarTotal(help_text="Signed deals' value on one scale.")
 
 
 class OverviewRows(serializers.Serializer):
@@ -500,6 +518,7 @@ class PairFiguresSerializer(serializers.Serializer):
     statement_count = serializers.IntegerField()
     by_stage = StageCount(many=True)
     value_totals = CurrencyTotal(many=True, help_text="Signed deals' value per currency.")
+    value_usd = ConstantDollarTotal(help_text="Signed deals' value on one scale.")
     value_rows = YearCurrencyTotal(many=True, help_text="Signed deals' value by year.")
     mix_rows = CategoryCount(many=True, help_text="The pair's deals by platform category.")
     page_url = serializers.URLField(help_text="The pair's page.")
