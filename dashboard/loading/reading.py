@@ -367,7 +367,7 @@ _NOT_BRACKETS_NOR_NEWLINES = _not_kept(b"[]{}\n")
 class _Guard(io.RawIOBase):
     """A file read through limits: its size, and (`structure`, for JSON and JSON Lines) the
     nesting, the digits of a number and the length of a string, scanned as they are read, a
-    chunk at a time with regular expressions, before a parser sees them. Raises ReadError,
+    chunk at a time with bytes operations (in C), before a parser sees them. Raises ReadError,
     naming the record (JSON) or the line (JSON Lines), at the first one over its limit."""
 
     def __init__(self, stream: IO[bytes], *, limits: Limits, by_line=False, structure=True):
