@@ -12,6 +12,8 @@ from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from dashboard.cache import cached
 from dashboard.models import (
@@ -189,6 +191,7 @@ class SwitchField(forms.Field):
         )
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class SwitchFilter(filters.Filter):
     field_class = SwitchField
 

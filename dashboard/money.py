@@ -106,5 +106,6 @@ def constant_usd(amount: Decimal | None, currency: str, year: int | None) -> Con
 
 def deal_conversion(deal) -> Conversion:
     """A deal's value in constant dollars, at the year it was signed or ordered."""
-    year = deal.signed.year if deal.signed else None
+    # A date the form could not read stays text; clean_fields() reports it.
+    year = getattr(deal.signed, "year", None)
     return constant_usd(deal.value_amount, deal.value_currency, year)

@@ -80,21 +80,30 @@ class FirstNumber(Func):
         return f"COALESCE(CAST(SUBSTRING({sql} FROM '[0-9]+') AS numeric), 0)", params
 
 
+def natural_keys(field) -> dict:
+    """The sort keys of a name as a reader sorts it, named so that a queryset can carry them
+    (the API's cursor keeps their values): the text before the first digit, ignoring case; the
+    number there; the whole name, ignoring case."""
+    text = F(field)
+    return {
+        f"{field}_natural_text": Lower(Substr(text, 1, _first_digit(text) - 1)),
+        f"{field}_natural_number": FirstNumber(text),
+        f"{field}_natural_lower": Lower(text),
+    }
+
+
 def natural(field):
     """A table `order_<column>` method that sorts names as a reader does: "deal 13" before
     "deal 1011", "S-400" before "S-500", ignoring case. Names are compared by the text before
     their first digit, then by the number there, then as they are."""
-    text = F(field)
-    keys = (
-        Lower(Substr(text, 1, _first_digit(text) - 1)),
-        FirstNumber(text),
-        Lower(text),
-        F("pk"),
-    )
+    keys = natural_keys(field)
 
     def order(self, queryset, is_descending):
-        return queryset.order_by(*(k.desc() if is_descending else k.asc() for k in keys)), True
+        queryset = queryset.alias(**keys)
+        names = [*keys, "pk"]
+        return queryset.order_by(*(f"-{n}" if is_descending else n for n in names)), True
 
+    order.natural_keys = keys
     return order
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from dashboard.api.urls import router
+from dashboard.filters import SwitchFilter
 
 # The endpoints that mirror a page: (API prefix, viewset), one per table.
 MIRRORED = [(prefix, viewset) for prefix, viewset, _ in router.registry if viewset.list_view]
@@ -38,6 +39,8 @@ NUMBERS = [0, 2018, 2025, 2026, 5_000_000_000, 6_000_000_000]
 
 def probes(filter_field) -> list:
     """Values to try in a filter: each of its choices, or texts or numbers of the data."""
+    if isinstance(filter_field, SwitchFilter):
+        return ["on", "0"]
     choices = filter_field.extra.get("choices")
     if callable(choices):
         choices = choices()
@@ -103,8 +106,10 @@ def test_every_filter_gives_the_pages_rows(reader_client, register, prefix, view
             assert keys == page_keys(client, viewset, query), (prefix, query)
             found.append(keys)
         # The probes find rows, and not always every row: the filter is applied on both sides.
+        # A switch (fold) only shapes other filters, so alone it keeps every row.
         assert any(found), (prefix, name)
-        assert any(keys != everything for keys in found), (prefix, name)
+        if not isinstance(filter_field, SwitchFilter):
+            assert any(keys != everything for keys in found), (prefix, name)
 
 
 @pytest.mark.parametrize(("prefix", "viewset"), MIRRORED, ids=[p for p, _ in MIRRORED])

@@ -105,7 +105,7 @@ def additions():
             "buyer": "IN",
             "seller": "RU",
             "platform": "brahmos",
-            "stage": "talks",
+            "stage": "signed",
             "signed": "7 May 2025",
         },
         DealCitation: {

@@ -19,6 +19,7 @@ from dashboard.models import (
     StandingBody,
     StandingBodyCitation,
 )
+from tests.snapshot import loaddata
 
 TEXT = "The 5th Meeting of the Working Group was held in New Delhi, co-chaired by two generals."
 
@@ -263,6 +264,6 @@ def test_loading_the_engagements_twice_changes_nothing(india_russia):
         }
 
     first = rows()
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert rows() == first
     assert all(first.values())

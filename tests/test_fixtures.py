@@ -4,8 +4,6 @@ import json
 import re
 from decimal import Decimal
 
-from django.core.management import call_command
-
 from dashboard.models import (
     Deal,
     DealCitation,
@@ -16,14 +14,14 @@ from dashboard.models import (
     Source,
     Statement,
 )
-from tests.snapshot import database_snapshot
+from tests.snapshot import database_snapshot, loaddata
 
 MODELS = [Party, Source, Person, Platform, PlatformAlias, Deal, DealCitation, Statement]
 
 
 def test_loading_twice_changes_nothing(india_russia):
     first = database_snapshot()
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert database_snapshot() == first
     labels = {json.loads(record)["model"] for record in first}
     assert {model._meta.label_lower for model in MODELS} <= labels

@@ -18,7 +18,7 @@ from dashboard.loading import fixture_load, records_load
 from dashboard.loading.schema import WRITE_ORDER, model_specs, spec_for
 from dashboard.models import Deal, Party, Person, Source, Statement
 from dashboard.passages import appears_in, find_passage
-from tests.snapshot import database_snapshot
+from tests.snapshot import database_snapshot, loaddata
 
 PROJECT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "india_russia.json"
 
@@ -554,7 +554,7 @@ def test_files_load_the_same_in_any_order(db, tmp_path, order):
         paths.reverse()
     out, errors, failed = load(*paths)
     assert not failed, errors
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert "Nothing changed." in load(*paths)[0]
 
 
@@ -565,7 +565,7 @@ def test_records_out_of_dependency_order_in_one_file_load(db, tmp_path):
     loaded = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert database_snapshot() == loaded
 
 
@@ -577,7 +577,7 @@ def test_the_loader_and_loaddata_make_the_same_database(db):
     ours = database_snapshot()
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert database_snapshot() == ours
     out, errors, failed = load(PROJECT_FIXTURE)
     assert out.splitlines()[-1] == "Nothing changed."
@@ -599,7 +599,7 @@ def test_every_format_loads_the_same(db, tmp_path, name):
         path = write(tmp_path, records, name)
     out, errors, failed = load(path)
     assert not failed, errors
-    call_command("loaddata", "india_russia", verbosity=0)
+    loaddata("india_russia")
     assert load(path)[0].splitlines()[-1] == "Nothing changed."
 
 
@@ -632,13 +632,16 @@ def test_json_output_lists_changes_field_by_field(india_russia, tmp_path):
     deal["fields"]["value_currency"] = "eur"  # clean() settles it as EUR
     out, errors, failed = load(write(tmp_path, records), format="json", verbosity=2)
     document = json.loads(out)
-    assert document["changes"] == [
-        {
-            "label": "dashboard.deal s-400-2018",
-            "action": "updated",
-            "fields": {"value_currency": {"old": "USD", "new": "EUR"}},
-        }
-    ]
+    [deal_change] = document["changes"]
+    assert (deal_change["label"], deal_change["action"]) == (
+        "dashboard.deal s-400-2018",
+        "updated",
+    )
+    # The value in constant dollars follows the currency (dashboard/money.py), and says so.
+    fields = deal_change["fields"]
+    assert fields["value_currency"] == {"old": "USD", "new": "EUR"}
+    assert set(fields) == {"value_currency", "value_usd_constant"}
+    assert fields["value_usd_constant"]["old"] != fields["value_usd_constant"]["new"]
 
 
 # --- what the loader relies on ------------------------------------------------------------------
@@ -768,7 +771,7 @@ def test_the_generators_fixtures_load_as_loaddata_loads_them(db, tmp_path):
     assert load(array)[0].splitlines()[-1] == "Nothing changed."
     for model in reversed(WRITE_ORDER):
         model.objects.all().delete()
-    call_command("loaddata", str(array), verbosity=0)
+    loaddata(array)
     assert database_snapshot() == loaded
 
 

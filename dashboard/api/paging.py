@@ -45,6 +45,16 @@ def table_columns(table_class) -> dict[str, tuple[str, ...]]:
     }
 
 
+def natural_columns(table_class) -> dict[str, dict]:
+    """The columns whose table sorts names naturally (`tables.natural`), with their keys."""
+    return {
+        name: order.natural_keys
+        for name in table_columns(table_class)
+        if (order := getattr(table_class, f"order_{name}", None))
+        and hasattr(order, "natural_keys")
+    }
+
+
 def sort_choices(view) -> list[str]:
     table_class = getattr(view, "table_class", None)
     names = list(table_columns(table_class)) if table_class else []
@@ -96,10 +106,19 @@ class TableSort(BaseFilterBackend):
             )
             raise ValidationError({SORT_PARAM: [message]})
         descending = wanted.startswith("-")
-        paths = table_columns(view.table_class)[wanted.lstrip("-")]
+        name = wanted.lstrip("-")
+        paths = (
+            tuple(natural_columns(view.table_class).get(name, ()))
+            or table_columns(view.table_class)[name]
+        )
         return parse_keys(model, [path if not descending else _reverse(path) for path in paths])
 
     def filter_queryset(self, request, queryset, view):
+        # The page's natural sort of names, as values on each row for the cursor to keep.
+        wanted = request.query_params.get(SORT_PARAM, "").lstrip("-")
+        table_class = getattr(view, "table_class", None)
+        if table_class and (keys := natural_columns(table_class).get(wanted)):
+            queryset = queryset.annotate(**keys)
         return ordered(queryset, self.get_ordering(request, queryset, view))
 
     def get_schema_operation_parameters(self, view):
