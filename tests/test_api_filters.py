@@ -34,7 +34,7 @@ TEXTS = [
     "technology",
     "nothing-at-all",
 ]
-NUMBERS = [0, 2018, 2025, 2026, 5_000_000_000, 6_000_000_000]
+NUMBERS = [0, 2018, 2025, 2026, 5_000_000_000, 6_000_000_000, 10_000_000_000]
 
 
 def probes(filter_field) -> list:

@@ -4,7 +4,6 @@ stage: none before signature has a signing date, and a completed deal has delive
 Deals that break either rule are named, and the migration stops before changing anything.
 The admin calls a deal's deliveries its years of delivery, as the site does."""
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 from dashboard.search import NORMALISED_NAMES, name_index_sql
@@ -15,6 +14,9 @@ PRE_SIGNATURE = ["talks", "under_consideration", "negotiating"]
 def add_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Django's TrigramExtension reads pg_extension when migrating back on any database, which
+    # SQLite has not; the extension stays when migrating back (other indexes may use it).
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for model_name, field in sorted(NORMALISED_NAMES):
         schema_editor.execute(name_index_sql(model_name, field)[0])
 
@@ -75,7 +77,6 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "historical years of delivery",
             },
         ),
-        TrigramExtension(),
         migrations.RunPython(add_indexes, remove_indexes),
         migrations.RunPython(refuse_deals_breaking_the_rules, migrations.RunPython.noop),
         migrations.AddConstraint(

@@ -8,6 +8,7 @@ import os
 import re
 import threading
 import time
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,6 +75,7 @@ def browser(live_server):
 def browser_data(transactional_db):
     """The project's India–Russia data, committed so that the live server's thread sees it."""
     call_command("loaddata", "india_russia", verbosity=0)
+    call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
 
 
 class Visitor:
