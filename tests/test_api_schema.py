@@ -107,10 +107,10 @@ def test_the_schema_documents_every_filter_with_its_type_and_choices(client, db)
         }
         for name, declared in viewset.filterset_class.base_filters.items():
             assert name in documented, (prefix, name)
-            # A list's items, or the first of "a number or nothing".
+            # A list's items, or the first of "a number or nothing"; a switch (fold) is a boolean.
             shape = documented[name].get("items", documented[name])
             shape = shape.get("anyOf", [shape])[0]
-            assert shape.get("type") in {"string", "number", "integer"}, (prefix, name)
+            assert shape.get("type") in {"string", "number", "integer", "boolean"}, (prefix, name)
             choices = declared.extra.get("choices")
             if choices is not None and not callable(choices):
                 assert set(shape["enum"]) - {""} == {value for value, _ in choices}, (prefix, name)
