@@ -45,6 +45,7 @@ def table_columns(table_class) -> dict[str, tuple[str, ...]]:
     }
 
 
+@cache
 def natural_columns(table_class) -> dict[str, dict]:
     """The columns whose table sorts names naturally (`tables.natural`), with their keys."""
     return {
@@ -107,10 +108,9 @@ class TableSort(BaseFilterBackend):
             raise ValidationError({SORT_PARAM: [message]})
         descending = wanted.startswith("-")
         name = wanted.lstrip("-")
-        paths = (
-            tuple(natural_columns(view.table_class).get(name, ()))
-            or table_columns(view.table_class)[name]
-        )
+        # A natural sort ends with the id in the sort's direction, as the page's does.
+        natural = natural_columns(view.table_class).get(name)
+        paths = (*natural, "pk") if natural else table_columns(view.table_class)[name]
         return parse_keys(model, [path if not descending else _reverse(path) for path in paths])
 
     def filter_queryset(self, request, queryset, view):
