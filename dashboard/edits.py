@@ -3,10 +3,11 @@
 A record's version is its latest history row (django-simple-history writes one for every save,
 in the admin, the API and the loader alike, so no model needs a version column and a load
 counts as a change). The admin's change form carries the version it showed in a hidden field,
-the API's writes the version in their If-Match header (from the ETag a read gave); a save from
-an older version is refused with what changed since, by whom, and the editor's own changes are
-kept to apply again. django-concurrency would add a version field to every model and its
-history, and the loader's bulk writes would not bump it.
+the API's changes and deletes the version in their If-Match header (from the ETag a read
+gave; one without it is refused, 428); a save from an older version is refused with what
+changed since, by whom, and the editor's own changes are kept to apply again.
+django-concurrency would add a version field to every model and its history, and the loader's
+bulk writes would not bump it.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from dashboard.api import serializers  # noqa: F401 - declaring them fills SERIALIZERS
 from dashboard.api.fields import SERIALIZERS
 from dashboard.models import (
     Agreement,
@@ -77,6 +78,13 @@ def key_of(record):
 
 def detail_url(record):
     return f"/api/{PREFIX[type(record)]}/{key_of(record)}/"
+
+
+def read_tag(client, url) -> str:
+    """The ETag a read of the record gives: a change or a delete names it in If-Match."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response["ETag"]
 
 
 def additions():
@@ -203,12 +211,14 @@ def api_create(client, role, user, model):
 def api_update(client, role, user, model):
     record = model.objects.order_by("pk").first()
     field, value = CHANGES[model](record)
+    tag = read_tag(client, detail_url(record))
     before = database_snapshot(history=True)
     response = client.patch(
         detail_url(record),
         {field: value},
         content_type="application/json",
         HTTP_X_CHANGE_REASON=REASON,
+        HTTP_IF_MATCH=tag,
     )
     record.refresh_from_db()
     if role not in MAY["change"]:
@@ -228,8 +238,9 @@ def api_update(client, role, user, model):
 def api_delete(client, role, user, model):
     record = doomed(model)
     url = detail_url(record)
+    tag = read_tag(client, url)
     before = database_snapshot(history=True)
-    response = client.delete(url, HTTP_X_CHANGE_REASON=REASON)
+    response = client.delete(url, HTTP_X_CHANGE_REASON=REASON, HTTP_IF_MATCH=tag)
     if role not in MAY["delete"]:
         assert response.status_code == (401 if user is None else 403), (role, model)
         assert database_snapshot(history=True) == before, (role, model)
@@ -279,11 +290,18 @@ def test_the_reason_is_optional_and_bounded(india_russia, django_user_model):
     deal = Deal.objects.get(slug="s-400-2018")
     url = detail_url(deal)
     too_long = client.patch(
-        url, {"notes": "x"}, content_type="application/json", HTTP_X_CHANGE_REASON="r" * 101
+        url,
+        {"notes": "x"},
+        content_type="application/json",
+        HTTP_X_CHANGE_REASON="r" * 101,
+        HTTP_IF_MATCH=read_tag(client, url),
     )
     assert too_long.status_code == 400 and "X-Change-Reason" in too_long.json()
     assert Deal.objects.get(pk=deal.pk).notes == deal.notes
-    assert client.patch(url, {"notes": "y"}, content_type="application/json").status_code == 200
+    unexplained = client.patch(
+        url, {"notes": "y"}, content_type="application/json", HTTP_IF_MATCH=read_tag(client, url)
+    )
+    assert unexplained.status_code == 200
     version = latest_version(Deal, id=deal.pk)
     assert (version.history_user, version.history_change_reason) == (user, None)
     # A reason in UTF-8, as curl sends it, is read as such.
@@ -293,6 +311,7 @@ def test_the_reason_is_optional_and_bounded(india_russia, django_user_model):
         {"notes": "z"},
         content_type="application/json",
         HTTP_X_CHANGE_REASON=reason.encode().decode("latin-1"),
+        HTTP_IF_MATCH=read_tag(client, url),
     )
     assert latest_version(Deal, id=deal.pk).history_change_reason == reason
 
@@ -410,8 +429,10 @@ def test_the_models_rules_give_a_400_naming_the_field(
 
 def test_a_record_others_rest_on_is_not_deleted(india_russia, django_user_model):
     client = api_client(user_for("maintainer", django_user_model))
+    url = f"/api/sources/{IANS}/"
+    tag = read_tag(client, url)
     before = database_snapshot(history=True)
-    response = client.delete(f"/api/sources/{IANS}/")
+    response = client.delete(url, HTTP_IF_MATCH=tag)
     assert response.status_code == 409
     body = response.json()
     assert "rest on this one" in body["detail"]
@@ -448,7 +469,8 @@ def test_an_editor_adds_a_statement_and_sees_it_in_history(india_russia, django_
 def test_a_put_replaces_the_record_and_its_links(india_russia, django_user_model):
     client = api_client(user_for("editor", django_user_model))
     record = Statement.objects.filter(platforms__isnull=False).first()
-    body = client.get(detail_url(record)).json()
+    read = client.get(detail_url(record))
+    body = read.json()
     replaced = {
         "slug": record.slug,
         "speaker": body["speaker"]["slug"],
@@ -460,7 +482,9 @@ def test_a_put_replaces_the_record_and_its_links(india_russia, django_user_model
         "platforms": [],
         "deals": [],
     }
-    response = client.put(detail_url(record), replaced, content_type="application/json")
+    response = client.put(
+        detail_url(record), replaced, content_type="application/json", HTTP_IF_MATCH=read["ETag"]
+    )
     assert response.status_code == 200, response.content[:500]
     assert response.json()["platforms"] == [] and not record.platforms.exists()
 
@@ -524,7 +548,9 @@ def test_a_delete_records_its_user_on_the_records_it_takes_along(india_russia, d
     maintainer = user_for("maintainer", django_user_model)
     deal = Deal.objects.filter(citations__isnull=False).first()
     citations = list(deal.citations.values_list("pk", flat=True))
-    response = api_client(maintainer).delete(detail_url(deal), HTTP_X_CHANGE_REASON=REASON)
+    client = api_client(maintainer)
+    url = detail_url(deal)
+    response = client.delete(url, HTTP_X_CHANGE_REASON=REASON, HTTP_IF_MATCH=read_tag(client, url))
     assert response.status_code == 204
     assert not DealCitation.objects.filter(pk__in=citations).exists()
     for pk in citations:

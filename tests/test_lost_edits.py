@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from dashboard.models import Deal
+from dashboard.models import Deal, Party, PlatformAlias
+from tests.snapshot import database_snapshot
 from tests.test_admin import admin_url, submitted_as_shown
 from tests.test_loader import PROJECT_FIXTURE, load, write
 
@@ -122,3 +123,76 @@ def test_an_api_write_from_an_old_read_gets_412_with_what_changed(loaded, django
     assert again.status_code == 200
     deal.refresh_from_db()
     assert (deal.quantity, deal.notes) == (7, "Bob's note.")
+
+
+# --- Every API write to a record names the version it started from -----------------------------
+
+
+def written(method):
+    """The record each kind of write changes, its address and the body sent."""
+    if method == "patch":
+        return Deal.objects.get(slug="s-400-2018"), "/api/deals/s-400-2018/", {"notes": "Bob's."}
+    if method == "put":
+        body = {"name": "Bharat", "code": "IN", "iso3": "IND"}
+        return Party.objects.get(code="IN"), "/api/parties/IN/", body
+    alias = PlatformAlias.objects.order_by("pk").first()
+    return alias, f"/api/platform-aliases/{alias.pk}/", None
+
+
+def send(client, method, url, body, **headers):
+    if body is None:
+        return getattr(client, method)(url, **headers)
+    return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+
+@pytest.fixture
+def bob_api(loaded, django_user_model):
+    bob = django_user_model.objects.create_user("bob", password="pw", is_staff=True)
+    bob.groups.add(Group.objects.get(name="Maintainers"))  # may delete, too
+    return api(bob)
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "delete"])
+def test_an_api_write_without_if_match_gets_428_and_changes_nothing(bob_api, method):
+    _, url, body = written(method)
+    before = database_snapshot(history=True)
+    refused = send(bob_api, method, url, body)
+    assert refused.status_code == 428
+    assert "Send the record's ETag in an If-Match header" in refused.json()["detail"]
+    assert send(bob_api, method, url, body, HTTP_IF_MATCH=" ").status_code == 428
+    assert database_snapshot(history=True) == before
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "delete"])
+def test_an_api_write_from_a_stale_read_gets_412_and_from_the_current_one_goes_through(
+    bob_api, method
+):
+    record, url, body = written(method)
+    stale = bob_api.get(url)["ETag"]
+    record.save()  # someone else saves it in between
+    before = database_snapshot(history=True)
+    refused = send(bob_api, method, url, body, HTTP_IF_MATCH=stale)
+    assert refused.status_code == 412
+    assert "nothing was saved" in refused.json()["detail"]
+    assert database_snapshot(history=True) == before
+
+    current = bob_api.get(url)["ETag"]
+    assert current != stale
+    done = send(bob_api, method, url, body, HTTP_IF_MATCH=current)
+    assert done.status_code == (204 if method == "delete" else 200), done.content
+    assert database_snapshot(history=True) != before
+
+
+def test_if_match_star_writes_over_whatever_version_is_there(bob_api):
+    record, url, body = written("patch")
+    record.save()
+    done = send(bob_api, "patch", url, body, HTTP_IF_MATCH="*")
+    assert done.status_code == 200
+    assert Deal.objects.get(slug="s-400-2018").notes == "Bob's."
+
+
+def test_a_create_needs_no_if_match(bob_api):
+    created = bob_api.post(
+        "/api/parties/", {"name": "France", "code": "FR", "iso3": "FRA"}, "application/json"
+    )
+    assert created.status_code == 201, created.content

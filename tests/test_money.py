@@ -124,8 +124,12 @@ def test_the_admin_and_the_api_write_the_constant_value_as_the_loader_does(
     assert abs(deal.value_usd_constant / Decimal(S400_USD_2025) - Decimal("1.1810")) < Decimal(
         "0.0001"
     )
+    url = f"/api/deals/{S400}/"
     response = staff_client.patch(
-        f"/api/deals/{S400}/", {"signed": "2019"}, content_type="application/json"
+        url,
+        {"signed": "2019"},
+        content_type="application/json",
+        HTTP_IF_MATCH=staff_client.get(url)["ETag"],
     )
     assert response.status_code == 200, response.content
     deal.refresh_from_db()

@@ -101,6 +101,35 @@ WRITE_ERRORS = {
     "409": ("The database refused the change.", "Conflict", CONFLICT),
     "415": ("The body is not JSON.", "Error", DETAIL),
 }
+CHANGED = {
+    "type": "object",
+    "description": "What changed since the version If-Match names.",
+    "properties": {
+        "detail": {"type": "string"},
+        "version": {"type": "integer", "description": "The record's version now."},
+        "by": {"type": "string", "description": "Who changed it since."},
+        "when": {"type": "string", "description": "When it was last changed."},
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "then": {"type": "string"},
+                    "now": {"type": "string"},
+                },
+                "required": ["field", "then", "now"],
+            },
+        },
+    },
+    "required": ["detail", "version", "by", "when", "changes"],
+}
+# A change or a delete of a record names the version it started from (views.py).
+RECORD_WRITE_ERRORS = {
+    "412": ("The record changed since the read whose ETag If-Match names.", "Changed", CHANGED),
+    "428": ("No If-Match: send the ETag a read of the record gave.", "Error", DETAIL),
+}
+RECORD_WRITES = {"put", "patch", "delete"}
 SAFE = {"get", "head"}
 # Paging's own parameters, which an empty value does not leave out (paging.py).
 NOT_EMPTY = {"cursor", "per_page"}
@@ -129,6 +158,8 @@ def document_errors(result, generator, request, public):
                 allow_empty(parameter)
             responses = operation.setdefault("responses", {})
             errors = ERRORS if method in SAFE else {**ERRORS, **WRITE_ERRORS}
+            if method in RECORD_WRITES:
+                errors = {**errors, **RECORD_WRITE_ERRORS}
             for status, (description, name, schema) in errors.items():
                 components.setdefault(name, schema)
                 reference = {"$ref": f"#/components/schemas/{name}"}

@@ -4,7 +4,8 @@ filter set and table), and the analyses, from the selectors the charts use.
 Every read carries an ETag made from the data version (dashboard.cache.data_version()) and
 the address, and a request that names the current one gets 304 Not Modified. Every write
 runs in one transaction and is kept in the record's history with its user and the reason in
-the X-Change-Reason header.
+the X-Change-Reason header. A change or a delete names, in If-Match, the ETag of the read it
+started from (dashboard/edits.py): 428 without one, 412 when the record changed since.
 """
 
 import re
@@ -25,7 +26,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -67,6 +68,15 @@ REASON_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description=f"Why the change is made (at most {REASON_MAX_LENGTH} characters); kept in "
     "the record's history with the user.",
+)
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag a read of the record gave (`GET` its address): the write is made only "
+    "if nobody changed the record since (412 otherwise, with what changed). Without it the "
+    "answer is 428. `*` writes over whatever version is there.",
 )
 
 
@@ -131,9 +141,9 @@ class APIViewMixin:
 
 @extend_schema_view(
     create=extend_schema(parameters=[REASON_PARAMETER]),
-    update=extend_schema(parameters=[REASON_PARAMETER]),
-    partial_update=extend_schema(parameters=[REASON_PARAMETER]),
-    destroy=extend_schema(parameters=[REASON_PARAMETER]),
+    update=extend_schema(parameters=[IF_MATCH_PARAMETER, REASON_PARAMETER]),
+    partial_update=extend_schema(parameters=[IF_MATCH_PARAMETER, REASON_PARAMETER]),
+    destroy=extend_schema(parameters=[IF_MATCH_PARAMETER, REASON_PARAMETER]),
 )
 class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
     # A model's list, detail, create, update and delete. A subclass names its serializer and
@@ -182,13 +192,24 @@ class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
         return self.unless_changed(request) or super().destroy(request, *args, **kwargs)
 
     def unless_changed(self, request) -> Response | None:
-        """412 with what changed, when If-Match names a version of the record that is not
-        its version now; None (go ahead) when it does, or names none."""
-        given = request.headers.get("If-Match")
-        if not given or given.strip() == "*":
+        """None (go ahead) when If-Match names the record's version now, or is `*`; 412 with
+        what changed when it names another; 428 when the request has none, so that no write
+        overwrites a change it never saw."""
+        record = self.get_object()  # 404 first, for a record that is not there
+        given = request.headers.get("If-Match", "").strip()
+        if not given:
+            return Response(
+                {
+                    "detail": "Send the record's ETag in an If-Match header: read the record "
+                    "(GET its address), then send the ETag that read gave, so that a change "
+                    "made in between is not overwritten. Nothing was saved."
+                },
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        if given == "*":
             return None
         found = IF_MATCH_VERSION.search(given)
-        conflict = edit_conflict(self.get_object(), found.group(1) if found else None)
+        conflict = edit_conflict(record, found.group(1) if found else None)
         if conflict is None:
             return None
         return Response(
@@ -197,7 +218,7 @@ class RecordViewSet(APIViewMixin, viewsets.ModelViewSet):
                 "again, apply your change to it, and send it with the new ETag.",
                 **conflict.as_json(),
             },
-            status=412,
+            status=status.HTTP_412_PRECONDITION_FAILED,
         )
 
     def perform_create(self, serializer):
