@@ -4,6 +4,9 @@ bench/loadtest.py's hostile mix (no Django import, so the benchmark can read it)
 HUGE_INTEGER = b'[{"model":"dashboard.party","fields":{"name":' + b"9" * 4301 + b"}}]"
 
 
+YAML_PARTY = b"- model: dashboard.party\n  fields: {name: A, code: FR}\n"
+
+
 def nested(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
 
@@ -25,7 +28,21 @@ HOSTILE = {
         "record 2 (?) -: Arrays and objects are nested more than 10 deep",
     ),
     "deep.jsonl": (b'{"model":"dashboard.party"}\n' + nested(20_000), "Line 2: Arrays and"),
-    "deep.yaml": (b"- " + nested(5_000) + b"\n", "Not valid YAML"),
+    # Past libyaml's own limit (1,000), its parser stops before the record's first event.
+    "deep.yaml": (
+        YAML_PARTY + b"- " + nested(1_001) + b"\n",
+        "record 2 (?) -: Arrays and objects are nested more than 10 deep (line 3, column 1002)",
+    ),
+    "deeper.yaml": (
+        YAML_PARTY + b"- " + nested(100_000) + b"\n",
+        "record 2 (?) -: Arrays and objects are nested more than 10 deep (line 3, column 1002)",
+    ),
+    "syntax-error.yaml": (
+        YAML_PARTY * 2
+        + b'- model: dashboard.party\n  fields: {name: "C, code: IT}\n'  # no closing quote
+        + YAML_PARTY,
+        "record 3 (?) -: Not valid YAML: found unexpected end of stream (line 9, column 1)",
+    ),
     "deep-in-order.yaml": (b"- " + nested(20) + b"\n", "record 1 (?) -: Arrays and objects"),
     # A billion laughs: each alias doubles what the last one names.
     "laughs.yaml": (

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 
 from dashboard.models import Party
-from tests.hostile import HOSTILE, HUGE_INTEGER, nested
+from tests.hostile import HOSTILE, HUGE_INTEGER, YAML_PARTY, nested
 from tests.test_loader import batch, load, write
 
 
@@ -241,3 +241,21 @@ def test_control_characters_from_a_file_reach_the_terminal_escaped(db, tmp_path)
     text = "\n".join(errors)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "Unknown model “\\x1b]0;owned\\x07\\x1b[2J\\u202eevil”." in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!!python/object:os.system x", "could not determine a constructor for the tag"),
+        ("!!timestamp 2024-02-31", "day is out of range for month"),
+    ],
+)
+def test_a_yaml_value_that_cannot_be_built_names_its_record(db, tmp_path, value, problem):
+    path = tmp_path / "tagged.yaml"
+    record = f"- model: dashboard.party\n  fields: {{name: {value}}}\n"
+    path.write_bytes(YAML_PARTY + record.encode())
+    _, errors, failed = load(path)
+    assert failed
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:record 2 (?) -: Not valid YAML: ")
+    assert problem in errors[0]
+    assert not Party.objects.exists()

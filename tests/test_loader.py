@@ -334,7 +334,8 @@ def test_a_bad_record_is_named_and_nothing_is_written(india_russia, tmp_path, mu
         ("object.json", '{"model": "dashboard.party", "fields": {}}',
          " A JSON fixture file holds a list of records: it must start with “[”."),
         ("broken.yaml", "- model: dashboard.party\n  fields: {name: [}\n",
-         " Not valid YAML: did not find expected node content (line 2, column 19)."),
+         "record 1 (?) -: Not valid YAML: did not find expected node content "
+         "(line 2, column 19)."),
         ("object.yaml", "model: dashboard.party\n",
          " A YAML fixture file holds a list of records."),
         ("notes.txt", "[]", " Not a fixture file: the name must end in .json, .jsonl, .yaml or "

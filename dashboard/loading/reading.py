@@ -20,10 +20,10 @@ import io
 import json
 import lzma
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -269,22 +269,44 @@ def _first_character(stream: IO[bytes]) -> bytes | None:
 
 def _yaml_read(stream: _Guard, limits: Limits) -> Iterator[Any]:
     text = stream.read()  # parsed whole anyway; its size is capped by the guard
+    _yaml_events_check(text, limits)
+    loader = _YamlLoader(text)
     try:
-        _yaml_events_check(text, limits)
-        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        root = _yaml_built(loader.get_single_node, limits, record=None)
+        if root is None or root.tag == _YAML_NULL:
+            return
+        if not isinstance(root, yaml.SequenceNode):
+            raise ReadError("A YAML fixture file holds a list of records.")
+        # Each record is built on its own (there are no aliases between them), so that a
+        # value that cannot be built (an explicit !!timestamp 2024-02-31) names its record.
+        for number, node in enumerate(root.value, start=1):
+            yield _yaml_built(partial(loader.construct_document, node), limits, record=number)
+    finally:
+        loader.dispose()
+
+
+_YAML_NULL = "tag:yaml.org,2002:null"
+
+
+def _yaml_built(build: Callable[[], Any], limits: Limits, *, record: int | None) -> Any:
+    try:
+        return build()
     except yaml.YAMLError as error:
-        # Its own text spans lines and names the path read (a temporary file for an upload).
-        problem = getattr(error, "problem", None) or "cannot be parsed"
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ReadError(f"Not valid YAML: {problem}{where}.") from None
+        raise ReadError(_yaml_problem(error, limits), record=record) from None
     except (ValueError, RecursionError) as error:
-        raise ReadError(f"Not valid YAML: {str(error).rstrip('.')}.") from None
-    if data is None:
-        return
-    if not isinstance(data, list):
-        raise ReadError("A YAML fixture file holds a list of records.")
-    yield from data
+        raise ReadError(f"Not valid YAML: {str(error).rstrip('.')}.", record=record) from None
+
+
+def _yaml_problem(error: yaml.YAMLError, limits: Limits) -> str:
+    """One line from the parser's error, with its line and column: its own text spans lines and
+    names the path read (a temporary file, for an upload). Nesting deeper than libyaml's own
+    limit (1,000) is said as every other nesting over the limit is."""
+    problem = getattr(error, "problem", None) or "cannot be parsed"
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    if "nesting depth" in problem:
+        return _too_deep(limits, where)
+    return f"Not valid YAML: {problem}{where}."
 
 
 _YAML_NUMBER = re.compile(r"[-+]?[0-9_]+")
@@ -292,35 +314,42 @@ _YAML_NUMBER = re.compile(r"[-+]?[0-9_]+")
 
 def _yaml_events_check(text: bytes, limits: Limits) -> None:
     """Refuse, before anything is built, an alias, nesting deeper than `limits.depth`, a
-    longer string or a longer number: one ReadError naming the record."""
+    longer string or a longer number, or text that cannot be parsed: one ReadError naming the
+    record (which a parse error falls in, or comes just after)."""
     depth = record = 0
-    for event in yaml.parse(text, Loader=_YAML_BASE):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            record += depth == 2
-            if depth > limits.depth:
-                raise ReadError(_too_deep(limits), record=record)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            record += depth == 1
-            raise ReadError(
-                f"YAML aliases (*{event.anchor}) are not accepted: write the value out.",
-                record=record or None,
-            )
-        elif isinstance(event, yaml.ScalarEvent):
-            record += depth == 1
-            if len(event.value) > limits.string_bytes:
-                raise ReadError(_too_long(limits), record=record)
-            value, plain = event.value, event.implicit[0]
-            if len(value) > limits.digits and plain and _YAML_NUMBER.fullmatch(value):
-                raise ReadError(_too_many_digits(limits), record=record)
+    try:
+        for event in yaml.parse(text, Loader=_YAML_BASE):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                record += depth == 2
+                if depth > limits.depth:
+                    raise ReadError(_too_deep(limits), record=record)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                record += depth == 1
+                raise ReadError(
+                    f"YAML aliases (*{event.anchor}) are not accepted: write the value out.",
+                    record=record or None,
+                )
+            elif isinstance(event, yaml.ScalarEvent):
+                record += depth == 1
+                if len(event.value) > limits.string_bytes:
+                    raise ReadError(_too_long(limits), record=record)
+                value, plain = event.value, event.implicit[0]
+                if len(value) > limits.digits and plain and _YAML_NUMBER.fullmatch(value):
+                    raise ReadError(_too_many_digits(limits), record=record)
+    except yaml.YAMLError as error:
+        # Inside a record (depth 2 or more), that record; between two, the next one. (libyaml
+        # reads ahead of the events it has given, so a record may not have begun yet.)
+        where = None if depth == 0 else record if depth > 1 else record + 1
+        raise ReadError(_yaml_problem(error, limits), record=where) from None
 
 
-def _too_deep(limits: Limits) -> str:
+def _too_deep(limits: Limits, where: str = "") -> str:
     return (
-        f"Arrays and objects are nested more than {limits.depth} deep; a fixture needs 5 "
-        "(FIXTURE_MAX_DEPTH)."
+        f"Arrays and objects are nested more than {limits.depth} deep{where}; a fixture "
+        "needs 5 (FIXTURE_MAX_DEPTH)."
     )
 
 
