@@ -259,3 +259,15 @@ def test_a_yaml_value_that_cannot_be_built_names_its_record(db, tmp_path, value,
     assert len(errors) == 1 and errors[0].startswith(f"{path}:record 2 (?) -: Not valid YAML: ")
     assert problem in errors[0]
     assert not Party.objects.exists()
+
+
+def test_yaml_that_is_not_utf_8_names_the_line(db, tmp_path):
+    path = tmp_path / "latin-1.yaml"
+    path.write_bytes(
+        YAML_PARTY + "- model: dashboard.party\n  fields: {name: Réunion}\n".encode("latin-1")
+    )
+    _, errors, failed = load(path)
+    assert failed
+    assert errors == [
+        f"{path}: Not valid YAML: invalid trailing UTF-8 octet, #x75 (line 4, column 20)."
+    ]

@@ -272,7 +272,7 @@ def _yaml_read(stream: _Guard, limits: Limits) -> Iterator[Any]:
     _yaml_events_check(text, limits)
     loader = _YamlLoader(text)
     try:
-        root = _yaml_built(loader.get_single_node, limits, record=None)
+        root = _yaml_built(loader.get_single_node, limits, text, record=None)
         if root is None or root.tag == _YAML_NULL:
             return
         if not isinstance(root, yaml.SequenceNode):
@@ -280,7 +280,8 @@ def _yaml_read(stream: _Guard, limits: Limits) -> Iterator[Any]:
         # Each record is built on its own (there are no aliases between them), so that a
         # value that cannot be built (an explicit !!timestamp 2024-02-31) names its record.
         for number, node in enumerate(root.value, start=1):
-            yield _yaml_built(partial(loader.construct_document, node), limits, record=number)
+            build = partial(loader.construct_document, node)
+            yield _yaml_built(build, limits, text, record=number)
     finally:
         loader.dispose()
 
@@ -288,20 +289,29 @@ def _yaml_read(stream: _Guard, limits: Limits) -> Iterator[Any]:
 _YAML_NULL = "tag:yaml.org,2002:null"
 
 
-def _yaml_built(build: Callable[[], Any], limits: Limits, *, record: int | None) -> Any:
+def _yaml_built(
+    build: Callable[[], Any], limits: Limits, text: bytes, *, record: int | None
+) -> Any:
     try:
         return build()
     except yaml.YAMLError as error:
-        raise ReadError(_yaml_problem(error, limits), record=record) from None
+        raise ReadError(_yaml_problem(error, limits, text), record=record) from None
     except (ValueError, RecursionError) as error:
         raise ReadError(f"Not valid YAML: {str(error).rstrip('.')}.", record=record) from None
 
 
-def _yaml_problem(error: yaml.YAMLError, limits: Limits) -> str:
+def _yaml_problem(error: yaml.YAMLError, limits: Limits, text: bytes) -> str:
     """One line from the parser's error, with its line and column: its own text spans lines and
     names the path read (a temporary file, for an upload). Nesting deeper than libyaml's own
     limit (1,000) is said as every other nesting over the limit is."""
+    if isinstance(error, yaml.reader.ReaderError):  # not UTF-8, or a control character
+        line_start = text.rfind(b"\n", 0, error.position) + 1
+        line, column = text.count(b"\n", 0, error.position) + 1, error.position - line_start + 1
+        character = f"#x{error.character:02x}" if isinstance(error.character, int) else "?"
+        return f"Not valid YAML: {error.reason}, {character} (line {line}, column {column})."
     problem = getattr(error, "problem", None) or "cannot be parsed"
+    if problem.startswith("but ") and getattr(error, "context", None):
+        problem = f"{error.context}, {problem}"  # "expected a single document ..., but found"
     mark = getattr(error, "problem_mark", None)
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
     if "nesting depth" in problem:
@@ -341,9 +351,12 @@ def _yaml_events_check(text: bytes, limits: Limits) -> None:
                     raise ReadError(_too_many_digits(limits), record=record)
     except yaml.YAMLError as error:
         # Inside a record (depth 2 or more), that record; between two, the next one. (libyaml
-        # reads ahead of the events it has given, so a record may not have begun yet.)
+        # reads ahead of the events it has given, so a record may not have begun yet; it
+        # decodes the text further ahead still, so an encoding error names its line alone.)
         where = None if depth == 0 else record if depth > 1 else record + 1
-        raise ReadError(_yaml_problem(error, limits), record=where) from None
+        if isinstance(error, yaml.reader.ReaderError):
+            where = None
+        raise ReadError(_yaml_problem(error, limits, text), record=where) from None
 
 
 def _too_deep(limits: Limits, where: str = "") -> str:
