@@ -271,3 +271,38 @@ def test_yaml_that_is_not_utf_8_names_the_line(db, tmp_path):
     assert errors == [
         f"{path}: Not valid YAML: invalid trailing UTF-8 octet, #x75 (line 4, column 20)."
     ]
+
+
+# A record, then one with a value over a limit: wherever the reads fall, the same refusal.
+OVER_A_LIMIT = {
+    "deep": b"[" * 11 + b"]" * 11,
+    "digits": b"1" * 101,
+    "string": b'"' + b'x\\\\\\"[{' * 20_000 + b'"',
+}
+
+
+@pytest.mark.parametrize("read_size", [7, 8, 13, 64, 1000])
+@pytest.mark.parametrize("kind", list(OVER_A_LIMIT))
+@pytest.mark.parametrize("form", ["json", "jsonl"])
+def test_a_refusal_does_not_depend_on_where_the_reads_fall(
+    tmp_path, monkeypatch, read_size, kind, form
+):
+    from dashboard.loading import reading
+
+    first = b'{"model": "dashboard.party", "fields": {"name": "[\\"{", "code": "12"}}'
+    value = b'{"model": ' + OVER_A_LIMIT[kind] + b"}"
+    if form == "json":
+        path, content = tmp_path / "over.json", b"[" + first + b",\n" + value + b"]"
+    else:
+        path, content = tmp_path / "over.jsonl", first + b"\n" + value + b"\n"
+    path.write_bytes(content)
+    limits = reading.Limits(string_bytes=100_000)
+    refusals = []
+    for size in (reading.READ_SIZE, read_size):
+        monkeypatch.setattr(reading, "READ_SIZE", size)
+        fixture = reading.FixtureFile(path, path.name, *reading.file_format(path))
+        with pytest.raises(reading.ReadError) as refused:
+            list(fixture.records(limits))
+        refusals.append((refused.value.message, refused.value.record))
+    assert refusals[0] == refusals[1]
+    assert refusals[0][1] == 2 or refusals[0][0].startswith("Line 2: ")

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any
 
@@ -56,8 +57,8 @@ _YamlLoader.yaml_implicit_resolvers = {
 class Limits:
     """What one load may hold. `bytes`: each file once decompressed; `records`: the batch;
     `depth`: arrays and objects inside one another, from the file's top (a fixture needs 5);
-    `digits`: of one number; `string_bytes`: one string as written; `errors`: the problems
-    kept and shown (the rest are counted)."""
+    `digits`: of one number; `string_bytes`: one string as written (at least READ_SIZE, which
+    the guard relies on); `errors`: the problems kept and shown (the rest are counted)."""
 
     bytes: int = 8 * 2**30
     records: int = 5_000_000
@@ -380,9 +381,6 @@ _SURROGATE_ESCAPE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
 _FIELD_NAME = re.compile(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:')
-_OPENING = frozenset(b"[{")
-_NEWLINE = ord("\n")
-_DIGITS = b"0123456789"
 
 
 def _escaped(text: bytes, at: int) -> bool:
@@ -402,8 +400,16 @@ def _not_kept(kept: bytes) -> bytes:
     return bytes(byte for byte in range(256) if byte not in kept)
 
 
-_NOT_BRACKETS = _not_kept(b"[]{}")
-_NOT_BRACKETS_NOR_NEWLINES = _not_kept(b"[]{}\n")
+# What the nesting is read from: quotes (to tell strings from the rest), brackets, and for
+# JSON Lines the newlines that end each record.
+_NOT_SKELETON = _not_kept(b'"[]{}')
+_NOT_SKELETON_NOR_NEWLINES = _not_kept(b'"[]{}\n')
+# Every digit as "0", everything else as a space: a run of digits is then a run of "0"s, which
+# `in` finds as fast as any substring.
+_DIGITS_AS_ZEROS = bytes(0x30 if byte in b"0123456789" else 0x20 for byte in range(256))
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+_STEP = [0] * 256
+_STEP[ord("[")], _STEP[ord("]")] = 1, -1
 
 
 class _Guard(io.RawIOBase):
@@ -476,62 +482,90 @@ class _Guard(io.RawIOBase):
 
     def _scan(self, data: bytes) -> None:
         # Escapes go first (pairs of backslashes, then escaped quotes: left to right, as JSON
-        # pairs them), so that every quote left opens or closes a string; then splitting on
-        # quotes gives what is inside strings and what is outside, all in C.
+        # pairs them), so that every quote left opens or closes a string. Then everything is
+        # done with bytes operations over the whole read (in C), and only the brackets outside
+        # strings, a few in a hundred bytes, are followed one by one.
         data, self.held = self.held + data, b""
         if data.endswith(b"\\") and (len(data) - len(data.rstrip(b"\\"))) % 2:
             data, self.held = data[:-1], b"\\"  # its pair is in the next read
-        parts = data.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
-        inside = self.in_string  # the first part goes on with the last read's string
+        if b"\\" in data:
+            data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+        starts_inside = self.in_string
+        self._strings_follow(data)
+        self._numbers_check(data, starts_inside)
+        self._nesting_follow(self._outside(data, starts_inside))
+
+    def _outside(self, data: bytes, inside: bool) -> bytes:
+        """The brackets (and, for JSON Lines, newlines) of `data` that are not in a string, when
+        it starts in one (`inside`) or not."""
+        dropped = _NOT_SKELETON_NOR_NEWLINES if self.by_line else _NOT_SKELETON
+        # Two quotes side by side hold nothing kept between them, in a string or out of one:
+        # dropped, they leave the rest as it was. Most strings then leave no trace.
+        skeleton = data.translate(None, dropped).replace(b'""', b"")
+        if b'"' not in skeleton:
+            return b"" if inside else skeleton
+        parts = skeleton.split(b'"')
+        return b"".join(parts[1::2] if inside else parts[0::2])
+
+    def _strings_follow(self, data: bytes) -> None:
+        """A string within one read is never longer than the limit (at least READ_SIZE): only
+        the one that goes on from the last read, or into the next, is measured."""
+        inside = self.in_string
         if inside:
-            strings, outsides = parts[0::2], parts[1::2]
-        else:
-            strings, outsides = parts[1::2], parts[0::2]
-        ends_inside = inside != (len(parts) % 2 == 0)  # each quote opens or closes one
-        sizes = list(map(len, strings))
-        if sizes:
-            sizes[0] += self.string_size if inside else 0
-            self._string_check(max(sizes))
-        self.string_size = sizes[-1] if ends_inside else 0
-        self.in_string = ends_inside
-        outside = b"s".join(outsides)  # each string as an "s", which ends a run of digits
-        self._numbers_check(outside)
-        self._nesting_follow(outside)
+            end = data.find(b'"')
+            self.string_size += len(data) if end == -1 else end
+            if self.string_size > self.limits.string_bytes:
+                self._refuse(_too_long(self.limits))
+            if end == -1:
+                return  # the whole read is in the string
+        self.in_string = inside != (data.count(b'"') % 2 == 1)
+        self.string_size = len(data) - data.rfind(b'"') - 1 if self.in_string else 0
 
-    def _string_check(self, size: int) -> None:
-        if size > self.limits.string_bytes:
-            self._refuse(_too_long(self.limits))
-
-    def _numbers_check(self, outside: bytes) -> None:
-        held = self.digits_held
-        found = _digits_run(self.limits.digits).search(held + outside)
-        if found:
-            self._nesting_follow(outside[: max(0, found.start() - len(held))])
-            self._refuse(_too_many_digits(self.limits))
-        tail = len(outside) - len(outside.rstrip(_DIGITS))
-        if self.in_string:
-            self.digits_held = b""
-        elif tail == len(outside):
-            self.digits_held = held + outside
-        else:
-            self.digits_held = outside[len(outside) - tail :]
+    def _numbers_check(self, data: bytes, inside: bool) -> None:
+        """Refuse a run of digits longer than the limit outside strings. A run of that length
+        anywhere is rare (a long number in a text, say): only then is each one looked at."""
+        limit = self.limits.digits
+        text = self.digits_held + data
+        zeros = text.translate(_DIGITS_AS_ZEROS)
+        if b"0" * (limit + 1) in zeros:
+            for found in _digits_run(limit).finditer(text):
+                if inside == (text.count(b'"', 0, found.start()) % 2 == 0):
+                    continue  # in a string
+                before = max(0, found.start() - len(self.digits_held))
+                self._nesting_follow(self._outside(data[:before], inside))
+                self._refuse(_too_many_digits(self.limits))
+        tail = min(len(zeros) - len(zeros.rstrip(b"0")), limit)
+        self.digits_held = text[len(text) - tail :] if tail else b""
 
     def _nesting_follow(self, outside: bytes) -> None:
-        dropped = _NOT_BRACKETS_NOR_NEWLINES if self.by_line else _NOT_BRACKETS
-        kept = outside.translate(None, dropped)
-        depth, record, limit = self.depth, self.record, self.limits.depth
-        record_depth = 1 if self.by_line else 2
-        for byte in kept:
-            if byte in _OPENING:
-                depth += 1
-                if depth == record_depth and not self.by_line:
-                    record += 1
-                if depth > limit:
-                    self.depth, self.record = depth, record
-                    self._refuse(_too_deep(self.limits))
-            elif byte == _NEWLINE:
-                record += 1
-                depth = 0  # a line that does not close what it opens is not valid anyway
-            else:
-                depth -= 1
-        self.depth, self.record = depth, record
+        """Follow the depth over the brackets outside strings, and count the records begun (JSON:
+        objects opened at depth 1; JSON Lines: lines)."""
+        brackets = outside.translate(_SQUARE)
+        if not self.by_line:
+            self._depth_follow(brackets)
+            return
+        for number, line in enumerate(brackets.split(b"\n")):
+            if number:
+                self.record, self.depth = self.record + 1, 0
+            self._depth_follow(line)
+
+    def _depth_follow(self, brackets: bytes) -> None:
+        opening = brackets.count(b"[")
+        if self.by_line and self.depth + opening <= self.limits.depth:
+            self.depth += 2 * opening - len(brackets)  # cannot go deeper than the limit
+            return
+        depths = list(accumulate(map(_STEP.__getitem__, brackets), initial=self.depth))
+        limit = self.limits.depth
+        if max(depths) > limit:
+            at = next(i for i, depth in enumerate(depths) if depth > limit)
+            depths = depths[: at + 1]
+        if not self.by_line:
+            # As bytes, each record begun is a step from 1 to 2. (Below 0, in a file that is not
+            # valid JSON, or above 255, with such a limit, a depth is neither.)
+            profile = depths
+            if not 0 <= min(depths) <= max(depths) <= 255:
+                profile = [min(max(depth, 0), 255) for depth in depths]
+            self.record += bytes(profile).count(b"\x01\x02")
+        self.depth = depths[-1]
+        if self.depth > limit:
+            self._refuse(_too_deep(self.limits))
