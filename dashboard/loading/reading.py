@@ -407,6 +407,8 @@ _NOT_SKELETON_NOR_NEWLINES = _not_kept(b'"[]{}\n')
 # Every digit as "0", everything else as a space: a run of digits is then a run of "0"s, which
 # `in` finds as fast as any substring.
 _DIGITS_AS_ZEROS = bytes(0x30 if byte in b"0123456789" else 0x20 for byte in range(256))
+# An escaped backslash or quote, blanked to "__" (its length kept for the string's).
+_ESCAPE = re.compile(rb'\\[\\"]')
 _SQUARE = bytes.maketrans(b"{}", b"[]")
 _STEP = [0] * 256
 _STEP[ord("[")], _STEP[ord("]")] = 1, -1
@@ -481,15 +483,15 @@ class _Guard(io.RawIOBase):
         self.previous = data  # for the name of a field that came before
 
     def _scan(self, data: bytes) -> None:
-        # Escapes go first (pairs of backslashes, then escaped quotes: left to right, as JSON
-        # pairs them), so that every quote left opens or closes a string. Then everything is
+        # Escapes go first (pairs of backslashes and escaped quotes, left to right, as JSON
+        # reads them), so that every quote left opens or closes a string. Then everything is
         # done with bytes operations over the whole read (in C), and only the brackets outside
         # strings, a few in a hundred bytes, are followed one by one.
         data, self.held = self.held + data, b""
         if data.endswith(b"\\") and (len(data) - len(data.rstrip(b"\\"))) % 2:
             data, self.held = data[:-1], b"\\"  # its pair is in the next read
         if b"\\" in data:
-            data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+            data = _ESCAPE.sub(b"__", data)
         starts_inside = self.in_string
         self._strings_follow(data)
         self._numbers_check(data, starts_inside)
