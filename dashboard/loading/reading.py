@@ -530,8 +530,10 @@ class _Guard(io.RawIOBase):
         text = self.digits_held + data
         zeros = text.translate(_DIGITS_AS_ZEROS)
         if b"0" * (limit + 1) in zeros:
+            quotes = at = 0  # the quotes before each run, counted once
             for found in _digits_run(limit).finditer(text):
-                if inside == (text.count(b'"', 0, found.start()) % 2 == 0):
+                quotes, at = quotes + text.count(b'"', at, found.start()), found.start()
+                if inside == (quotes % 2 == 0):
                     continue  # in a string
                 before = max(0, found.start() - len(self.digits_held))
                 self._nesting_follow(self._outside(data[:before], inside))
