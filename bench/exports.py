@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_DATABASE, ROOT, machine, server_env  # noqa: E402
+from run import DEFAULT_DATABASE, machine, manage_shell, server_env, static_collect  # noqa: E402
 
 MEASURE = r"""
 import json, os, time
@@ -67,18 +65,6 @@ print(json.dumps({"year_min": min(years), "year_max": max(years), "rows": total,
 """
 
 
-def manage_shell(env, script: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
@@ -86,6 +72,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     env = server_env(args.database_url)
     env["DJANGO_ALLOWED_HOSTS"] = "testserver"
+    static_collect(env)
     picked = manage_shell(env, PICK)
     window = f"/deals/?year_min={picked['year_min']}&year_max={picked['year_max']}"
     # (name, rows, address, row cap): every deal past the default cap, to see memory at

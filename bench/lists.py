@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_DATABASE, ROOT, machine, server_env  # noqa: E402
+from run import DEFAULT_DATABASE, machine, manage_shell, server_env, static_collect  # noqa: E402
 
 MEASURE = r"""
 import json, os, statistics, time
@@ -76,18 +74,6 @@ print(json.dumps({"buyer": buyer["buyer__code"], "party": party.code,
 """
 
 
-def manage_shell(env, script: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
@@ -96,6 +82,7 @@ def main(argv=None) -> int:
     env = server_env(args.database_url)
     env.update(DJANGO_ALLOWED_HOSTS="testserver", DASHBOARD_PAGE_CACHE_SECONDS="0")
     env.pop("REDIS_URL", None)  # a fresh process-local cache for each address
+    static_collect(env)
     picked = manage_shell(env, PICK)
     urls = [
         "/statements/",  # no facets: the page as it was
