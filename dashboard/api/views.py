@@ -287,7 +287,9 @@ class DeliveryViewSet(RecordViewSet):
 
     # A year added, moved to another deal or deleted changes the shares of its deals' years.
     def save(self, serializer):
-        before = serializer.instance.deal_id if serializer.instance else None
+        # The deal it had: the stored row's, as validation has set the new one on the instance.
+        stored = Delivery.objects.filter(pk=getattr(serializer.instance, "pk", None))
+        before = stored.values_list("deal_id", flat=True).first()
         with transaction.atomic():
             super().save(serializer)
             delivery_tiv_update(deal_ids=[before, serializer.instance.deal_id])
