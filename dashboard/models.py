@@ -392,6 +392,7 @@ class Deal(SlugModel):
         CO_DEVELOPMENT = "co_development", "Co-development / joint venture"
         LEASE = "lease", "Lease"
         UPGRADE_SUPPORT = "upgrade_support", "Upgrade or support"
+        AID = "aid", "Aid or gift"
 
     class Condition(models.TextChoices):
         NEW = "new", "New"

@@ -1,10 +1,21 @@
 """Each year of delivery's share of its deal's delivered TIV, stored (`Delivery.tiv`) so that
 sums by year read one table; worked out here for the deliveries already stored, as
-services.delivery_tiv_update() works it out after every later write."""
+services.delivery_tiv_update() works it out after every later write. And a deal kind for aid
+and gifts (dashboard/register/kinds.py reads it from the register's comments)."""
 
 from django.db import migrations, models
 from django.db.models import F, FloatField, Func, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
+
+
+KINDS = [
+    ("purchase", "Purchase"),
+    ("licensed_production", "Licensed production"),
+    ("co_development", "Co-development / joint venture"),
+    ("lease", "Lease"),
+    ("upgrade_support", "Upgrade or support"),
+    ("aid", "Aid or gift"),
+]
 
 
 def shares_store(apps, schema_editor):
@@ -39,4 +50,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(shares_store, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="deal",
+            name="kind",
+            field=models.CharField(choices=KINDS, default="purchase", max_length=30),
+        ),
+        migrations.AlterField(
+            model_name="historicaldeal",
+            name="kind",
+            field=models.CharField(choices=KINDS, default="purchase", max_length=30),
+        ),
     ]
