@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from dashboard.models import Agreement, AgreementCitation, Deal, Delivery, Party, Source
+from dashboard.services import delivery_tiv_update
 
 
 @pytest.fixture
@@ -15,7 +16,8 @@ def india_russia(db):
     signed (the articles name neither; the excerpt is the article's)."""
     call_command("loaddata", "india_russia", verbosity=0)
     call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
-    Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
+    delivery = Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
+    delivery_tiv_update(deal_ids=[delivery.deal_id])  # as every write path does
     agreement = Agreement.objects.create(
         slug="technology-agreement-test",
         name="Technology agreement (test record)",
@@ -72,6 +74,7 @@ def register(india_russia):
     s400.save()
     for year in (2022, 2023):
         Delivery.objects.create(deal=s400, year=year)
+    delivery_tiv_update(deal_ids=[s400.pk])  # as every write path does
     s400.citations.create(
         source=source,
         excerpt=S400_ROW,
@@ -109,6 +112,7 @@ def register(india_russia):
         tiv_delivered=10,
     )
     Delivery.objects.create(deal=deal, year=2006)
+    delivery_tiv_update(deal_ids=[deal.pk])
     deal.citations.create(
         source=source,
         excerpt="Hezbollah (Lebanon)*,Iran,2006,?,20,?,Fajr-5",
