@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from dashboard.models import Agreement, AgreementCitation, Deal, Delivery, Party, Source
+from dashboard.services import delivery_tiv_update
 from tests.replay import Replay
 
 
@@ -22,7 +23,8 @@ def india_russia(db):
 def _india_russia():
     call_command("loaddata", "india_russia", verbosity=0)
     call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
-    Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
+    delivery = Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
+    delivery_tiv_update(deal_ids=[delivery.deal_id])  # as every write path does
     agreement = Agreement.objects.create(
         slug="technology-agreement-test",
         name="Technology agreement (test record)",
@@ -86,6 +88,7 @@ def _register():
     s400.save()
     for year in (2022, 2023):
         Delivery.objects.create(deal=s400, year=year)
+    delivery_tiv_update(deal_ids=[s400.pk])  # as every write path does
     s400.citations.create(
         source=source,
         excerpt=S400_ROW,
@@ -123,6 +126,7 @@ def _register():
         tiv_delivered=10,
     )
     Delivery.objects.create(deal=deal, year=2006)
+    delivery_tiv_update(deal_ids=[deal.pk])
     deal.citations.create(
         source=source,
         excerpt="Hezbollah (Lebanon)*,Iran,2006,?,20,?,Fajr-5",
