@@ -363,11 +363,21 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        # A person's name finds what they said, not only the words that mention them.
+        """The words, and what the words do not always say: a person's name finds what they
+        said, a platform's name (as names are matched, so "S400" is the S-400) the statements
+        about it or about its deals."""
         speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
-        return text_search(
-            queryset, value=value, fields=["text", "excerpt"], also=Q(speaker__in=speakers)
+        platforms = Platform.objects.filter(
+            _contains(Platform, "name", value) | _contains(Platform, "aliases__name", value)
+        ).values("pk")
+        about_platform = Statement.platforms.through.objects.filter(platform__in=platforms)
+        about_deal = Statement.deals.through.objects.filter(deal__platform__in=platforms)
+        also = (
+            Q(speaker__in=speakers)
+            | Q(pk__in=about_platform.values("statement_id"))
+            | Q(pk__in=about_deal.values("statement_id"))
         )
+        return text_search(queryset, value=value, fields=["text", "excerpt"], also=also)
 
 
 class PlatformFilterSet(filters.FilterSet):
