@@ -628,7 +628,10 @@ class TransferFilterSet(filters.FilterSet):
         label="To year", field_name="year", lookup_expr="lte", min_value=1900, max_value=9999
     )
     category = filters.ChoiceFilter(
-        label="Category", field_name="deal__platform__category", choices=Platform.Category.choices
+        label="Category",
+        field_name="deal__platform__category",
+        choices=Platform.Category.choices,
+        empty_label="Any",
     )
     group = filters.ChoiceFilter(
         label="One row per",
