@@ -24,12 +24,13 @@ from dashboard.models import (
     Party,
     Person,
     Platform,
+    PlatformAlias,
     Source,
     StandingBody,
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, capped_count
-from dashboard.search import NORMALISED_NAMES, name_contains, text_search
+from dashboard.search import NORMALISED_NAMES, name_contains, name_key, text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
@@ -349,6 +350,24 @@ class DealFilterSet(DatedMixin):
         return queryset.filter(Q(buyer__in=parties) | Q(seller__in=parties))
 
 
+# A statement's words, as its free-text search reads them.
+WORDS = ["text", "excerpt"]
+# Up to this many other spellings of a platform's name are searched among the words.
+SPELLINGS_SEARCHED = 5
+
+
+def _spellings(value: str) -> list[str]:
+    """The platforms' names and aliases that are `value` as names are matched, written
+    otherwise ("S-400" for "S400"): one query, whatever the data."""
+    key = name_key(value)
+    if not key:
+        return []
+    names = Platform.objects.filter(name__normalised=key).order_by().values_list("name")
+    aliases = PlatformAlias.objects.filter(name__normalised=key).order_by().values_list("name")
+    found = names.union(aliases).values_list("name", flat=True)[:SPELLINGS_SEARCHED]
+    return [name for name in found if name.lower() != value.lower()]
+
+
 class StatementFilterSet(YearRangeMixin):
     year_label = "Said"
     q = filters.CharFilter(label="Words or speaker", method="search")
@@ -365,7 +384,7 @@ class StatementFilterSet(YearRangeMixin):
     def search(self, queryset, name, value):
         """The words, and what the words do not always say: a person's name finds what they
         said, a platform's name (as names are matched, so "S400" is the S-400) the statements
-        about it or about its deals."""
+        about it or about its deals, and the words that write the name as the platform does."""
         speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
         platforms = Platform.objects.filter(
             _contains(Platform, "name", value) | _contains(Platform, "aliases__name", value)
@@ -377,7 +396,10 @@ class StatementFilterSet(YearRangeMixin):
             | Q(pk__in=about_platform.values("statement_id"))
             | Q(pk__in=about_deal.values("statement_id"))
         )
-        return text_search(queryset, value=value, fields=["text", "excerpt"], also=also)
+        for spelling in _spellings(value):
+            words = text_search(Statement.objects.all(), value=spelling, fields=WORDS)
+            also |= Q(pk__in=words.values("pk"))
+        return text_search(queryset, value=value, fields=WORDS, also=also)
 
 
 class PlatformFilterSet(filters.FilterSet):

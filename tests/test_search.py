@@ -90,6 +90,22 @@ def test_a_statement_about_a_deal_is_found_by_the_deals_platform(client, india_r
     assert "deliveries-on-time" not in listed_statements(page(client, "/statements/?q=BrahMos"))
 
 
+def test_words_that_write_the_name_otherwise_are_found(client, india_russia):
+    """A statement linked to nothing, whose words write "S-400", is found by "S400"."""
+    Statement.objects.create(
+        slug="unlinked-s-400",
+        speaker=Person.objects.get(slug="denis-alipov"),
+        date="2025",
+        kind="quote",
+        text="The S-400 has served well.",
+        source=Source.objects.get(slug="ians-alipov-interview-2025-05"),
+    )
+    for typed in ["S400", "s 400"]:
+        html = page(client, f"/statements/?q={typed}&per_page=100")
+        assert "unlinked-s-400" in listed_statements(html), typed
+    assert "unlinked-s-400" not in listed_statements(page(client, "/statements/?q=S500"))
+
+
 def test_words_are_still_found_beside_the_platforms(client, india_russia):
     """A query that names no platform finds the statements whose words say it."""
     html = page(client, "/statements/?q=game+changer")
