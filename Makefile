@@ -36,9 +36,7 @@ $(STAMP): pyproject.toml
 
 db: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata $(FIXTURES)
-	$(BIN)/python manage.py convert_values
-	$(BIN)/python manage.py populate_history --auto -v 0
+	$(BIN)/python manage.py load_fixtures $(FIXTURES)
 
 browser-test: setup
 	bash .ci/install-chromium

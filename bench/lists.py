@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_DATABASE, ROOT, machine, server_env  # noqa: E402
+from run import DEFAULT_DATABASE, machine, manage_shell, server_env  # noqa: E402
 
 MEASURE = r"""
 import json, os, statistics, time
@@ -74,18 +72,6 @@ party = Party.objects.annotate(n=Count("people")).order_by("-n").first()
 print(json.dumps({"buyer": buyer["buyer__code"], "party": party.code,
                   "deals": Deal.objects.count()}))
 """
-
-
-def manage_shell(env, script: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:

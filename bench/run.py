@@ -104,6 +104,12 @@ def manage(env, *args, **kwargs):
     )
 
 
+def manage_shell(env, script: str) -> dict:
+    """Run `script` in `manage.py shell`, a fresh process, and read the JSON of its last line."""
+    out = manage(env, "shell", "-c", script, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def database_create(database_url: str) -> None:
     """Create the benchmark database when it does not exist yet."""
     import psycopg

@@ -17,6 +17,7 @@ import sqlite3
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -40,6 +41,7 @@ from dashboard.loading.schema import (
     ModelSpec,
     Record,
     RecordRejected,
+    flat_values,
     key_text,
     model_specs,
     record_clean,
@@ -100,9 +102,8 @@ class _BatchCheck:
         self.errors_more = 0
         self.file_ranks: dict[int, set[int]] = defaultdict(set)
         self.seen = _KeysSeen()
-        self.unique: dict[tuple[ModelSpec, str], dict[Any, Key]] = defaultdict(dict)
-        # By model and the index of the constraint in its spec's unique_sets.
-        self.unique_sets: dict[tuple[ModelSpec, int], dict[tuple, Key]] = defaultdict(dict)
+        # The values each unique rule has seen, with the key of the record that holds them.
+        self.unique: dict[tuple[ModelSpec, _UniqueRule], dict[tuple, Key]] = defaultdict(dict)
         self.needed = _needed_values()
         self.related = _RelatedValues()
         self.waiting: list[tuple[int, Record]] = []
@@ -114,7 +115,6 @@ class _BatchCheck:
                 self._file_check(index, file)
             self._dangling_check()
             self._unique_check()
-            self._unique_sets_check()
             self._waiting_clean()
             self._database_dependents_check()
         except _TooManyRecords:
@@ -218,24 +218,14 @@ class _BatchCheck:
             where = self._where(first, seen_from=location)
             record.error("-", f"Duplicate: {where} has the same natural key.")
             return False
-        for name in spec.unique_fields:
-            value = record.values.get(name)
-            if value in (None, ""):
-                continue
-            holders = self.unique[(spec, name)]
-            other = holders.setdefault(value, key)
-            if other != key:
-                where = self._where(self.seen.location(spec, other), seen_from=location)
-                record.error(name, f"{_unique_message(spec, name)} ({where}).")
-        for index, constraint in enumerate(spec.unique_sets):
-            value = _set_value(record, constraint)
+        for rule in _unique_rules(spec):
+            value = _unique_value(record, rule)
             if value is None:
                 continue
-            other = self.unique_sets[(spec, index)].setdefault(value, key)
+            other = self.unique[(spec, rule)].setdefault(value, key)
             if other != key:
                 where = self._where(self.seen.location(spec, other), seen_from=location)
-                message = constraint.get_violation_error_message()
-                record.error(constraint.fields[-1], f"{message} ({where}).")
+                record.error(rule.field, f"{rule.message} ({where}).")
         return True
 
     def _references_note(self, location: int, record: Record) -> None:
@@ -275,36 +265,19 @@ class _BatchCheck:
             self._error(location, message, label=label, name=name)
 
     def _unique_check(self) -> None:
-        for (spec, name), holders in self.unique.items():
-            for values in chunks(holders, KEYS_PER_QUERY):
-                rows = spec.model._default_manager.filter(**{f"{name}__in": values})
-                for value, *parts in rows.values_list(name, *spec.key_lookups):
-                    held_by = tuple(str(part) for part in parts)
-                    key = holders.get(value)
-                    if key is None or held_by == key:
-                        continue
-                    if self.seen.location(spec, held_by) is not None:
-                        continue  # that row gets another value from the batch
-                    self._error(
-                        self.seen.location(spec, key),
-                        f"{_unique_message(spec, name)} "
-                        f"({spec.label} {key_text(held_by)} in the database).",
-                        label=f"{spec.label} {key_text(key)}",
-                        name=name,
-                    )
-
-    def _unique_sets_check(self) -> None:
-        for (spec, index), holders in self.unique_sets.items():
-            constraint = spec.unique_sets[index]
-            lookups = _set_lookups(spec, constraint)
+        for (spec, rule), holders in self.unique.items():
+            width = len(rule.lookups)
             for values in chunks(holders, KEYS_PER_QUERY):
                 # Each part matched with IN, as key_queryset() does: a few more rows than
                 # wanted, perhaps, and only exact matches are kept below.
                 rows = spec.model._default_manager.filter(
-                    **{f"{lookup}__in": {v[i] for v in values} for i, lookup in enumerate(lookups)}
+                    **{
+                        f"{lookup}__in": {v[i] for v in values}
+                        for i, lookup in enumerate(rule.lookups)
+                    }
                 )
-                for row in rows.values_list(*lookups, *spec.key_lookups):
-                    value, held_by = row[: len(lookups)], tuple(map(str, row[len(lookups) :]))
+                for row in rows.values_list(*rule.lookups, *spec.key_lookups):
+                    value, held_by = row[:width], tuple(map(str, row[width:]))
                     key = holders.get(value)
                     if key is None or held_by == key:
                         continue
@@ -312,10 +285,9 @@ class _BatchCheck:
                         continue  # that row gets other values from the batch
                     self._error(
                         self.seen.location(spec, key),
-                        f"{constraint.get_violation_error_message()} "
-                        f"({spec.label} {key_text(held_by)} in the database).",
+                        f"{rule.message} ({spec.label} {key_text(held_by)} in the database).",
                         label=f"{spec.label} {key_text(key)}",
-                        name=constraint.fields[-1],
+                        name=rule.field,
                     )
 
     def _waiting_clean(self) -> None:
@@ -572,22 +544,41 @@ class _KeysSeen:
         self._database.close()
 
 
-def _set_value(record: Record, constraint: UniqueConstraint) -> tuple | None:
-    """The values a UniqueConstraint covers, flat (a reference as its natural key's parts),
-    or None when one is empty: NULLs never clash, in the database as in validate_constraints()."""
-    parts: list[Any] = []
-    for name in constraint.fields:
-        if name in record.spec.foreign_keys:
-            reference = record.references.get(name)
-            if not reference:
-                return None
-            parts += reference
-        else:
-            value = record.values.get(name)
-            if value in (None, "") or record.failed(name):
-                return None
-            parts.append(value)
-    return tuple(parts)
+@dataclass(frozen=True)
+class _UniqueRule:
+    """A field, or a set of fields, whose values no two records share: the one check serves a
+    unique field and a UniqueConstraint over several fields (one session of each number per
+    standing body), across the batch and against the database."""
+
+    fields: tuple[str, ...]
+    lookups: tuple[str, ...]  # ORM paths to the values, a reference as its natural key's parts
+    message: str
+
+    @property
+    def field(self) -> str:
+        return self.fields[-1]
+
+
+@cache
+def _unique_rules(spec: ModelSpec) -> tuple[_UniqueRule, ...]:
+    single = [
+        _UniqueRule((name,), (name,), _unique_message(spec, name)) for name in spec.unique_fields
+    ]
+    sets = [
+        _UniqueRule(
+            tuple(constraint.fields),
+            _set_lookups(spec, constraint),
+            str(constraint.get_violation_error_message()),
+        )
+        for constraint in spec.unique_sets
+    ]
+    return tuple(single + sets)
+
+
+def _unique_value(record: Record, rule: _UniqueRule) -> tuple | None:
+    if any(record.failed(name) for name in rule.fields):
+        return None
+    return flat_values(record, rule.fields)
 
 
 def _set_lookups(spec: ModelSpec, constraint: UniqueConstraint) -> tuple[str, ...]:

@@ -423,8 +423,16 @@ def _links_read(record: Record, fields_raw: dict) -> None:
 
 
 def _key_of(record: Record) -> Key | None:
-    parts: list[str] = []
-    for name in record.spec.key_fields:
+    parts = flat_values(record, record.spec.key_fields)
+    return None if parts is None else tuple(map(str, parts))
+
+
+def flat_values(record: Record, names: tuple[str, ...]) -> tuple | None:
+    """The values of `names`, flat (a reference as its natural key's parts), or None when one
+    is empty: a natural key, or a unique set's values (NULLs never clash, in the database as
+    in validate_constraints())."""
+    parts: list[Any] = []
+    for name in names:
         if name in record.spec.foreign_keys:
             reference = record.references.get(name)
             if not reference:
@@ -434,7 +442,7 @@ def _key_of(record: Record) -> Key | None:
             value = record.values.get(name)
             if value in (None, ""):
                 return None
-            parts.append(str(value))
+            parts.append(value)
     return tuple(parts)
 
 
