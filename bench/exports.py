@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_DATABASE, machine, manage_shell, server_env  # noqa: E402
+from run import DEFAULT_DATABASE, machine, manage_shell, server_env, static_collect  # noqa: E402
 
 MEASURE = r"""
 import json, os, time
@@ -72,6 +72,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     env = server_env(args.database_url)
     env["DJANGO_ALLOWED_HOSTS"] = "testserver"
+    static_collect(env)
     picked = manage_shell(env, PICK)
     window = f"/deals/?year_min={picked['year_min']}&year_max={picked['year_max']}"
     # (name, rows, address, row cap): every deal past the default cap, to see memory at

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_DATABASE, machine, manage_shell, server_env  # noqa: E402
+from run import DEFAULT_DATABASE, machine, manage_shell, server_env, static_collect  # noqa: E402
 
 MEASURE = r"""
 import json, os, statistics, time
@@ -82,6 +82,7 @@ def main(argv=None) -> int:
     env = server_env(args.database_url)
     env.update(DJANGO_ALLOWED_HOSTS="testserver", DASHBOARD_PAGE_CACHE_SECONDS="0")
     env.pop("REDIS_URL", None)  # a fresh process-local cache for each address
+    static_collect(env)
     picked = manage_shell(env, PICK)
     urls = [
         "/statements/",  # no facets: the page as it was

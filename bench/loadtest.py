@@ -314,9 +314,8 @@ def main(argv=None) -> int:
     database_url = bench.os.environ.get("DATABASE_URL", bench.DEFAULT_DATABASE)
     bench.database_create(database_url)
     env = bench.server_env(database_url)
-    env["DJANGO_STATIC_ROOT"] = bench.tempfile.mkdtemp(prefix="loadtest-static-")
     bench.data_prepare(env, args)
-    bench.manage(env, "collectstatic", "--noinput", "-v", "0")
+    bench.static_collect(env)
     pages = bench.pages_choose(env)
     if args.hostile:
         return hostile_main(args, env, pages)

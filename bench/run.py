@@ -104,6 +104,13 @@ def manage(env, *args, **kwargs):
     )
 
 
+def static_collect(env) -> None:
+    """Collect the static files into a folder of this run's own, as a deployment does: pages
+    rendered with debug off need the manifest."""
+    env["DJANGO_STATIC_ROOT"] = tempfile.mkdtemp(prefix="bench-static-")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+
 def manage_shell(env, script: str) -> dict:
     """Run `script` in `manage.py shell`, a fresh process, and read the JSON of its last line."""
     out = manage(env, "shell", "-c", script, capture_output=True, text=True).stdout
@@ -384,10 +391,8 @@ def main(argv=None) -> int:
         sys.exit("The benchmark runs against PostgreSQL: set DATABASE_URL=postgres://...")
     database_create(database_url)
     env = server_env(database_url)
-    static = tempfile.mkdtemp(prefix="bench-static-")
-    env["DJANGO_STATIC_ROOT"] = static
     data_prepare(env, args)
-    manage(env, "collectstatic", "--noinput", "-v", "0")
+    static_collect(env)
     pages = pages_choose(env)
     print(f"Measuring {len(pages)} pages at concurrency {args.concurrency}", file=sys.stderr)
     runs = {}
