@@ -236,8 +236,7 @@ class DealAdmin(HistoryAdmin):
         "stage",
         "quantity",
         "quantity_delivered",
-        "value_amount",
-        "value_currency",
+        "value",
         "signed",
     ]
     list_filter = ["stage", "kind", "buyer", "seller", "platform__category"]
@@ -278,6 +277,13 @@ class DealAdmin(HistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         delivery_tiv_update(deal_ids=[form.instance.pk])
+
+    @admin.display(description="Value", ordering="value_usd_constant")
+    def value(self, deal):
+        """As the site writes it, in one column: "USD 5,430,000,000"."""
+        if deal.value_amount is None:
+            return None
+        return f"{deal.value_currency} {deal.value_amount:,.0f}"
 
 
 @admin.register(DealCitation)
