@@ -12,7 +12,7 @@ from tests.replay import Replay
 
 @pytest.fixture
 def india_russia(db):
-    """The data set derived from the two articles, loaded as `make run` loads it, so that every
+    """The data set derived from the two articles, the records `make run` loads, so that every
     model has a record: with one year of delivery as SIPRI's register lists it, and one agreement
     signed (the articles name neither; the excerpt is the article's). Built for real by the first
     test of each test process that asks for it, replayed after (tests/replay.py)."""
@@ -22,7 +22,7 @@ def india_russia(db):
 @Replay
 def _india_russia():
     call_command("loaddata", "india_russia", verbosity=0)
-    call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
+    call_command("convert_values", stdout=StringIO())  # what clean() stores, which loaddata skips
     delivery = Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
     delivery_tiv_update(deal_ids=[delivery.deal_id])  # as every write path does
     agreement = Agreement.objects.create(

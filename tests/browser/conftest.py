@@ -83,7 +83,7 @@ def browser_data(transactional_db):
 @Replay
 def _browser_data():
     call_command("loaddata", "india_russia", verbosity=0)
-    call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
+    call_command("convert_values", stdout=StringIO())  # what clean() stores, which loaddata skips
 
 
 class Visitor:
