@@ -24,7 +24,7 @@ run: db
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: db
-	$(BIN)/pytest -n $(WORKERS)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
 setup: $(STAMP)
 

@@ -39,6 +39,7 @@ with CaptureQueriesContext(connection) as captured:
     start = time.perf_counter()
     response = client.get(url)
     first = time.perf_counter() - start
+queries = len(captured)  # now: the next request empties the log captured reads
 assert response.status_code == 200, (url, response.status_code)
 again = []
 for _ in range(int(os.environ["BENCH_REPEAT"])):
@@ -59,7 +60,7 @@ for name in getattr(filterset, "facets", {}):
     start = time.perf_counter()
     filters.facet_counts(filterset, name)
     facets += time.perf_counter() - start
-print(json.dumps({"first": first, "again": statistics.median(again), "queries": len(captured),
+print(json.dumps({"first": first, "again": statistics.median(again), "queries": queries,
                   "facets": facets, "facet_count": len(getattr(filterset, "facets", {}))}))
 """
 

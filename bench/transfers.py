@@ -42,6 +42,7 @@ def register_make(deals: int, parties: int, seed: int) -> None:
     from django.db import transaction
 
     from dashboard.models import Deal, Delivery, Party, Platform
+    from dashboard.services import delivery_tiv_update
 
     rng = random.Random(seed)
     with transaction.atomic():
@@ -87,6 +88,7 @@ def register_make(deals: int, parties: int, seed: int) -> None:
                 for k in range(rng.randint(1, 3))
             ]
         Delivery.objects.bulk_create(deliveries, batch_size=5000, ignore_conflicts=True)
+        delivery_tiv_update()  # each year's share of its deal's TIV, as every write path does
 
 
 def time_page(client, path: str, repeat: int, cold: bool) -> float:

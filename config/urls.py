@@ -12,6 +12,9 @@ from dashboard.admin_loading import fixture_load_view
 admin.site.site_header = "Defence Ties Dashboard"
 admin.site.site_title = "Defence Ties Dashboard admin"
 admin.site.index_title = "Records"
+# The change lists take the page's width: beside the sidebar, a deal's columns from Units on
+# were out of view on a laptop's screen.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     # An admin page that is no model's: admin_view() gives it the admin's login and CSRF (so

@@ -36,6 +36,7 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.passages import nearest_passages, shortened
+from dashboard.services import delivery_tiv_update
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -235,8 +236,7 @@ class DealAdmin(HistoryAdmin):
         "stage",
         "quantity",
         "quantity_delivered",
-        "value_amount",
-        "value_currency",
+        "value",
         "signed",
     ]
     list_filter = ["stage", "kind", "buyer", "seller", "platform__category"]
@@ -268,6 +268,23 @@ class DealAdmin(HistoryAdmin):
         (None, {"fields": ["change_reason"]}),
     ]
 
+    # Its delivered TIV, spread over its years of delivery: again after the deal is saved
+    # (an edit or a revert from its history) and after its years (the inline) are.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        delivery_tiv_update(deal_ids=[obj.pk])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        delivery_tiv_update(deal_ids=[form.instance.pk])
+
+    @admin.display(description="Value", ordering="value_usd_constant")
+    def value(self, deal):
+        """As the site writes it, in one column: "USD 5,430,000,000"."""
+        if deal.value_amount is None:
+            return None
+        return f"{deal.value_currency} {deal.value_amount:,.0f}"
+
 
 @admin.register(DealCitation)
 class DealCitationAdmin(HistoryAdmin):
@@ -285,6 +302,21 @@ class DeliveryAdmin(HistoryAdmin):
     search_fields = ["deal__title", "deal__slug"]
     autocomplete_fields = ["deal"]
     list_select_related = ["deal"]
+
+    # A year added, moved to another deal or deleted changes the shares of its deals' years.
+    def save_model(self, request, obj, form, change):
+        before = Delivery.objects.filter(pk=obj.pk).values_list("deal_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        delivery_tiv_update(deal_ids=[before, obj.deal_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        delivery_tiv_update(deal_ids=[obj.deal_id])
+
+    def delete_queryset(self, request, queryset):
+        deals = list(queryset.values_list("deal_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        delivery_tiv_update(deal_ids=deals)
 
 
 class StatementPlatformInline(admin.TabularInline):

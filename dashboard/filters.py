@@ -24,12 +24,13 @@ from dashboard.models import (
     Party,
     Person,
     Platform,
+    PlatformAlias,
     Source,
     StandingBody,
     Statement,
 )
 from dashboard.paginators import COUNT_CAP, capped_count
-from dashboard.search import NORMALISED_NAMES, name_contains, text_search
+from dashboard.search import NORMALISED_NAMES, name_contains, name_key, text_search
 
 # The largest value a deal can hold (18 digits, 2 of them decimals).
 MAX_VALUE = Decimal("9999999999999999.99")
@@ -349,6 +350,24 @@ class DealFilterSet(DatedMixin):
         return queryset.filter(Q(buyer__in=parties) | Q(seller__in=parties))
 
 
+# A statement's words, as its free-text search reads them.
+WORDS = ["text", "excerpt"]
+# Up to this many other spellings of a platform's name are searched among the words.
+SPELLINGS_SEARCHED = 5
+
+
+def _spellings(value: str) -> list[str]:
+    """The platforms' names and aliases that are `value` as names are matched, written
+    otherwise ("S-400" for "S400"): one query, whatever the data."""
+    key = name_key(value)
+    if not key:
+        return []
+    names = Platform.objects.filter(name__normalised=key).order_by().values_list("name")
+    aliases = PlatformAlias.objects.filter(name__normalised=key).order_by().values_list("name")
+    found = names.union(aliases).values_list("name", flat=True)[:SPELLINGS_SEARCHED]
+    return [name for name in found if name.lower() != value.lower()]
+
+
 class StatementFilterSet(YearRangeMixin):
     year_label = "Said"
     q = filters.CharFilter(label="Words or speaker", method="search")
@@ -363,11 +382,24 @@ class StatementFilterSet(YearRangeMixin):
         fields = []
 
     def search(self, queryset, name, value):
-        # A person's name finds what they said, not only the words that mention them.
+        """The words, and what the words do not always say: a person's name finds what they
+        said, a platform's name (as names are matched, so "S400" is the S-400) the statements
+        about it or about its deals, and the words that write the name as the platform does."""
         speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
-        return text_search(
-            queryset, value=value, fields=["text", "excerpt"], also=Q(speaker__in=speakers)
+        platforms = Platform.objects.filter(
+            _contains(Platform, "name", value) | _contains(Platform, "aliases__name", value)
+        ).values("pk")
+        about_platform = Statement.platforms.through.objects.filter(platform__in=platforms)
+        about_deal = Statement.deals.through.objects.filter(deal__platform__in=platforms)
+        also = (
+            Q(speaker__in=speakers)
+            | Q(pk__in=about_platform.values("statement_id"))
+            | Q(pk__in=about_deal.values("statement_id"))
         )
+        for spelling in _spellings(value):
+            words = text_search(Statement.objects.all(), value=spelling, fields=WORDS)
+            also |= Q(pk__in=words.values("pk"))
+        return text_search(queryset, value=value, fields=WORDS, also=also)
 
 
 class PlatformFilterSet(filters.FilterSet):
@@ -618,7 +650,10 @@ class TransferFilterSet(filters.FilterSet):
         label="To year", field_name="year", lookup_expr="lte", min_value=1900, max_value=9999
     )
     category = filters.ChoiceFilter(
-        label="Category", field_name="deal__platform__category", choices=Platform.Category.choices
+        label="Category",
+        field_name="deal__platform__category",
+        choices=Platform.Category.choices,
+        empty_label="Any",
     )
     group = filters.ChoiceFilter(
         label="One row per",

@@ -392,6 +392,7 @@ class Deal(SlugModel):
         CO_DEVELOPMENT = "co_development", "Co-development / joint venture"
         LEASE = "lease", "Lease"
         UPGRADE_SUPPORT = "upgrade_support", "Upgrade or support"
+        AID = "aid", "Aid or gift"
 
     class Condition(models.TextChoices):
         NEW = "new", "New"
@@ -701,9 +702,19 @@ class Delivery(models.Model):
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deliveries")
     year = models.PositiveSmallIntegerField()
+    # Derived, stored so that sums by year are one pass over this table: written only by
+    # services.delivery_tiv_update(), which every write of a deal's TIV or years calls.
+    tiv = models.FloatField(
+        "TIV",
+        null=True,
+        editable=False,
+        help_text="Its share of the deal's delivered TIV: the TIV spread evenly over all the "
+        "deal's years of delivery, in millions; empty when the deal's is.",
+    )
 
     objects = DeliveryQuerySet.as_manager()
-    history = History()
+    # The share is its deal's, not an edit of this record: history keeps the deal's TIV.
+    history = History(excluded_fields=["tiv"])
 
     class Meta:
         ordering = ["deal", "year"]

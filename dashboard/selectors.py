@@ -15,7 +15,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
     IntegerField,
     Max,
     Min,
@@ -570,20 +569,6 @@ _SIDES = {"supplier": "deal__seller", "recipient": "deal__buyer"}
 PERIOD_YEARS = 5
 
 
-def delivery_tiv() -> Cast:
-    """A delivery's TIV: its deal's delivered TIV spread evenly over the deal's delivery years
-    (all the register allows), as an expression on Delivery rows. Floating point, in millions."""
-    # COUNT as a plain function, not Django's aggregate: no GROUP BY in the subquery, which
-    # the database then answers from the (deal, year) index alone, once per delivery row.
-    years = (
-        Delivery.objects.filter(deal=OuterRef("deal"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-        .values("n")
-    )
-    return Cast("deal__tiv_delivered", FloatField()) / Subquery(years)
-
-
 def deal_tiv() -> Cast:
     """A deal's delivered TIV, as an expression on Deal rows: what its deliveries add up to."""
     return Cast("tiv_delivered", FloatField())
@@ -642,8 +627,8 @@ def transfer_totals(
 
     `whole_deals` says that `deliveries` holds every delivery of each deal it holds any of (no
     year is filtered): unless rows are years, each deal then counts its delivered TIV whole,
-    summed over deals rather than over deliveries with each one's share of its deal, which is
-    the same total and a fraction of the work."""
+    summed over deals rather than over deliveries with each one's stored share of its deal
+    (`Delivery.tiv`), which is the same total over fewer rows."""
     if whole_deals and group != "year":
         key, label = _group_expressions(group, fold, on_deals=True)
         summed = (
@@ -651,7 +636,7 @@ def transfer_totals(
             .order_by()
             .annotate(key=key, label=label)
             .values("key", "label")
-            .annotate(tiv=Sum(deal_tiv()))
+            .annotate(total=Sum(deal_tiv()))
         )
     else:
         key, label = _group_expressions(group, fold)
@@ -659,11 +644,11 @@ def transfer_totals(
             deliveries.order_by()
             .annotate(key=key, label=label)
             .values("key", "label")
-            .annotate(tiv=Sum(delivery_tiv()))
+            .annotate(total=Sum("tiv"))
         )
     rows = [
-        {"code": r["key"], "name": r["label"], "tiv": r["tiv"] or 0.0}
-        for r in summed.exclude(tiv=None)
+        {"code": r["key"], "name": r["label"], "tiv": r["total"] or 0.0}
+        for r in summed.exclude(total=None)
     ]
     if group == "category":
         labels = dict(Platform.Category.choices)
@@ -728,8 +713,8 @@ def transfer_shares_by_period(
             label=label,
         )
         .values("period", "key", "label")
-        .annotate(tiv=Sum(delivery_tiv()))
-        .exclude(tiv=None)
+        .annotate(total=Sum("tiv"))
+        .exclude(total=None)
     )
     by_party: dict[str, dict] = {}
     period_totals = [0.0] * len(periods)
@@ -737,8 +722,8 @@ def transfer_shares_by_period(
         entry = by_party.setdefault(
             r["key"], {"code": r["key"], "name": r["label"], "tiv": [0.0] * len(periods)}
         )
-        entry["tiv"][r["period"]] += r["tiv"]
-        period_totals[r["period"]] += r["tiv"]
+        entry["tiv"][r["period"]] += r["total"]
+        period_totals[r["period"]] += r["total"]
     ranked = sorted(by_party.values(), key=lambda e: (-sum(e["tiv"]), e["name"]))
     series, others = ranked[:shown], ranked[shown:]
     if others:

@@ -159,6 +159,7 @@ class UncertainColumn(tables.Column):
 
     def __init__(self, *args, flag, **kwargs):
         self.flag = flag
+        kwargs.setdefault("attrs", {"td": {"class": "number"}, "th": {"class": "number"}})
         super().__init__(*args, **kwargs)
 
     def render(self, value, record):
@@ -314,7 +315,9 @@ class DealTable(RecordTable):
     condition = tables.Column(visible=False)
     # Stated values are in many currencies: they sort on one scale, constant dollars.
     value_amount = tables.Column(
-        verbose_name="Value", order_by="value_usd_constant", attrs={"td": {"class": "number"}}
+        verbose_name="Value",
+        order_by="value_usd_constant",
+        attrs={"td": {"class": "number"}, "th": {"class": "number"}},
     )
     value_currency = tables.Column(verbose_name="Currency", visible=False)
     value_usd_constant = ConstantDollarColumn(visible=False)
@@ -719,8 +722,12 @@ class TransferTable(PagedTable):
 
     name = tables.Column(verbose_name="Name")
     code = tables.Column(verbose_name="Code")
-    tiv = tables.Column(verbose_name="TIV (millions)", attrs={"td": {"class": "number"}})
-    share = tables.Column(verbose_name="Share (%)", attrs={"td": {"class": "number"}})
+    tiv = tables.Column(
+        verbose_name="TIV (millions)", attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    share = tables.Column(
+        verbose_name="Share (%)", attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
 
     class Meta:
         attrs = {"class": "records transfers"}

@@ -16,6 +16,7 @@ Total delivered: 1,010.
 from decimal import Decimal
 
 from dashboard.models import Deal, Delivery, Party, Platform
+from dashboard.services import delivery_tiv_update
 
 
 def make_register() -> dict:
@@ -61,4 +62,5 @@ def make_register() -> dict:
             tiv_delivered=Decimal(tiv) if tiv else None,
         )
         Delivery.objects.bulk_create(Delivery(deal=deal, year=year) for year in years)
+    delivery_tiv_update()  # as every write path does
     return parties

@@ -36,7 +36,7 @@ def database_snapshot(*, history: bool = False) -> list[str]:
 
 
 def loaddata(fixture) -> None:
-    """Django's `loaddata`, then `convert_values`, as `make db` runs them: `loaddata` writes the
-    file's fields as they are, and a deal's value in constant dollars is not among them."""
+    """Django's `loaddata`, then `convert_values`: `loaddata` writes the file's fields as they
+    are, and a deal's value in constant dollars, which clean() stores, is not among them."""
     call_command("loaddata", str(fixture), verbosity=0)
     call_command("convert_values", stdout=StringIO())

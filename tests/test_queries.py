@@ -60,6 +60,7 @@ PAGES = [
     "/ties/IN/RU/?after=2025-05~statement~zzz",
     "/search/?q=S400",
     "/statements/?q=Alipov",
+    "/statements/?q=S400",
     # The API: every list (a page holds every row grown here) and detail, and the analyses.
     "/api/deals/",
     "/api/statements/",

@@ -19,6 +19,7 @@ from dashboard.register.kinds import row_kind
 from dashboard.register.names import party_place
 from dashboard.register.reading import register_read
 from dashboard.register.values import comment_value
+from tests.test_views import page, table_rows
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "register_sample.csv"
@@ -434,7 +435,29 @@ def test_on_an_article_deal_only_the_years_sipri_gave_are_replaced(india_russia,
         ("For upgrade of MiG-29 aircraft", "combat aircraft radar", "upgrade_support"),
         ("For modernization of T-72 tanks", "fire control radar", "upgrade_support"),
         ("Modernized before delivery", "frigate", "purchase"),  # the condition, not a kind
-        ("Ex-Dutch; aid", "APC", "purchase"),  # no kind of its own: the default
+        ("Ex-Dutch; aid", "APC", "aid"),
+        ("Military aid", "tank", "aid"),
+        ("Part of $300 m aid; ex-US", "APC", "aid"),
+        ("Part of $1,200 m aid", "APC", "aid"),
+        ("Gift", "patrol craft", "aid"),
+        ("Second hand; gifted by Estonia", "towed gun", "aid"),
+        ("Donated by Germany", "APC", "aid"),
+        ("Free of charge", "transport aircraft", "aid"),
+        ("Delivered at no cost to the recipient", "APC", "aid"),
+        # Not clear aid: hedged, denied, help rather than a gift, or weaker words.
+        ("Probably aid", "APC", "purchase"),
+        ("Possibly part of $1.2 b aid", "APC", "purchase"),
+        ("Aid (probably)", "APC", "purchase"),
+        ("Aid?", "APC", "purchase"),
+        ("Not free of charge", "APC", "purchase"),
+        ("No aid; $50 m deal", "APC", "purchase"),
+        ("Developed with the aid of Israel", "UAV", "purchase"),
+        ("Military assistance", "APC", "purchase"),
+        ("Sold on credit", "APC", "purchase"),
+        ("", "navigation aid", "purchase"),  # the description is never a gift
+        ("Free-fall bombs", "guided bomb", "purchase"),
+        # A kind of its own comes first: it says what the deal is, aid how it is paid for.
+        ("Leased free of charge", "combat helicopter", "lease"),
         ("", "tank", "purchase"),
     ],
 )
@@ -458,3 +481,40 @@ def test_imported_deals_have_the_kind_their_row_states(india_russia, tmp_path):
     assert kinds["sipri-tr-de-2009-type-214"] == "purchase"  # the register says nothing
     # The articles' deal keeps the kind they gave it, whatever SIPRI's comment says.
     assert kinds["s-400-2018"] == "purchase"
+
+
+AID_ROWS = (
+    "Ukraine,Estonia,2022,,2,,T-55,tank,2,,2022,Second hand,Military aid,1,2,2\n"
+    "Georgia,Lithuania,2008,,10,,BTR-60PB,APC,10,,2008,Second hand,Donated free of charge,"
+    "0.1,1,1\n"
+    "Ukraine,Denmark,2022,,4,,T-72M1,tank,4,?,2023,Second hand,Probably aid,0.5,2,2\n"
+)
+
+
+def test_aid_and_gifts_have_their_kind_on_the_pages_filters_and_exports(db, client, tmp_path):
+    text = sample_text().rstrip("\n") + "\n" + AID_ROWS
+    assert run(written(tmp_path, text))["ok"]
+    aid = {
+        (buyer, seller): kind
+        for buyer, seller, kind in Deal.objects.filter(buyer__code__in=["UA", "GE"]).values_list(
+            "buyer__code", "seller__code", "kind"
+        )
+    }
+    assert aid == {("UA", "EE"): "aid", ("GE", "LT"): "aid", ("UA", "DK"): "purchase"}
+
+    listed = page(client, "/deals/?kind=aid")
+    rows = table_rows(listed)
+    assert len(rows) == 2
+    for deal in Deal.objects.filter(kind="aid"):
+        assert any(deal.get_absolute_url() in row for row in rows)
+    assert "Aid or gift" in listed  # the filter's choice, and its chip
+
+    gift = Deal.objects.get(buyer__code="GE")
+    assert "Aid or gift" in page(client, gift.get_absolute_url())
+
+    exported = client.get("/deals/", {"kind": "aid", "_export": "csv"})
+    lines = b"".join(exported.streaming_content).decode().splitlines()
+    assert len(lines) == 3  # the header and the two deals
+
+    api = client.get("/api/deals/", {"kind": "aid"}).json()
+    assert sorted(row["kind"] for row in api["results"]) == ["aid", "aid"]

@@ -1,12 +1,14 @@
 """Search as people type it: platform names without their hyphens, spaces or dots, a person's
-name finding what they said, and deal results that say who, what stage and when."""
+name finding what they said, a platform's name finding the statements about it and its deals,
+and deal results that say who, what stage and when."""
 
 import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
-from dashboard.models import Person, Platform, Statement
+from dashboard.models import Deal, Person, Platform, Source, Statement
 from tests.test_views import page, table_rows
 
 
@@ -50,6 +52,64 @@ def test_a_persons_name_finds_every_statement_they_made(client, india_russia):
     html = page(client, "/search/?q=Alipov")
     headings = re.findall(r'<h2 id="results-\d+">(.*?)</h2>', html)
     assert f'Statements <span class="badge">{made}</span>' in headings
+
+
+def statements_about_the_s400():
+    about = Q(platforms__slug="s-400-triumf") | Q(deals__platform__slug="s-400-triumf")
+    return set(Statement.objects.filter(about).values_list("slug", flat=True))
+
+
+def listed_statements(html):
+    return set(re.findall(r'href="/statements/([^/"]+)/"', "".join(table_rows(html))))
+
+
+@pytest.mark.parametrize("typed", ["S400", "S 400", "s.400", "sa21"])
+def test_a_platforms_name_finds_the_statements_about_it(client, india_russia, typed):
+    about = statements_about_the_s400()
+    # The case the search must cover: a statement about the S-400 whose words do not say it.
+    assert Statement.objects.filter(slug__in=about).exclude(text__icontains="S-400").exists()
+    html = page(client, f"/statements/?q={typed}&per_page=100")
+    assert listed_statements(html) == about
+    html = page(client, f"/search/?q={typed}")
+    assert f'Statements <span class="badge">{len(about)}</span>' in html
+
+
+def test_a_statement_about_a_deal_is_found_by_the_deals_platform(client, india_russia):
+    statement = Statement.objects.create(
+        slug="deliveries-on-time",
+        speaker=Person.objects.get(slug="denis-alipov"),
+        date="2025",
+        kind="quote",
+        text="Deliveries are on schedule.",
+        source=Source.objects.get(slug="ians-alipov-interview-2025-05"),
+    )
+    statement.deals.add(Deal.objects.get(slug="s-400-2018"))
+    html = page(client, "/statements/?q=S400&per_page=100")
+    assert "deliveries-on-time" in listed_statements(html)
+    # A platform of another name does not bring it.
+    assert "deliveries-on-time" not in listed_statements(page(client, "/statements/?q=BrahMos"))
+
+
+def test_words_that_write_the_name_otherwise_are_found(client, india_russia):
+    """A statement linked to nothing, whose words write "S-400", is found by "S400"."""
+    Statement.objects.create(
+        slug="unlinked-s-400",
+        speaker=Person.objects.get(slug="denis-alipov"),
+        date="2025",
+        kind="quote",
+        text="The S-400 has served well.",
+        source=Source.objects.get(slug="ians-alipov-interview-2025-05"),
+    )
+    for typed in ["S400", "s 400"]:
+        html = page(client, f"/statements/?q={typed}&per_page=100")
+        assert "unlinked-s-400" in listed_statements(html), typed
+    assert "unlinked-s-400" not in listed_statements(page(client, "/statements/?q=S500"))
+
+
+def test_words_are_still_found_beside_the_platforms(client, india_russia):
+    """A query that names no platform finds the statements whose words say it."""
+    html = page(client, "/statements/?q=game+changer")
+    assert listed_statements(html) == {"iaf-s-400-game-changer"}
 
 
 def test_deal_results_say_buyer_seller_stage_and_year(client, india_russia):

@@ -52,6 +52,7 @@ from dashboard.models import (
     PlatformAlias,
     StandingBodyCitation,
 )
+from dashboard.services import delivery_tiv_update
 
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -284,6 +285,11 @@ class DealViewSet(RecordViewSet):
     serializer_class = serializers.DealSerializer
     list_view = views.DealListView
 
+    def save(self, serializer):
+        with transaction.atomic():
+            super().save(serializer)
+            delivery_tiv_update(deal_ids=[serializer.instance.pk])  # its TIV may have changed
+
 
 class DealCitationViewSet(RecordViewSet):
     """Citations: the sources a deal rests on, each with its excerpt, word for word."""
@@ -299,6 +305,21 @@ class DeliveryViewSet(RecordViewSet):
     serializer_class = serializers.DeliverySerializer
     queryset = Delivery.objects.select_related("deal")
     ordering = ["id"]
+
+    # A year added, moved to another deal or deleted changes the shares of its deals' years.
+    def save(self, serializer):
+        # The deal it had: the stored row's, as validation has set the new one on the instance.
+        stored = Delivery.objects.filter(pk=getattr(serializer.instance, "pk", None))
+        before = stored.values_list("deal_id", flat=True).first()
+        with transaction.atomic():
+            super().save(serializer)
+            delivery_tiv_update(deal_ids=[before, serializer.instance.deal_id])
+            serializer.instance.refresh_from_db(fields=["tiv"])
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            super().perform_destroy(instance)
+            delivery_tiv_update(deal_ids=[instance.deal_id])
 
 
 class StatementViewSet(RecordViewSet):

@@ -8,7 +8,9 @@ changed rows with bulk_update of just the changed fields, many-to-many rows adde
 in bulk. Comparison is by natural key, so a dry run needs no ids and writes nothing. A record
 whose references are not written yet (a file out of dependency order) waits until the end.
 Each record created or changed gets one history row (simple-history's bulk_history_create),
-with the load's reason and the user of the request, if any (the admin's upload page).
+with the load's reason and the user of the request, if any (the admin's upload page). Last,
+the deliveries' shares of their deal's TIV (`Delivery.tiv`) are worked out again for the
+deals given a year of delivery or a new delivered TIV (services.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from dashboard.loading.lookups import KEYS_PER_QUERY, chunks, rows_by_key
 from dashboard.loading.result import Change, ModelCounts
 from dashboard.loading.schema import Key, ModelSpec, Record, model_specs
 from dashboard.loading.spill import RecordSpill
+from dashboard.models import Deal, Delivery
+from dashboard.services import delivery_tiv_update
 
 BATCH = 1000
 # simple-history's history_change_reason column.
@@ -92,6 +96,7 @@ class BatchWriter:
         self.changes: list[Change] | None = [] if with_changes else None
         self.ids: dict[ModelSpec, dict[Key, int]] = defaultdict(dict)
         self.histories: dict[ModelSpec, _HistoryCopy] = {}
+        self.shares_changed: set[int] = set()  # deals' ids: see _shares_note()
         # Models with no rows when the load began: none of their records can match a row (pass
         # 1 found no two with one key), so their batches need not look for them.
         self.empty = {spec for spec in self.specs if not spec.model._default_manager.exists()}
@@ -124,9 +129,21 @@ class BatchWriter:
             records, self.waiting[spec] = self.waiting[spec], []
             for chunk in chunks(records, BATCH):
                 self._records_write(spec, chunk, final=True)
+        if self.shares_changed and not self.dry_run:
+            delivery_tiv_update(deal_ids=self.shares_changed)
         if self.changes is not None:
             ranks = {spec.label: spec.rank for spec in self.specs}
             self.changes.sort(key=lambda change: ranks[change.label.split(" ")[0]])
+
+    def _shares_note(self, spec: ModelSpec, created: list[models.Model], updated: list) -> None:
+        """Note the deals whose deliveries' shares of their TIV change: those given a year of
+        delivery, and those whose delivered TIV changed. finish() works them out again."""
+        if spec.model is Delivery:
+            self.shares_changed.update(instance.deal_id for instance in created)
+        elif spec.model is Deal:
+            self.shares_changed.update(
+                row["id"] for _, row, changed in updated if "tiv_delivered" in changed
+            )
 
     def counts_in_order(self) -> dict[str, ModelCounts]:
         return {spec.label: self.counts[spec] for spec in self.specs if spec in self.counts}
@@ -187,6 +204,7 @@ class BatchWriter:
         if not self.dry_run:
             created_rows = self._create(spec, created)
             self._update(spec, updated)
+            self._shares_note(spec, created_rows, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
             if self.history:
                 self._history_write(spec, created_rows, changed_ids)

@@ -56,6 +56,7 @@ from dashboard.register.reading import (
     register_read,
 )
 from dashboard.register.values import comment_value
+from dashboard.services import delivery_tiv_update
 
 SOURCE_PREFIX = "sipri-trade-register-"
 DEAL_PREFIX = "sipri-"
@@ -735,13 +736,17 @@ def _years_dropped(
 
 
 def _years_delete(dropped: list[tuple[str, int]], *, reason: str) -> None:
-    """Delete those years of delivery one by one, each with its history row."""
+    """Delete those years of delivery one by one, each with its history row; their deals'
+    TIVs are then spread over the years left."""
     wanted = set(dropped)
+    deals = set()
     for chunk in chunks(sorted({slug for slug, _ in dropped}), KEYS_PER_QUERY):
         for delivery in Delivery.objects.filter(deal__slug__in=chunk).select_related("deal"):
             if (delivery.deal.slug, delivery.year) in wanted:
                 delivery._change_reason = reason
                 delivery.delete()
+                deals.add(delivery.deal_id)
+    delivery_tiv_update(deal_ids=deals)
 
 
 def _same(fields: dict[str, Any], stored: dict[str, Any] | None) -> bool:

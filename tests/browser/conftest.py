@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
+from tests.replay import Replay
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -73,9 +75,15 @@ def browser(live_server):
 
 @pytest.fixture
 def browser_data(transactional_db):
-    """The project's India–Russia data, committed so that the live server's thread sees it."""
+    """The project's India–Russia data, committed so that the live server's thread sees it.
+    Loaded for real by the first test, replayed after (tests/replay.py)."""
+    _browser_data()
+
+
+@Replay
+def _browser_data():
     call_command("loaddata", "india_russia", verbosity=0)
-    call_command("convert_values", stdout=StringIO())  # as `make db` does after loaddata
+    call_command("convert_values", stdout=StringIO())  # what clean() stores, which loaddata skips
 
 
 class Visitor:

@@ -1,6 +1,7 @@
 """`manage.py convert_values`: work out every deal's value in constant US dollars again, after
 an upgrade of the exchange rates (`currencyconverter`) or of the price index
-(`manage.py update_cpi`), or after `loaddata`, which stores records without their clean()."""
+(`manage.py update_cpi`), or after `loaddata`, which stores records without their clean(); and,
+after `loaddata`, each year of delivery's share of its deal's TIV (`Delivery.tiv`)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -8,6 +9,7 @@ from django.db import transaction
 from dashboard import money
 from dashboard.cache import data_changed
 from dashboard.models import Deal
+from dashboard.services import delivery_tiv_update
 
 FIELDS = ["value_usd_constant", "value_usd_base_year", "value_unconverted"]
 BATCH = 1000
@@ -26,8 +28,10 @@ class Command(BaseCommand):
                 if [getattr(deal, name) for name in FIELDS] != before:
                     changed.append(deal)
             Deal.objects.bulk_update(changed, FIELDS, batch_size=BATCH)
-        if changed:
+            shared = delivery_tiv_update()
+        if changed or shared:
             data_changed()
         self.stdout.write(
-            f"{len(changed)} deal(s) changed; values in {money.base_year()} US dollars."
+            f"{len(changed)} deal(s) changed; values in {money.base_year()} US dollars; "
+            f"{shared} year(s) of delivery given their share of their deal's TIV."
         )
