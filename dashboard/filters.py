@@ -8,6 +8,7 @@ import django_filters as filters
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Length
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import escape, format_html
@@ -24,7 +25,6 @@ from dashboard.models import (
     Party,
     Person,
     Platform,
-    PlatformAlias,
     Source,
     StandingBody,
     Statement,
@@ -352,20 +352,43 @@ class DealFilterSet(DatedMixin):
 
 # A statement's words, as its free-text search reads them.
 WORDS = ["text", "excerpt"]
-# Up to this many other spellings of a platform's name are searched among the words.
-SPELLINGS_SEARCHED = 5
+# At most this many platforms are named by one query (a name, or an alias several share).
+PLATFORMS_NAMED = 5
 
 
-def _spellings(value: str) -> list[str]:
-    """The platforms' names and aliases that are `value` as names are matched, written
-    otherwise ("S-400" for "S400"): one query, whatever the data."""
+def _platforms_named(value: str) -> list[Platform]:
+    """The platforms `value` names, as names are matched ("S400" is the S-400, "sa21" its
+    alias SA-21 Growler), with their aliases: two queries. A whole name or alias wins; a part
+    counts only when it is the part of a few platforms' names, so that a word such as "Falcon"
+    never pulls in the statements about every platform whose name holds it."""
     key = name_key(value)
     if not key:
         return []
-    names = Platform.objects.filter(name__normalised=key).order_by().values_list("name")
-    aliases = PlatformAlias.objects.filter(name__normalised=key).order_by().values_list("name")
-    found = names.union(aliases).values_list("name", flat=True)[:SPELLINGS_SEARCHED]
-    return [name for name in found if name.lower() != value.lower()]
+    holding = Platform.objects.filter(
+        _contains(Platform, "name", value) | _contains(Platform, "aliases__name", value)
+    )
+    found = list(
+        holding.distinct()
+        .order_by(Length("name"), "pk")
+        .prefetch_related("aliases")[: PLATFORMS_NAMED + 1]
+    )
+    whole = [platform for platform in found if key in _name_keys(platform)]
+    if whole:
+        return whole
+    return found if len(found) <= PLATFORMS_NAMED else []
+
+
+def _name_keys(platform: Platform) -> set[str]:
+    return {name_key(platform.name)} | {name_key(alias.name) for alias in platform.aliases.all()}
+
+
+def _spellings(value: str, platforms: list[Platform]) -> set[str]:
+    """The names and aliases of the platforms `value` names in whole, as they are written
+    when that is otherwise than `value` ("S-400" for "S400"): their words are searched too."""
+    names = {platform.name for platform in platforms}
+    names |= {alias.name for platform in platforms for alias in platform.aliases.all()}
+    key = name_key(value)
+    return {name for name in names if name_key(name) == key and name.lower() != value.lower()}
 
 
 class StatementFilterSet(YearRangeMixin):
@@ -386,17 +409,15 @@ class StatementFilterSet(YearRangeMixin):
         said, a platform's name (as names are matched, so "S400" is the S-400) the statements
         about it or about its deals, and the words that write the name as the platform does."""
         speakers = Person.objects.filter(_contains(Person, "name", value)).values("pk")
-        platforms = Platform.objects.filter(
-            _contains(Platform, "name", value) | _contains(Platform, "aliases__name", value)
-        ).values("pk")
-        about_platform = Statement.platforms.through.objects.filter(platform__in=platforms)
-        about_deal = Statement.deals.through.objects.filter(deal__platform__in=platforms)
-        also = (
-            Q(speaker__in=speakers)
-            | Q(pk__in=about_platform.values("statement_id"))
-            | Q(pk__in=about_deal.values("statement_id"))
-        )
-        for spelling in _spellings(value):
+        also = Q(speaker__in=speakers)
+        platforms = _platforms_named(value)
+        if platforms:
+            ids = [platform.pk for platform in platforms]
+            about_platform = Statement.platforms.through.objects.filter(platform__in=ids)
+            about_deal = Statement.deals.through.objects.filter(deal__platform__in=ids)
+            also |= Q(pk__in=about_platform.values("statement_id"))
+            also |= Q(pk__in=about_deal.values("statement_id"))
+        for spelling in _spellings(value, platforms):
             words = text_search(Statement.objects.all(), value=spelling, fields=WORDS)
             also |= Q(pk__in=words.values("pk"))
         return text_search(queryset, value=value, fields=WORDS, also=also)
