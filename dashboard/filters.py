@@ -604,7 +604,9 @@ def facet_counts(filterset, name: str) -> dict[str, int]:
     key = hashlib.sha256(f"{filterset._meta.model._meta.label}|{name}|{data.urlencode()}".encode())
 
     def count():
-        others = type(filterset)(data=data, queryset=filterset.queryset)
+        others = filterset.__class__(
+            data=data, queryset=filterset.queryset
+        )  # the view may hand a lazy one
         rows = others.qs.order_by().values_list(path).annotate(n=Count("pk")).order_by()
         field = filterset._meta.model._meta.get_field(path.split("__")[0])
         codes = _party_codes() if "__" not in path and field.related_model is Party else None
@@ -646,7 +648,7 @@ def undated_left_out(filterset, path: str) -> dict | None:
     data.pop("year_min", None)
     data.pop("year_max", None)
     data["dated"] = "no"
-    undated = type(filterset)(data=data, queryset=filterset.queryset)
+    undated = filterset.__class__(data=data, queryset=filterset.queryset)
     count = capped_count(undated.qs)
     if not count:
         return None

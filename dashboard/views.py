@@ -129,7 +129,33 @@ class RecordListView(SingleTableMixin, FilterView):
         export_format = request.GET.get(self.export_trigger_param)
         if export_format in self.export_formats:
             return self.export(export_format)
-        return super().get(request, *args, **kwargs)
+        return self.list_response()
+
+    # The context names the rows "object_list" only: naming them after their model would read
+    # the model of the rows, and so build them.
+    context_object_name = "object_list"
+
+    def list_response(self):
+        """As django-filter's FilterView.get, with the filter set and its rows built when first
+        read, as the table is: a page whose content is cached validates no filter form."""
+        filterset_class = self.get_filterset_class()
+        self.filterset = SimpleLazyObject(lambda: self.get_filterset(filterset_class))
+        self.object_list = SimpleLazyObject(self.filtered_rows)
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
+    def get_template_names(self):
+        # The list's own template only: the default names are read from the rows' model.
+        return [self.template_name]
+
+    def get_table_data(self):
+        return self.filtered_rows()  # the queryset itself, not its lazy stand-in
+
+    def filtered_rows(self):
+        filterset = self.filterset
+        if not filterset.is_bound or filterset.is_valid() or not self.get_strict():
+            return filterset.qs
+        return filterset.queryset.none()
 
     def export_throttled(self):
         """The refusal of an anonymous reader's export past the rate, or None."""
@@ -204,7 +230,10 @@ class RecordListView(SingleTableMixin, FilterView):
             title=self.get_title(),
             intro=self.intro,
             # A filter is set: sorting or paging alone filters nothing.
-            filtered=any(any(self.request.GET.getlist(name)) for name in self.filterset.filters),
+            filtered=any(
+                any(self.request.GET.getlist(name))
+                for name in self.get_filterset_class().base_filters
+            ),
             # What the page shows of its filters, worked out only when its content is rendered.
             chips=lazy(lambda: filters.active_filters(filterset, path)),
             counted_form=lazy(lambda: filters.counted_form(filterset)),

@@ -184,9 +184,18 @@ def api(register, django_user_model):
     return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
 
+def read_tag(client, url) -> str:
+    """The ETag a read gives: a change or a delete names it in If-Match."""
+    return client.get(url)["ETag"]
+
+
 def test_the_api_follows_a_deals_tiv(api):
+    url = f"/api/deals/{S400}/"
     response = api.patch(
-        f"/api/deals/{S400}/", {"tiv_delivered": "360"}, content_type="application/json"
+        url,
+        {"tiv_delivered": "360"},
+        content_type="application/json",
+        HTTP_IF_MATCH=read_tag(api, url),
     )
     assert response.status_code == 200, response.content
     assert shares() == [(2021, 120.0), (2022, 120.0), (2023, 120.0)]
@@ -201,16 +210,18 @@ def test_the_api_years_of_delivery_follow_adds_moves_and_deletes(api):
     assert response.json()["tiv"] == 180.0
     assert shares() == [(2021, 180.0), (2022, 180.0), (2023, 180.0), (2024, 180.0)]
 
-    added = response.json()["id"]
+    url = f"/api/deliveries/{response.json()['id']}/"
     moved = api.patch(
-        f"/api/deliveries/{added}/",
+        url,
         {"deal": "fajr-5-hezbollah-2006"},
         content_type="application/json",
+        HTTP_IF_MATCH=read_tag(api, url),
     )
     assert moved.status_code == 200, moved.content
     assert shares() == [(2021, 240.0), (2022, 240.0), (2023, 240.0)]
     assert shares("fajr-5-hezbollah-2006") == [(2006, 5.0), (2024, 5.0)]
 
     first = Delivery.objects.get(deal__slug=S400, year=2021)
-    assert api.delete(f"/api/deliveries/{first.pk}/").status_code == 204
+    url = f"/api/deliveries/{first.pk}/"
+    assert api.delete(url, HTTP_IF_MATCH=read_tag(api, url)).status_code == 204
     assert shares() == [(2022, 360.0), (2023, 360.0)]
