@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.gzip import GZipMiddleware
@@ -722,17 +722,25 @@ def citation_passage_url(citation: DealCitation, *, long_source: bool) -> str:
     return f"{url}#{passage_anchor('deal', citation.deal.slug)}"
 
 
+def with_years(deal: Deal) -> Deal:
+    """`deal` with its years of delivery read, once however often they are asked for."""
+    prefetch_related_objects([deal], "deliveries")
+    return deal
+
+
 class DealDetailView(RecordDetailView):
-    queryset = Deal.objects.select_related(*DEAL_ROW).prefetch_related("deliveries")
+    # Its years of delivery are read when its content is rendered, not on a cached view.
+    queryset = Deal.objects.select_related(*DEAL_ROW)
 
     def get_context_data(self, **kwargs):
         deal = self.object
         citations = lazy(lambda: citations_with_context(deal))
         return super().get_context_data(
             citations=citations,
+            years=lazy(lambda: with_years(deal).deliveries.all()),
             compared=lazy(
                 lambda: deal_sources_compared(
-                    deal=deal, citations=[item["citation"] for item in citations()]
+                    deal=with_years(deal), citations=[item["citation"] for item in citations()]
                 )
             ),
             **first_rows(
