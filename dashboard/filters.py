@@ -372,22 +372,22 @@ def _platforms_named(value: str) -> list[Platform]:
         .order_by(Length("name"), "pk")
         .prefetch_related("aliases")[: PLATFORMS_NAMED + 1]
     )
-    whole = [platform for platform in found if key in _name_keys(platform)]
+    whole = [platform for platform in found if key in {name_key(n) for n in _names_of(platform)}]
     if whole:
         return whole
     return found if len(found) <= PLATFORMS_NAMED else []
 
 
-def _name_keys(platform: Platform) -> set[str]:
-    return {name_key(platform.name)} | {name_key(alias.name) for alias in platform.aliases.all()}
+def _names_of(platform: Platform) -> set[str]:
+    """A platform's name and aliases (prefetched)."""
+    return {platform.name} | {alias.name for alias in platform.aliases.all()}
 
 
 def _spellings(value: str, platforms: list[Platform]) -> set[str]:
     """The names and aliases of the platforms `value` names in whole, as they are written
     when that is otherwise than `value` ("S-400" for "S400"): their words are searched too."""
-    names = {platform.name for platform in platforms}
-    names |= {alias.name for platform in platforms for alias in platform.aliases.all()}
     key = name_key(value)
+    names = {name for platform in platforms for name in _names_of(platform)}
     return {name for name in names if name_key(name) == key and name.lower() != value.lower()}
 
 
@@ -604,9 +604,8 @@ def facet_counts(filterset, name: str) -> dict[str, int]:
     key = hashlib.sha256(f"{filterset._meta.model._meta.label}|{name}|{data.urlencode()}".encode())
 
     def count():
-        others = filterset.__class__(
-            data=data, queryset=filterset.queryset
-        )  # the view may hand a lazy one
+        # __class__, not type(): the view hands the filter set in a lazy wrapper.
+        others = filterset.__class__(data=data, queryset=filterset.queryset)
         rows = others.qs.order_by().values_list(path).annotate(n=Count("pk")).order_by()
         field = filterset._meta.model._meta.get_field(path.split("__")[0])
         codes = _party_codes() if "__" not in path and field.related_model is Party else None

@@ -175,10 +175,7 @@ class RecordListView(SingleTableMixin, FilterView):
         if refused is not None:
             return refused
         self.filterset = self.get_filterset(self.get_filterset_class())
-        if self.filterset.is_bound and not self.filterset.is_valid() and self.get_strict():
-            rows = self.filterset.queryset.none()
-        else:
-            rows = self.filterset.qs
+        rows = self.filtered_rows()
         # The table puts the rows in the order asked for (?sort=), its own way for each column.
         table = self.table_class(rows, order_by=self.request.GET.get("sort"))
         rows = table.data.data
@@ -416,8 +413,7 @@ class TransferListView(RecordListView):
         if refused is not None:
             return refused
         self.filterset = self.get_filterset(self.get_filterset_class())
-        valid = not self.filterset.is_bound or self.filterset.is_valid()
-        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        self.object_list = self.filtered_rows()
         today = datetime.date.today().isoformat()
         response = exports.rows_response(
             rows=self.rows(),
