@@ -25,6 +25,12 @@ def _india_russia():
     call_command("convert_values", stdout=StringIO())  # what clean() stores, which loaddata skips
     delivery = Delivery.objects.create(deal=Deal.objects.get(slug="s-400-2018"), year=2021)
     delivery_tiv_update(deal_ids=[delivery.deal_id])  # as every write path does
+    agreement_create()
+
+
+def agreement_create() -> Agreement:
+    """An agreement India and Russia signed, for the tests (the articles name none; the excerpt
+    is the article's)."""
     agreement = Agreement.objects.create(
         slug="technology-agreement-test",
         name="Technology agreement (test record)",
@@ -41,6 +47,7 @@ def _india_russia():
         excerpt="Officials expect the December summit to see further agreements in cutting-edge "
         "technology, weapons co-development, and space cooperation.",
     )
+    return agreement
 
 
 # A register row as SIPRI's export writes it (written for the tests, not SIPRI's data).

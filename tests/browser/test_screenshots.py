@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from dashboard.models import Agreement, AgreementCitation, Deal, Party, Source, Statement
+from dashboard.models import Deal, Statement
 from tests.browser.test_layout import LAPTOP, PHONE, WIDE, overflow
+from tests.conftest import agreement_create
 from tests.register_sample import make_register
 
 pytestmark = pytest.mark.browser
@@ -108,20 +109,7 @@ def photograph_at_every_width(visitor, path, status=200):
 def site(browser_data):
     """The articles' data, with an agreement (the articles name none) so that its pages have
     one to show."""
-    agreement = Agreement.objects.create(
-        slug="technology-agreement-test",
-        name="Technology agreement (test record)",
-        kind=Agreement.Kind.TECHNOLOGY,
-        status=Agreement.Status.SIGNED,
-        signed="2025-12",
-    )
-    agreement.parties.set(Party.objects.filter(code__in=["IN", "RU"]))
-    AgreementCitation.objects.create(
-        agreement=agreement,
-        source=Source.objects.get(slug="agencies-alipov-putin-visit-2025"),
-        excerpt="Officials expect the December summit to see further agreements in cutting-edge "
-        "technology, weapons co-development, and space cooperation.",
-    )
+    agreement_create()
 
 
 @pytest.mark.usefixtures("site")
