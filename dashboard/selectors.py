@@ -327,15 +327,28 @@ def overview_data() -> dict:
     }
 
 
-def party_code(value: str) -> str | None:
-    """The code of the party `value` names, whatever its case (in, IN; NATO, nato), or None.
-    Codes cannot clash across case: Party.clean() refuses a slug that reads as an ISO code.
-    Read once per change of the data."""
+def party_codes(*values: str) -> tuple[str | None, ...]:
+    """The code of the party each of `values` names, whatever its case (in, IN; NATO, nato), or
+    None. Codes cannot clash across case: Party.clean() refuses a slug that reads as an ISO
+    code. Read once per change of the data, and once for all the values."""
     codes = cached(
         "party-codes",
         lambda: {code.lower(): code for code in Party.objects.values_list("code", flat=True)},
     )
-    return codes.get(value.lower())
+    return tuple(codes.get(value.lower()) for value in values)
+
+
+def pair_parties(first: str, second: str) -> tuple[Party, Party] | None:
+    """The parties the two codes name, in either case (as party_codes() reads them), or None
+    when one names none; read once per change of the data, so that a pair's cached page reads
+    neither."""
+
+    def parties():
+        codes = party_codes(first, second)
+        by_code = Party.objects.in_bulk([code for code in codes if code], field_name="code")
+        return tuple(by_code[code] for code in codes) if len(by_code) == len(set(codes)) else None
+
+    return cached(f"pair-parties:{first.lower()}:{second.lower()}", parties)
 
 
 def party_with_predecessors(party: Party, *, fold: bool = True) -> QuerySet | list[int]:

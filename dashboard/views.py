@@ -511,10 +511,13 @@ SHOWN = 50  # rows a detail page lists before pointing to the full table
 def first_rows(name: str, queryset, url: str, counted=None) -> dict:
     """Context for a detail page's list: its first rows, how many there are, the full table,
     each worked out when the template reads it. `counted` is the same rows in a form cheaper
-    to count, such as a record's link rows rather than the records they link."""
+    to count, such as a record's link rows rather than the records they link. `queryset` and
+    `counted` may be functions that build them, so that a cached page builds neither."""
+    rows = queryset if callable(queryset) else lambda: queryset
+    count = rows if counted is None else counted if callable(counted) else lambda: counted
     return {
-        name: lazy(lambda: selectors.first_records(queryset, SHOWN)),
-        f"{name}_count": lazy(lambda: capped_count(queryset if counted is None else counted)),
+        name: lazy(lambda: selectors.first_records(rows(), SHOWN)),
+        f"{name}_count": lazy(lambda: capped_count(count())),
         f"{name}_url": url,
     }
 
@@ -569,7 +572,7 @@ class PartyDetailView(RecordDetailView):
     slug_url_kwarg = "code"
 
     def get(self, request, *args, **kwargs):
-        code = selectors.party_code(kwargs["code"])
+        (code,) = selectors.party_codes(kwargs["code"])
         if code is None:
             raise Http404("No party has this code.")
         if code != kwargs["code"]:
@@ -973,77 +976,81 @@ class PairView(TemplateView):
     template_name = "dashboard/pair.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = (
-            selectors.party_code(kwargs["first"]),
-            selectors.party_code(kwargs["second"]),
-        )
-        if first is None or second is None:
+        parties = selectors.pair_parties(kwargs["first"], kwargs["second"])
+        if parties is None:
             raise Http404("No party has this code.")
-        if first == second:
+        codes = [party.code for party in parties]
+        if codes[0] == codes[1]:
             raise Http404("A party pair needs two different parties.")
-        if [kwargs["first"], kwargs["second"]] != sorted([first, second]):
+        if [kwargs["first"], kwargs["second"]] != sorted(codes):
             # One page per pair, whichever order the parties are given in.
-            return redirect("dashboard:pair", *sorted([first, second]), permanent=True)
+            return redirect("dashboard:pair", *sorted(codes), permanent=True)
+        self.parties = parties
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        first = get_object_or_404(Party, code=kwargs.pop("first"))
-        second = get_object_or_404(Party, code=kwargs.pop("second"))
+        del kwargs["first"], kwargs["second"]  # the codes: self.parties holds their parties
+        first, second = self.parties
         # With the switch on, every table, figure and link counts the predecessors too.
         fold = folded(self.request)
-        scope = {"party": first.code, "counterpart": second.code, "fold": "on" if fold else ""}
-        figures = lazy_items(
-            lambda: cached(
-                f"pair:{first.code}:{second.code}:{fold}",
-                lambda: selectors.pair_figures(first=first, second=second, fold=fold),
-            ),
-            PAIR_FIGURES,
-        )
-        # The timeline shows a deal's title and stage only: no joins to its parties.
-        deals = selectors.pair_deals(first=first, second=second, fold=fold).order_by(
-            "-signed", "pk"
-        )
-        statements = selectors.pair_statements(
-            first=first, second=second, fold=fold
-        ).select_related(*STATEMENT_ROW)
-
-        def transfer_panel():
-            transfers = cached(
-                f"pair-transfers:{first.code}:{second.code}:{fold}",
-                lambda: selectors.pair_transfers_by_year(first=first, second=second, fold=fold),
-            )
-            return charts.pair_transfers_panel(transfers, first=first, second=second, fold=fold)
-
         return super().get_context_data(
             first=first,
             second=second,
             fold=fold,
-            transfer_panel=lazy(transfer_panel),
+            cap=COUNT_CAP,
+            **self.content(first, second, fold),
+            **kwargs,
+        )
+
+    def content(self, first: Party, second: Party, fold: bool) -> dict:
+        """What the page's cached content shows, each value lazy: a repeat view builds no
+        query."""
+        pair = {"first": first, "second": second, "fold": fold}
+        scope = {"party": first.code, "counterpart": second.code, "fold": "on" if fold else ""}
+        figures = lazy_items(
+            lambda: cached(
+                f"pair:{first.code}:{second.code}:{fold}", lambda: selectors.pair_figures(**pair)
+            ),
+            PAIR_FIGURES,
+        )
+        # The timeline shows a deal's title and stage only: no joins to its parties.
+        deals = lazy(lambda: selectors.pair_deals(**pair).order_by("-signed", "pk"))
+        query = self.request.GET
+
+        def transfer_panel():
+            transfers = cached(
+                f"pair-transfers:{first.code}:{second.code}:{fold}",
+                lambda: selectors.pair_transfers_by_year(**pair),
+            )
+            return charts.pair_transfers_panel(transfers, **pair)
+
+        def timeline():
+            return selectors.pair_timeline(
+                deals=deals(),
+                statements=selectors.pair_statements(**pair).select_related(*STATEMENT_ROW),
+                engagements=selectors.pair_engagements(**pair),
+                agreements=selectors.pair_agreements(**pair),
+                kind=query.get("timeline", ""),
+                year=timeline_year(query.get("timeline_year", "")),
+                after=query.get("after", "")[:300],
+            )
+
+        return {
             **figures,
             **first_rows(
                 "deals",
-                deals.select_related(*DEAL_ROW),
-                charts.list_url("deal-list", **scope),
+                lambda: deals().select_related(*DEAL_ROW),
+                lazy(lambda: charts.list_url("deal-list", **scope)),
+                counted=deals,
             ),
-            timeline=lazy(
-                lambda: selectors.pair_timeline(
-                    deals=deals,
-                    statements=statements,
-                    engagements=selectors.pair_engagements(first=first, second=second, fold=fold),
-                    agreements=selectors.pair_agreements(first=first, second=second, fold=fold),
-                    kind=self.request.GET.get("timeline", ""),
-                    year=timeline_year(self.request.GET.get("timeline_year", "")),
-                    after=self.request.GET.get("after", "")[:300],
-                )
-            ),
-            chart_value_by_year=lazy(
+            "transfer_panel": lazy(transfer_panel),
+            "timeline": lazy(timeline),
+            "chart_value_by_year": lazy(
                 lambda: charts.value_by_year(figures["value_rows"](), **scope)
             ),
-            value_note=lazy(lambda: charts.value_note(figures["value_usd"](), **scope)),
-            chart_mix=lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
-            cap=COUNT_CAP,
-            **kwargs,
-        )
+            "value_note": lazy(lambda: charts.value_note(figures["value_usd"](), **scope)),
+            "chart_mix": lazy(lambda: charts.deals_by_category(figures["mix_rows"](), **scope)),
+        }
 
 
 # --- Search ------------------------------------------------------------------------------------

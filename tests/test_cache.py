@@ -8,11 +8,12 @@ from django.core import serializers
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dashboard import views
 from dashboard.cache import data_changed
-from dashboard.models import Deal, Person
+from dashboard.models import Deal, Party, Person
 from tests.test_admin import save_through_admin
 
 LIST_VIEWS = [
@@ -107,6 +108,23 @@ def test_a_repeat_view_of_a_page_is_the_same_page_from_fewer_queries(client, ind
     assert second.status_code == 200
     assert second.content.decode() == first.content.decode()
     assert len(repeat) <= 3 and len(repeat) < len(first_view)
+
+
+def test_a_pair_page_seen_before_a_party_is_renamed_shows_the_new_name(staff_client, india_russia):
+    """A repeat view of a pair's page reads only the data version: its parties come from the
+    cache too, and a party renamed in the admin still shows at once, title and all."""
+    client = Client()  # a reader: no session, no user to read
+    client.get("/ties/IN/RU/")
+    with CaptureQueriesContext(connection) as repeat:
+        client.get("/ties/IN/RU/")
+    assert len(repeat) == 1
+    russia = Party.objects.get(code="RU")
+    response = save_through_admin(
+        staff_client, f"/admin/dashboard/party/{russia.pk}/change/", name="Rossiya"
+    )
+    assert response.status_code == 302
+    page = client.get("/ties/IN/RU/").content.decode()
+    assert "<title>India – Rossiya" in page
 
 
 def test_a_record_deleted_after_its_page_was_seen_is_not_found(client, india_russia):

@@ -436,7 +436,10 @@ class PairView(AnalysisView):
 
     def figures(self, request, first, second):
         # Codes in either case, as on the pages: in is IN, NATO is nato.
-        first, second = sorted(selectors.party_code(c) or c for c in (first, second))
+        codes = selectors.party_codes(first, second)
+        first, second = sorted(
+            code or given for code, given in zip(codes, (first, second), strict=True)
+        )
         if first == second:
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = []
