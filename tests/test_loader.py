@@ -482,6 +482,23 @@ def test_loading_twice_changes_nothing(db):
     assert database_snapshot() == first
 
 
+def test_records_added_after_a_load_get_ids_of_their_own(db, tmp_path):
+    """A load draws its rows' ids from each table's sequence (COPY on PostgreSQL): a party an
+    editor adds afterwards, and the records of a second load, take the next ones, clashing
+    with none, and every loaded link points at the record it names."""
+    load(PROJECT_FIXTURE)
+    added = Party.objects.create(code="NR", name="Nauru", iso3="NRU")
+    out, errors, failed = load(write(tmp_path, [party(code="TV", name="Tuvalu", iso3="TUV")]))
+    assert not failed, errors
+    ids = list(Party.objects.values_list("pk", flat=True))
+    assert len(ids) == len(set(ids)) and added.pk in ids
+    assert Party.objects.get(code="TV").pk > added.pk
+    statement = Statement.objects.get(slug="alipov-s-400-brahmos-exemplary")
+    assert {platform.slug for platform in statement.platforms.all()} == {"s-400-triumf", "brahmos"}
+    assert statement.speaker.slug == "denis-alipov"
+    assert statement.history.count() == 1
+
+
 def test_a_one_field_change_updates_one_record(db, tmp_path):
     load(PROJECT_FIXTURE)
     records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))

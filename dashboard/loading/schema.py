@@ -387,9 +387,12 @@ def _values_read(record: Record, fields_raw: dict) -> models.Model:
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             record.error(name, " ".join(messages))
-    for name, model_field in spec.fields.items():
-        if not record.failed(name):
-            record.values[name] = getattr(instance, model_field.attname)
+    failed = {name for name, _ in record.errors}
+    record.values = {
+        name: getattr(instance, model_field.attname)
+        for name, model_field in spec.fields.items()
+        if name not in failed
+    }
     return instance
 
 

@@ -2,21 +2,23 @@
 transaction.
 
 Records are buffered per model and flushed in write order (a model after those it refers to)
-every BATCH records. Each flush fetches the existing rows of its records by natural key in one
-query, compares field by field, and writes only the differences: new rows with bulk_create,
-changed rows with bulk_update of just the changed fields, many-to-many rows added and removed
-in bulk. Comparison is by natural key, so a dry run needs no ids and writes nothing. A record
-whose references are not written yet (a file out of dependency order) waits until the end.
-Each record created or changed gets one history row (simple-history's bulk_history_create),
-with the load's reason and the user of the request, if any (the admin's upload page). Last,
-the deliveries' shares of their deal's TIV (`Delivery.tiv`) are worked out again for the
-deals given a year of delivery or a new delivered TIV (services.py).
-"""
+every BATCH records. Each flush fetches the existing rows of its records by natural key, a few
+thousand keys a query, compares field by field, and writes only the differences: new rows with
+rows_insert() (COPY on PostgreSQL, bulk_create elsewhere), changed rows with bulk_update of just
+the changed fields, many-to-many rows added and removed in bulk. Comparison is by natural key,
+so a dry run needs no ids and writes nothing. A record whose references are not written yet (a
+file out of dependency order) waits until the end. Each record created or changed gets one
+history row, copied in the database from the row written, with the load's reason and the user
+of the request, if any (the admin's upload page). Last, the deliveries' shares of their deal's
+TIV (`Delivery.tiv`) are worked out again for the deals given a year of delivery or a new
+delivered TIV (services.py)."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -32,7 +34,9 @@ from dashboard.loading.spill import RecordSpill
 from dashboard.models import Deal, Delivery
 from dashboard.services import delivery_tiv_update
 
-BATCH = 1000
+# Records buffered before a flush writes them: at 100,000 records, 10,000 took the write pass
+# from 10.1 s to 8.1 s against 1,000 (fewer statements and round trips per row), for a few MB.
+BATCH = 10_000
 # simple-history's history_change_reason column.
 REASON_MAX_LENGTH = 100
 PROGRESS_EVERY = 1000
@@ -135,11 +139,11 @@ class BatchWriter:
             ranks = {spec.label: spec.rank for spec in self.specs}
             self.changes.sort(key=lambda change: ranks[change.label.split(" ")[0]])
 
-    def _shares_note(self, spec: ModelSpec, created: list[models.Model], updated: list) -> None:
+    def _shares_note(self, spec: ModelSpec, created: list[dict[str, Any]], updated: list) -> None:
         """Note the deals whose deliveries' shares of their TIV change: those given a year of
         delivery, and those whose delivered TIV changed. finish() works them out again."""
         if spec.model is Delivery:
-            self.shares_changed.update(instance.deal_id for instance in created)
+            self.shares_changed.update(row["deal_id"] for row in created)
         elif spec.model is Deal:
             self.shares_changed.update(
                 row["id"] for _, row, changed in updated if "tiv_delivered" in changed
@@ -207,7 +211,7 @@ class BatchWriter:
             self._shares_note(spec, created_rows, updated)
             self._links_write(spec, created, link_changes, existing, current_links)
             if self.history:
-                self._history_write(spec, created_rows, changed_ids)
+                self._history_write(spec, [row["id"] for row in created_rows], changed_ids)
 
     def _ready(self, spec: ModelSpec, records: list[Record], *, final: bool) -> list[Record]:
         """The records whose references all have ids now; the others wait."""
@@ -238,8 +242,10 @@ class BatchWriter:
     def _existing(self, spec: ModelSpec, keys: list[Key]) -> dict[Key, dict[str, Any]]:
         if spec in self.empty:
             return {}
-        fields = ["id", *spec.fields, *_reference_lookups(spec)]
-        rows = rows_by_key(spec, keys, list(dict.fromkeys(fields)))
+        fields = list(dict.fromkeys(["id", *spec.fields, *_reference_lookups(spec)]))
+        rows = {}
+        for chunk in chunks(keys, KEYS_PER_QUERY):
+            rows |= rows_by_key(spec, chunk, fields)
         for key, row in rows.items():
             self._id_note(spec, key, row["id"])
         return rows
@@ -260,47 +266,53 @@ class BatchWriter:
             owner, target_name = relation.m2m_field_name(), relation.m2m_reverse_field_name()
             target = spec.targets[name]
             lookups = [f"{target_name}__{lookup}" for lookup in target.key_lookups]
-            rows = through._default_manager.filter(**{f"{owner}_id__in": owners})
-            for pk, owner_id, *parts in rows.values_list("id", f"{owner}_id", *lookups):
-                current[name][owner_id][tuple(str(part) for part in parts)] = pk
+            for chunk in chunks(owners, KEYS_PER_QUERY):
+                rows = through._default_manager.filter(**{f"{owner}_id__in": chunk})
+                for pk, owner_id, *parts in rows.values_list("id", f"{owner}_id", *lookups):
+                    current[name][owner_id][tuple(str(part) for part in parts)] = pk
         return current
 
     # --- writing ---
 
-    def _instance(self, spec: ModelSpec, record: Record, **extra: Any):
+    def _row(self, spec: ModelSpec, record: Record) -> dict[str, Any]:
+        """The record's values by column attribute, its references as the ids they refer to."""
         references = {
             spec.foreign_keys[name].attname: self.ids[spec.targets[name]][key] if key else None
             for name, key in record.references.items()
         }
-        return spec.model(**record.values, **references, **extra)
+        return {spec.fields[name].attname: value for name, value in record.values.items()} | (
+            references
+        )
 
-    def _create(self, spec: ModelSpec, records: list[Record]) -> list[models.Model]:
-        """Insert the records' rows (bulk_create); the new instances, ids set, for history."""
+    def _create(self, spec: ModelSpec, records: list[Record]) -> list[dict[str, Any]]:
+        """Insert the records' rows; the rows, each with its new "id", for history."""
         if not records:
             return []
-        instances = [self._instance(spec, record) for record in records]
-        spec.model._default_manager.bulk_create(instances, batch_size=BATCH)
-        if all(instance.pk is not None for instance in instances):
-            for record, instance in zip(records, instances, strict=True):
-                self._id_note(spec, record.key, instance.pk)
-            return instances
-        # A database that returns no ids from a bulk insert: look them up by natural key.
-        for chunk in chunks([record.key for record in records], KEYS_PER_QUERY):
-            for key, row in rows_by_key(spec, chunk, ["id"]).items():
-                self._id_note(spec, key, row["id"])
-        for record, instance in zip(records, instances, strict=True):
-            instance.pk = self.ids[spec][record.key]
-        return instances
+        rows = [self._row(spec, record) for record in records]
+        ids = rows_insert(spec.model, rows)
+        if None in ids:
+            # A database that returns no ids from a bulk insert: look them up by natural key.
+            keys = [record.key for record in records]
+            for chunk in chunks(keys, KEYS_PER_QUERY):
+                for key, row in rows_by_key(spec, chunk, ["id"]).items():
+                    self._id_note(spec, key, row["id"])
+            ids = [self.ids[spec][key] for key in keys]
+        for record, row, pk in zip(records, rows, ids, strict=True):
+            self._id_note(spec, record.key, pk)
+            row["id"] = pk
+        return rows
 
     def _update(self, spec: ModelSpec, updated: list[tuple[Record, dict, list[str]]]) -> None:
         by_fields: dict[tuple[str, ...], list] = defaultdict(list)
         for record, row, changed in updated:
-            by_fields[tuple(changed)].append(self._instance(spec, record, pk=row["id"]))
+            by_fields[tuple(changed)].append(spec.model(**self._row(spec, record), pk=row["id"]))
         for fields, instances in by_fields.items():
-            spec.model._default_manager.bulk_update(instances, list(fields), batch_size=BATCH)
+            spec.model._default_manager.bulk_update(
+                instances, list(fields), batch_size=KEYS_PER_QUERY
+            )
 
     def _history_write(
-        self, spec: ModelSpec, created: list[models.Model], changed: list[tuple[Record, int]]
+        self, spec: ModelSpec, created: list[int], changed: list[tuple[Record, int]]
     ) -> None:
         """One history row per record created or changed, as save() would have written, with
         the load's reason and the request's user (the upload page), if any: copied in the
@@ -310,7 +322,7 @@ class BatchWriter:
         if spec not in self.histories:
             self.histories[spec] = _HistoryCopy(spec.model, reason=self.reason)
         copy = self.histories[spec]
-        copy.run([instance.pk for instance in created], history_type="+")
+        copy.run(created, history_type="+")
         copy.run([pk for _, pk in changed], history_type="~")
 
     def _links_write(self, spec, created, link_changes, existing, current_links) -> None:
@@ -337,13 +349,56 @@ class BatchWriter:
                     through._meta.get_field(owner).attname,
                     through._meta.get_field(target_name).attname,
                 )
-                through._default_manager.bulk_create(
+                rows_insert(
+                    through,
                     [
-                        through(**{owner_id: owner_pk, target_id: self.ids[target][key]})
+                        {owner_id: owner_pk, target_id: self.ids[target][key]}
                         for owner_pk, key in additions[name]
                     ],
-                    batch_size=BATCH,
                 )
+
+
+def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int | None]:
+    """Insert new rows, each a dict of values by field attribute name (`deal_id`); their ids,
+    in order. On PostgreSQL with COPY, the ids drawn from the table's sequence first; elsewhere
+    with bulk_create. Each value is prepared as Django's INSERT prepares it, by its field's
+    get_db_prep_save().
+
+    At 100,000 records, in batches of 10,000, the write pass took 18 s with bulk_create and 10 s
+    with COPY (the same machine, the same hour): bulk_create builds a model instance per row,
+    then a statement of one array per column, in Python, and the server unpacks them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        instances = [model(**row) for row in rows]
+        model._default_manager.bulk_create(instances, batch_size=KEYS_PER_QUERY)
+        return [instance.pk for instance in instances]
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in rows[0]]  # every row has the same names
+    columns = ", ".join(quote(field.column) for field in (meta.pk, *fields))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        # The sequence named by a constant: with pg_get_serial_sequence() in the same query,
+        # drawing 10,000 ids took 50 ms, against 10 to 20 ms.
+        cursor.execute(
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+            [cursor.fetchone()[0], len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *(_prepared(row[f.attname], f, connection) for f in fields)])
+    return ids
+
+
+# What psycopg writes as it is, as Django's fields on PostgreSQL prepare them (unchanged).
+PLAIN_TYPES = frozenset({str, int, bool, Decimal, datetime.date, datetime.datetime, type(None)})
+
+
+def _prepared(value: Any, field: models.Field, connection) -> Any:
+    """The value as the field's get_db_prep_save() prepares it for the database; a plain value
+    (text, a number, a date, None) is written as it is. Skipping the call for those took the
+    write pass's CPU from 5.7-6.0 s to 5.3 s at 100,000 records (a million calls fewer)."""
+    return value if type(value) in PLAIN_TYPES else field.get_db_prep_save(value, connection)
 
 
 class _HistoryCopy:
