@@ -499,6 +499,20 @@ def test_records_added_after_a_load_get_ids_of_their_own(db, tmp_path):
     assert statement.history.count() == 1
 
 
+def test_text_that_copy_would_misread_loads_as_written(db, tmp_path):
+    """New rows go to PostgreSQL with COPY, whose text format gives tabs, newlines, backslashes
+    and \\N meanings of their own: every such character is stored as the file gives it."""
+    load(PROJECT_FIXTURE)
+    tricky = "tab\there, line\nbreak, back\\slash, \\N, \\., end\r"
+    record = {
+        "model": "dashboard.person",
+        "fields": {"slug": "tricky", "name": "Tricky", "role": tricky, "party": ["RU"]},
+    }
+    out, errors, failed = load(write(tmp_path, [record]))
+    assert not failed, errors
+    assert Person.objects.get(slug="tricky").role == tricky
+
+
 def test_a_one_field_change_updates_one_record(db, tmp_path):
     load(PROJECT_FIXTURE)
     records = json.loads(PROJECT_FIXTURE.read_text(encoding="utf-8"))
