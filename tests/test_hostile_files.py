@@ -306,3 +306,41 @@ def test_a_refusal_does_not_depend_on_where_the_reads_fall(
         refusals.append((refused.value.message, refused.value.record))
     assert refusals[0] == refusals[1]
     assert refusals[0][1] == 2 or refusals[0][0].startswith("Line 2: ")
+
+
+def test_a_json_lines_line_left_in_a_string_is_its_own_problem(db, tmp_path, settings):
+    settings.FIXTURE_MAX_STRING_BYTES = 2**16
+    source = batch()[2]
+    # A long text within the limit, across two reads, with a long run of digits in it.
+    source["fields"]["text"] = "0123456789" * 20 + "x" * 64_000
+    lines = [
+        json.dumps(party()),
+        '{"model": "dashboard.party", "fields": {"name": "Germany}}',  # the quote is not closed
+        json.dumps(source),
+        json.dumps(party(name="x" * 2**16 + "x", code="DE")),
+    ]
+    path = tmp_path / "open-quote.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, errors, failed = load(path)
+    assert failed
+    assert len(errors) == 2, errors  # nothing said of line 3
+    # What stopped the reading goes first, as it names no record.
+    assert errors[0] == (
+        f"{path}: Line 4: A string is longer than 65,536 bytes (FIXTURE_MAX_STRING_BYTES)."
+    )
+    assert errors[1].startswith(f"{path}:record 2 (?) -: Line 2 is not valid JSON: ")
+
+
+@pytest.mark.parametrize(
+    ("second", "third", "expected"),
+    [
+        (b"9" * 101, json.dumps(party(code="DE")).encode(), "record 2 (?) -: A number has more"),
+        (b"5", b'{"model": ' + nested(11) + b"}", "record 3 (?) -: Arrays and objects are nested"),
+    ],
+)
+def test_every_item_of_a_json_array_is_a_record(db, tmp_path, second, third, expected):
+    path = tmp_path / "scalar.json"
+    path.write_bytes(b"[" + b", ".join([json.dumps(party()).encode(), second, third]) + b"]")
+    _, errors, failed = load(path)
+    assert failed
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:{expected}"), errors

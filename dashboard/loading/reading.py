@@ -400,18 +400,29 @@ def _not_kept(kept: bytes) -> bytes:
     return bytes(byte for byte in range(256) if byte not in kept)
 
 
-# What the nesting is read from: quotes (to tell strings from the rest), brackets, and for
-# JSON Lines the newlines that end each record.
-_NOT_SKELETON = _not_kept(b'"[]{}')
+# What the nesting is read from: quotes (to tell strings from the rest), brackets, and what
+# separates the records: for JSON the commas (between the items of the array), for JSON Lines
+# the newlines.
+_NOT_SKELETON = _not_kept(b'"[]{},')
 _NOT_SKELETON_NOR_NEWLINES = _not_kept(b'"[]{}\n')
+_NOT_QUOTES_NOR_NEWLINES = _not_kept(b'"\n')
+# A JSON Lines line that ends in a string, escapes aside (an odd number of quotes): no string
+# goes on past a newline, so the quote that closes it is put before the newline. Possessive, so
+# that a line of many quotes is matched in one pass.
+_LINE_LEFT_IN_STRING = re.compile(
+    rb'^(?:[^"\n]*+"[^"\n]*+")*+[^"\n]*+"[^"\n]*+(?=\n)', re.MULTILINE
+)
+_JSON_WHITESPACE = b" \t\r\n"
 # Every digit as "0", everything else as a space: a run of digits is then a run of "0"s, which
 # `in` finds as fast as any substring.
 _DIGITS_AS_ZEROS = bytes(0x30 if byte in b"0123456789" else 0x20 for byte in range(256))
 # An escaped backslash or quote, blanked to "__" (its length kept for the string's).
 _ESCAPE = re.compile(rb'\\[\\"]')
 _SQUARE = bytes.maketrans(b"{}", b"[]")
+# The depth is followed at twice its value, so that a comma can be a half step up and back down
+# ("<>"): a comma between two records, at depth 1, is then a step from 2 to 3 in the profile.
 _STEP = [0] * 256
-_STEP[ord("[")], _STEP[ord("]")] = 1, -1
+_STEP[ord("[")], _STEP[ord("]")], _STEP[ord("<")], _STEP[ord(">")] = 2, -2, 1, -1
 
 
 class _Guard(io.RawIOBase):
@@ -427,7 +438,7 @@ class _Guard(io.RawIOBase):
         self.structure = structure
         self.size = 0
         self.depth = 0
-        self.record = 0  # JSON: records begun; JSON Lines: newlines passed
+        self.record = 0  # JSON: items of the array begun; JSON Lines: newlines passed
         self.in_string = False
         self.string_size = 0
         self.held = b""  # an escape cut in two by the end of a read
@@ -492,10 +503,36 @@ class _Guard(io.RawIOBase):
             data, self.held = data[:-1], b"\\"  # its pair is in the next read
         if b"\\" in data:
             data = _ESCAPE.sub(b"__", data)
+        if self.by_line:
+            data = self._lines_closed(data)
+        elif not self.record:
+            self._first_record_find(data)
         starts_inside = self.in_string
         self._strings_follow(data)
         self._numbers_check(data, starts_inside)
         self._nesting_follow(self._outside(data, starts_inside))
+
+    def _lines_closed(self, data: bytes) -> bytes:
+        """JSON Lines: each line on its own. A line that ends in a string (it is not valid JSON,
+        and its parser says so) has the string closed at its end, so that the lines after it
+        are judged as if it were not there."""
+        opened = b'"' if self.in_string else b""  # a string goes on from the last read
+        quotes = (opened + data.translate(None, _NOT_QUOTES_NOR_NEWLINES)).replace(b'""', b"")
+        if b'"' not in quotes[: quotes.rfind(b"\n") + 1]:
+            return data  # every line ends outside strings (the last may go on in the next read)
+        return _LINE_LEFT_IN_STRING.sub(rb'\g<0>"', opened + data)[len(opened) :]
+
+    def _first_record_find(self, data: bytes) -> None:
+        """JSON: the first record begins at the first byte after the array's "[" that is neither
+        white space nor the "]" of an empty array. (Each record after it, at a comma.)"""
+        if not self.depth:  # the "[" is in this read, after a byte-order mark or white space
+            start = data.find(b"[")
+            if start == -1:
+                return
+            data = data[start + 1 :]
+        first = data.lstrip(_JSON_WHITESPACE)[:1]
+        if first and first != b"]":
+            self.record = 1
 
     def _outside(self, data: bytes, inside: bool) -> bytes:
         """The brackets (and, for JSON Lines, newlines) of `data` that are not in a string, when
@@ -543,7 +580,7 @@ class _Guard(io.RawIOBase):
 
     def _nesting_follow(self, outside: bytes) -> None:
         """Follow the depth over the brackets outside strings, and count the records begun (JSON:
-        objects opened at depth 1; JSON Lines: lines)."""
+        the items of the array, whatever they are; JSON Lines: lines)."""
         brackets = outside.translate(_SQUARE)
         if not self.by_line:
             self._depth_follow(brackets)
@@ -558,18 +595,21 @@ class _Guard(io.RawIOBase):
         if self.by_line and self.depth + opening <= self.limits.depth:
             self.depth += 2 * opening - len(brackets)  # cannot go deeper than the limit
             return
-        depths = list(accumulate(map(_STEP.__getitem__, brackets), initial=self.depth))
-        limit = self.limits.depth
-        if max(depths) > limit:
-            at = next(i for i, depth in enumerate(depths) if depth > limit)
+        if not self.by_line:
+            brackets = brackets.replace(b",", b"<>")
+        steps = map(_STEP.__getitem__, brackets)
+        depths = list(accumulate(steps, initial=2 * self.depth))
+        over = 2 * self.limits.depth + 1  # a comma at the limit goes half a step above it
+        if max(depths) > over:
+            at = next(i for i, depth in enumerate(depths) if depth > over)
             depths = depths[: at + 1]
         if not self.by_line:
-            # As bytes, each record begun is a step from 1 to 2. (Below 0, in a file that is not
-            # valid JSON, or above 255, with such a limit, a depth is neither.)
+            # As bytes, each comma between two records is a step from 2 to 3. (Below 0, in a file
+            # that is not valid JSON, or above 255, with such a limit, a depth is neither.)
             profile = depths
             if not 0 <= min(depths) <= max(depths) <= 255:
                 profile = [min(max(depth, 0), 255) for depth in depths]
-            self.record += bytes(profile).count(b"\x01\x02")
-        self.depth = depths[-1]
-        if self.depth > limit:
+            self.record += bytes(profile).count(b"\x02\x03")
+        self.depth = depths[-1] // 2
+        if self.depth > self.limits.depth:
             self._refuse(_too_deep(self.limits))
