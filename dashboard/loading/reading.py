@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
-from itertools import accumulate
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import IO, Any
 
@@ -419,10 +419,9 @@ _DIGITS_AS_ZEROS = bytes(0x30 if byte in b"0123456789" else 0x20 for byte in ran
 # An escaped backslash or quote, blanked to "__" (its length kept for the string's).
 _ESCAPE = re.compile(rb'\\[\\"]')
 _SQUARE = bytes.maketrans(b"{}", b"[]")
-# The depth is followed at twice its value, so that a comma can be a half step up and back down
-# ("<>"): a comma between two records, at depth 1, is then a step from 2 to 3 in the profile.
 _STEP = [0] * 256
-_STEP[ord("[")], _STEP[ord("]")], _STEP[ord("<")], _STEP[ord(">")] = 2, -2, 1, -1
+_STEP[ord("[")], _STEP[ord("]")] = 1, -1
+_COMMAS = bytes(byte == ord(",") for byte in range(256))  # a comma as 1, the rest as 0
 
 
 class _Guard(io.RawIOBase):
@@ -595,21 +594,15 @@ class _Guard(io.RawIOBase):
         if self.by_line and self.depth + opening <= self.limits.depth:
             self.depth += 2 * opening - len(brackets)  # cannot go deeper than the limit
             return
-        if not self.by_line:
-            brackets = brackets.replace(b",", b"<>")
-        steps = map(_STEP.__getitem__, brackets)
-        depths = list(accumulate(steps, initial=2 * self.depth))
-        over = 2 * self.limits.depth + 1  # a comma at the limit goes half a step above it
-        if max(depths) > over:
-            at = next(i for i, depth in enumerate(depths) if depth > over)
+        depths = list(accumulate(map(_STEP.__getitem__, brackets), initial=self.depth))
+        limit = self.limits.depth
+        if max(depths) > limit:
+            at = next(i for i, depth in enumerate(depths) if depth > limit)
             depths = depths[: at + 1]
         if not self.by_line:
-            # As bytes, each comma between two records is a step from 2 to 3. (Below 0, in a file
-            # that is not valid JSON, or above 255, with such a limit, a depth is neither.)
-            profile = depths
-            if not 0 <= min(depths) <= max(depths) <= 255:
-                profile = [min(max(depth, 0), 255) for depth in depths]
-            self.record += bytes(profile).count(b"\x02\x03")
-        self.depth = depths[-1] // 2
-        if self.depth > self.limits.depth:
+            # The depth after each comma, picked out by its mark: at 1, it begins a record.
+            marks = brackets[: len(depths) - 1].translate(_COMMAS)
+            self.record += list(compress(depths[1:], marks)).count(1)
+        self.depth = depths[-1]
+        if self.depth > limit:
             self._refuse(_too_deep(self.limits))
