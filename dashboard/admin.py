@@ -36,7 +36,12 @@ from dashboard.models import (
     Statement,
 )
 from dashboard.passages import nearest_passages, shortened
-from dashboard.services import delivery_tiv_update
+from dashboard.services import (
+    deliveries_delete,
+    delivery_delete,
+    delivery_save,
+    delivery_tiv_update,
+)
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -305,18 +310,14 @@ class DeliveryAdmin(HistoryAdmin):
 
     # A year added, moved to another deal or deleted changes the shares of its deals' years.
     def save_model(self, request, obj, form, change):
-        before = Delivery.objects.filter(pk=obj.pk).values_list("deal_id", flat=True).first()
-        super().save_model(request, obj, form, change)
-        delivery_tiv_update(deal_ids=[before, obj.deal_id])
+        reason = form.cleaned_data.get("change_reason") or None
+        delivery_save(delivery=obj, user=request.user, reason=reason)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        delivery_tiv_update(deal_ids=[obj.deal_id])
+        delivery_delete(delivery=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
-        deals = list(queryset.values_list("deal_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        delivery_tiv_update(deal_ids=deals)
+        deliveries_delete(deliveries=queryset)
 
 
 class StatementPlatformInline(admin.TabularInline):

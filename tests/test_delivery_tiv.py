@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from dashboard.cache import data_version
 from dashboard.models import Deal, Delivery
 from dashboard.selectors import transfer_totals
 from tests.test_admin import admin_url, form_values, save_through_admin, submitted_as_shown
@@ -111,6 +112,31 @@ def test_loaddata_then_convert_values_gives_the_shares(register, tmp_path):
     assert shares() == [(2021, 240.0), (2022, 240.0), (2023, 240.0)]
 
 
+def convert_values() -> str:
+    out = StringIO()
+    call_command("convert_values", stdout=out)
+    return out.getvalue()
+
+
+def test_convert_values_drops_the_cached_pages_only_when_it_changed_something(india_russia):
+    convert_values()
+    version = data_version()
+    assert convert_values() == "Nothing changed.\n"
+    assert data_version() == version  # the pages cached stay
+
+    # Written as loaddata writes, with no signal: a delivered TIV (to share), a value with
+    # no value in dollars.
+    Deal.objects.filter(slug=S400).update(tiv_delivered=720)
+    assert "1 year(s) of delivery given their share" in convert_values()
+    assert shares() == [(2021, 720.0)]
+    assert data_version() != version
+    version = data_version()
+    Deal.objects.filter(slug=S400).update(value_usd_constant=None)
+    assert convert_values().startswith("1 deal(s) changed;")
+    assert data_version() != version
+    assert convert_values() == "Nothing changed.\n"
+
+
 # --- the admin -------------------------------------------------------------------------------
 
 
@@ -158,15 +184,21 @@ def test_the_admin_years_of_delivery_follow_adds_moves_and_deletes(staff_client,
         staff_client,
         admin_url(Delivery, "change", moved.pk),
         deal=str(Deal.objects.get(slug="fajr-5-hezbollah-2006").pk),
+        change_reason="Wrong deal",
     )
     assert response.status_code == 302
     assert shares() == [(2021, 240.0), (2022, 240.0), (2023, 240.0)]
     assert shares("fajr-5-hezbollah-2006") == [(2006, 5.0), (2024, 5.0)]
+    version = moved.history.first()  # who moved it and why, as for every record
+    assert (version.history_type, version.history_user.username) == ("~", "editor")
+    assert version.history_change_reason == "Wrong deal"
 
     one = Delivery.objects.get(deal=deal, year=2021)
     delete = staff_client.post(admin_url(Delivery, "delete", one.pk), {"post": "yes"})
     assert delete.status_code == 302
     assert shares() == [(2022, 360.0), (2023, 360.0)]
+    version = one.history.first()
+    assert (version.history_type, version.history_user.username) == ("-", "editor")
 
     # Several at once, from the list's action: the last year left takes the whole TIV.
     two = Delivery.objects.get(deal=deal, year=2022)
@@ -218,6 +250,7 @@ def test_the_api_years_of_delivery_follow_adds_moves_and_deletes(api):
         HTTP_IF_MATCH=read_tag(api, url),
     )
     assert moved.status_code == 200, moved.content
+    assert moved.json()["tiv"] == 5.0  # its share in the deal it moved to
     assert shares() == [(2021, 240.0), (2022, 240.0), (2023, 240.0)]
     assert shares("fajr-5-hezbollah-2006") == [(2006, 5.0), (2024, 5.0)]
 

@@ -20,6 +20,7 @@ from rest_framework.validators import UniqueValidator
 from dashboard import models, uncertainty
 from dashboard.api import fields
 from dashboard.partial_dates import PartialDateField
+from dashboard.services import delivery_save
 
 
 def error_detail(error: DjangoValidationError) -> dict:
@@ -304,6 +305,14 @@ class DeliverySerializer(RecordSerializer):
     class Meta:
         model = models.Delivery
         fields = "__all__"
+
+    def save_record(self, validated_data):
+        """Saved with the shares of its deals' years (the deal it had and the one it has)."""
+        return delivery_save(
+            delivery=self.record,
+            user=validated_data.pop("history_user", None),
+            reason=validated_data.pop("change_reason", None),
+        )
 
 
 class StatementSerializer(RecordSerializer):

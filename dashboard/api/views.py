@@ -52,7 +52,7 @@ from dashboard.models import (
     PlatformAlias,
     StandingBodyCitation,
 )
-from dashboard.services import delivery_tiv_update
+from dashboard.services import delivery_delete, delivery_tiv_update
 
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -306,20 +306,13 @@ class DeliveryViewSet(RecordViewSet):
     queryset = Delivery.objects.select_related("deal")
     ordering = ["id"]
 
-    # A year added, moved to another deal or deleted changes the shares of its deals' years.
-    def save(self, serializer):
-        # The deal it had: the stored row's, as validation has set the new one on the instance.
-        stored = Delivery.objects.filter(pk=getattr(serializer.instance, "pk", None))
-        before = stored.values_list("deal_id", flat=True).first()
-        with transaction.atomic():
-            super().save(serializer)
-            delivery_tiv_update(deal_ids=[before, serializer.instance.deal_id])
-            serializer.instance.refresh_from_db(fields=["tiv"])
-
+    # A year added, moved to another deal or deleted changes the shares of its deals' years:
+    # its serializer saves it through services.delivery_save(), and a delete goes through
+    # services.delivery_delete().
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            super().perform_destroy(instance)
-            delivery_tiv_update(deal_ids=[instance.deal_id])
+        delivery_delete(
+            delivery=instance, user=self.request.user, reason=change_reason(self.request)
+        )
 
 
 class StatementViewSet(RecordViewSet):

@@ -390,13 +390,14 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
     return ids
 
 
-# What psycopg writes as it is, as Django's fields on PostgreSQL prepare them (unchanged).
-PLAIN_TYPES = frozenset({str, int, bool, Decimal, datetime.date, datetime.datetime, type(None)})
+# What psycopg writes as it is, as Django's fields on PostgreSQL prepare them (unchanged). Not
+# datetimes: a naive one is made aware by its field.
+PLAIN_TYPES = frozenset({str, int, bool, Decimal, datetime.date, type(None)})
 
 
 def _prepared(value: Any, field: models.Field, connection) -> Any:
     """The value as the field's get_db_prep_save() prepares it for the database; a plain value
-    (text, a number, a date, None) is written as it is. Skipping the call for those took the
+    (text, a number, a day, None) is written as it is. Skipping the call for those took the
     write pass's CPU from 5.7-6.0 s to 5.3 s at 100,000 records (a million calls fewer)."""
     return value if type(value) in PLAIN_TYPES else field.get_db_prep_save(value, connection)
 

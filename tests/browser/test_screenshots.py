@@ -1,7 +1,8 @@
 """Every kind of page of the site at a phone's (390 px), a laptop's (1366 px) and a wide screen's
-(1920 px) width, photographed whole into test-artifacts/screenshots/<test>-<width>.png for a
-person to look at, and checked for what a reader would notice at once: a page wider than the
-screen, and text cut off inside a table's cell."""
+(1920 px) width, photographed into test-artifacts/screenshots/ for a person to look at, and
+checked for what a reader would notice at once: a page wider than the screen, content past its
+right edge, text cut off inside a table's cell, columns out of view, and on a phone tables that
+are not cards."""
 
 import re
 
@@ -10,7 +11,8 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dashboard.models import Deal, Statement
-from tests.browser.test_layout import LAPTOP, PHONE, WIDE, overflow
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.test_layout import LAPTOP, PHONE, WIDE, cut_off, overflow
 from tests.conftest import agreement_create
 from tests.register_sample import make_register
 
@@ -90,19 +92,42 @@ def hidden_columns(page) -> list[str]:
 
 
 def photograph_at_every_width(visitor, path, status=200):
-    """Open `path` at each width, save its screenshot, and check what a reader notices."""
+    """Open `path` at each width, save its screenshot (whole, and the first screen as a reader
+    sees it on opening the page), and check what a reader notices."""
     for viewport in WIDTHS:
         width = viewport["width"]
-        visitor.page.set_viewport_size(viewport)
+        page = visitor.page
+        page.set_viewport_size(viewport)
         visitor.goto(path, status=status, screenshot=False)
         if path.startswith("/api/docs/"):
             # Swagger UI draws the operations from the schema after the page has loaded.
-            expect(visitor.page.locator(".opblock").first).to_be_visible()
+            expect(page.locator(".opblock").first).to_be_visible()
         visitor.screenshot(str(width))
-        assert overflow(visitor.page) == 0, f"{path} scrolls sideways at {width} px"
-        assert cut_cells(visitor.page) == [], f"{path} cuts text in a table cell at {width} px"
-        if viewport is not PHONE:
-            assert hidden_columns(visitor.page) == [], f"{path} hides columns at {width} px"
+        page.screenshot(path=str(SCREENSHOTS / f"{visitor.name}-{width}-first-screen.png"))
+        assert overflow(page) == 0, f"{path} scrolls sideways at {width} px"
+        assert cut_off(page) == [], f"{path} cuts content at {width} px"
+        assert cut_cells(page) == [], f"{path} cuts text in a table cell at {width} px"
+        if viewport is PHONE:
+            assert phone_problems(page) == [], f"{path} at 390 px"
+        else:
+            assert hidden_columns(page) == [], f"{path} hides columns at {width} px"
+
+
+def phone_problems(page) -> list[str]:
+    """On a phone a table is cards: none scrolls sideways unless its page says it does (the
+    sources compared), and a statement's words take the card's width, not a squeezed column."""
+    problems = []
+    wide = page.locator(".table-wrap:not(.scroll-hint + .table-wrap)").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).length"
+    )
+    if wide:
+        problems.append(f"{wide} table(s) scroll sideways")
+    words = page.locator("table.statements td[data-label=Words]").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().width)"
+    )
+    if any(width <= 0.8 * PHONE["width"] for width in words):
+        problems.append(f"statements' words squeezed: {words}")
+    return problems
 
 
 @pytest.fixture

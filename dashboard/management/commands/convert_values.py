@@ -29,8 +29,11 @@ class Command(BaseCommand):
                     changed.append(deal)
             Deal.objects.bulk_update(changed, FIELDS, batch_size=BATCH)
             shared = delivery_tiv_update()
-        if changed or shared:
-            data_changed()
+        # Only a change drops the cached pages: a run over data already right keeps them.
+        if not (changed or shared):
+            self.stdout.write("Nothing changed.")
+            return
+        data_changed()
         self.stdout.write(
             f"{len(changed)} deal(s) changed; values in {money.base_year()} US dollars; "
             f"{shared} year(s) of delivery given their share of their deal's TIV."
