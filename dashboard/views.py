@@ -535,8 +535,16 @@ def folded(request) -> bool:
 
 class RecordDetailView(DetailView):
     """A record's page, saying when the record was last changed. The view reads the record
-    (for the title and breadcrumbs); the rest of its context is lazy, so that a page whose
-    content is cached reads nothing more."""
+    (for the title and breadcrumbs) once per change of the data; the rest of its context is
+    lazy, so that a repeat view of a page whose content is cached reads only the data version."""
+
+    def get_object(self, queryset=None):
+        key = f"record:{type(self).__name__}:{self.kwargs.get(self.slug_url_kwarg)}"
+        return cached(key, lambda: self.record_read(queryset))
+
+    def record_read(self, queryset=None):
+        """The record, from the database (a missing one is a 404, never cached)."""
+        return super().get_object(queryset)
 
     def get_context_data(self, **kwargs):
         record = self.object
@@ -584,7 +592,7 @@ class PartyDetailView(RecordDetailView):
             )
         return super().get(request, *args, **kwargs)
 
-    def get_object(self, queryset=None):
+    def record_read(self, queryset=None):
         return get_object_or_404(
             Party.objects.select_related("successor"), code=self.kwargs["code"]
         )
