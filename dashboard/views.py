@@ -513,13 +513,18 @@ def first_rows(name: str, queryset, url: str, counted=None) -> dict:
     each worked out when the template reads it. `counted` is the same rows in a form cheaper
     to count, such as a record's link rows rather than the records they link. `queryset` and
     `counted` may be functions that build them, so that a cached page builds neither."""
-    rows = queryset if callable(queryset) else lambda: queryset
-    count = rows if counted is None else counted if callable(counted) else lambda: counted
+    rows = _built(queryset)
+    count = rows if counted is None else _built(counted)
     return {
         name: lazy(lambda: selectors.first_records(rows(), SHOWN)),
         f"{name}_count": lazy(lambda: capped_count(count())),
         f"{name}_url": url,
     }
+
+
+def _built(rows):
+    """A function giving `rows`, or `rows` itself when it is such a function already."""
+    return rows if callable(rows) else lambda: rows
 
 
 def lazy_items(compute, keys) -> dict:

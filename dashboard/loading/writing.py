@@ -275,14 +275,13 @@ class BatchWriter:
     # --- writing ---
 
     def _row(self, spec: ModelSpec, record: Record) -> dict[str, Any]:
-        """The record's values by column attribute, its references as the ids they refer to."""
+        """The record's values by attribute name (a field's is its name), its references as
+        the ids they refer to (`deal_id`)."""
         references = {
             spec.foreign_keys[name].attname: self.ids[spec.targets[name]][key] if key else None
             for name, key in record.references.items()
         }
-        return {spec.fields[name].attname: value for name, value in record.values.items()} | (
-            references
-        )
+        return record.values | references
 
     def _create(self, spec: ModelSpec, records: list[Record]) -> list[dict[str, Any]]:
         """Insert the records' rows; the rows, each with its new "id", for history."""
