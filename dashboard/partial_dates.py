@@ -90,7 +90,8 @@ class PartialDate:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
-            return self.isoformat() == other
+            # `value in (None, "")`, as fields ask of every value, needs no isoformat().
+            return bool(other) and self.isoformat() == other
         return isinstance(other, PartialDate) and self._key() == other._key()
 
     def __lt__(self, other: PartialDate) -> bool:
@@ -136,10 +137,12 @@ class PartialDateField(models.CharField):
         return None if value in (None, "") else PartialDate.parse(value)
 
     def to_python(self, value):
+        if isinstance(value, PartialDate):
+            return value
         if _is_expression(value):
             return value
-        if value in (None, "") or isinstance(value, PartialDate):
-            return value or None
+        if value in (None, ""):
+            return None
         if isinstance(value, datetime.date):
             return PartialDate(value.year, value.month, value.day)
         try:
