@@ -91,6 +91,9 @@ def test_an_unknown_record_or_address_is_a_json_404(reader_client, india_russia)
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/json"
         assert response.json()["detail"], url
+    # The pair's answer names the code that names no party, as it was given.
+    for url, code in [("/api/ties/IN/XX/", "XX"), ("/api/ties/xx/ru/", "xx")]:
+        assert reader_client.get(url).json()["detail"] == f"No party has the code “{code}”."
 
 
 # --- Paging and sorting ------------------------------------------------------------------------

@@ -47,7 +47,6 @@ from dashboard.models import (
     Delivery,
     EngagementCitation,
     EngagementParticipant,
-    Party,
     Platform,
     PlatformAlias,
     StandingBodyCitation,
@@ -435,12 +434,10 @@ class PairView(AnalysisView):
         )
         if first == second:
             raise ValidationError({"second": ["A pair needs two different parties."]})
-        parties = []
-        for code in (first, second):
-            party = Party.objects.filter(code=code).first()
-            if party is None:
-                raise NotFound(f"No party has the code “{code}”.")
-            parties.append(party)
+        parties = selectors.pair_parties(first, second)  # as the pair's page reads them
+        if parties is None:
+            missing = next(code for code in (first, second) if not selectors.party_codes(code)[0])
+            raise NotFound(f"No party has the code “{missing}”.")
         figures = cached(
             f"api-pair:{first}:{second}",
             lambda: selectors.pair_figures(first=parties[0], second=parties[1]),

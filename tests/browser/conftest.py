@@ -89,8 +89,9 @@ def _browser_data():
 class Visitor:
     """A page that remembers what went wrong in it and saves a screenshot of each page it opens.
 
-    `problems` collects console errors, uncaught page errors, failed requests (other than those
-    the browser aborts itself) and responses with an error status; a test declares the error statuses it expects with `goto(..., status=404)`.
+    `problems` collects console errors, uncaught page errors, failed requests (but not those
+    the browser aborts itself) and responses with an error status; a test declares the error
+    statuses it expects with `goto(..., status=404)`.
     """
 
     def __init__(self, page, base_url, name):
