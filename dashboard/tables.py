@@ -285,8 +285,16 @@ def show_columns(table, names: list[str]):
     return table
 
 
+# A list shows the beginning of a long text (a statement, a note); the record's page and the
+# exports hold it whole.
+SHOWN_CHARS = 160
+
+
 class RecordTable(PagedTable):
     slug = tables.Column(visible=False)
+
+    def render_notes(self, value):
+        return Truncator(value).chars(SHOWN_CHARS)
 
 
 class DealTable(RecordTable):
@@ -430,7 +438,7 @@ class StatementTable(RecordTable):
         empty_text = "No statements match these filters."
 
     def render_text(self, value):
-        return Truncator(value).chars(160)
+        return Truncator(value).chars(SHOWN_CHARS)
 
     def render_platforms(self, record):
         return _links(record.platforms.all()) or "—"

@@ -6,8 +6,18 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.text import Truncator
 
-from dashboard.models import Agreement, Engagement, EngagementParticipant, Party, Person
+from dashboard.models import (
+    Agreement,
+    Engagement,
+    EngagementParticipant,
+    Party,
+    Person,
+    StandingBody,
+)
+from dashboard.tables import SHOWN_CHARS
 from tests.test_views import csv_rows, page, table_rows
 
 MEETING = "irigc-m-mtc-working-group-military-cooperation-5"
@@ -113,6 +123,21 @@ def test_standing_body_and_agreement_tables_filter_and_export(client, india_russ
     agreements = csv_rows(client, "/agreements/?status=signed&_export=csv")
     assert [row["Slug"] for row in agreements] == ["technology-agreement-test"]
     assert csv_rows(client, "/agreements/?status=in_force&_export=csv") == []
+
+
+def test_the_lists_show_a_long_notes_beginning_and_the_page_and_export_hold_it_whole(
+    client, india_russia
+):
+    body = StandingBody.objects.get(slug="irigc-m-mtc")
+    assert len(body.notes) > SHOWN_CHARS
+    html = page(client, "/standing-bodies/")
+    shown = Truncator(body.notes).chars(SHOWN_CHARS)
+    assert escape(shown) in html
+    assert escape(body.notes) not in html
+    detail = page(client, reverse("dashboard:standingbody-detail", args=["irigc-m-mtc"]))
+    assert escape(body.notes) in detail
+    rows = csv_rows(client, "/standing-bodies/?_export=csv")
+    assert body.notes in [row["Notes"] for row in rows]
 
 
 def test_a_person_page_lists_their_engagements_with_their_role(client, india_russia):
