@@ -436,7 +436,7 @@ class PairView(AnalysisView):
             raise ValidationError({"second": ["A pair needs two different parties."]})
         parties = selectors.pair_parties(first, second)  # as the pair's page reads them
         if parties is None:
-            missing = next(code for code in (first, second) if not selectors.party_codes(code)[0])
+            missing = next(code for code in (first, second) if code not in codes)
             raise NotFound(f"No party has the code “{missing}”.")
         figures = cached(
             f"api-pair:{first}:{second}",
